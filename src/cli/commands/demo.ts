@@ -1,0 +1,128 @@
+import { fileURLToPath } from 'node:url';
+import { Command } from 'commander';
+import { z } from 'zod';
+import { loadAppsFile } from '../../apps/load-apps-file.js';
+import { loadConfig } from '../../config/load-config.js';
+import { createLogger } from '../../log/create-logger.js';
+import { formatTable } from '../../ops/format-table.js';
+import { createRolloutWorker } from '../../pipeline/create-rollout-worker.js';
+import { enqueueRollout } from '../../pipeline/enqueue-rollout.js';
+import { portalsFileSchema } from '../../portals/portal-entry-schema.js';
+import { ensureRedis } from '../../redis/ensure-redis.js';
+import { connectRedis, createRuntime } from '../../runtime/create-runtime.js';
+import { startSimulator } from '../../simulator/start-simulator.js';
+import { CliError } from '../cli-error.js';
+import { waitForRollout } from '../wait-for-rollout.js';
+
+const EXAMPLE_APPS = fileURLToPath(new URL('../../../examples/apps.json', import.meta.url));
+
+const optionsSchema = z.object({
+  portals: z.coerce.number().int().min(1).max(20_000),
+  workers: z.coerce.number().int().min(1).max(16),
+  concurrency: z.coerce.number().int().min(1).max(500),
+  keep: z.boolean(),
+});
+
+export function demoCommand(): Command {
+  return new Command('demo')
+    .description(
+      'The main job on an embedded default: starts the portal simulator (some expired tokens, some webhooks, a few ' +
+        'injected faults), uses the Redis at REDIS_URL or starts a private redis-server, runs workers and a rollout ' +
+        'of examples/apps.json with a progress bar, and prints the summary. No real portal is touched.',
+    )
+    .option('--portals <n>', 'simulated portals', '300')
+    .option('--workers <n>', 'worker instances in this process', '2')
+    .option('--concurrency <n>', 'jobs at once per worker', '25')
+    .option('--keep', 'keep the demo keys in Redis afterwards (to try `status` with ROLLOUT_PREFIX)', false)
+    .action(async (raw: Record<string, unknown>) => {
+      const parsed = optionsSchema.safeParse(raw);
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0];
+        throw new CliError(`--${String(issue?.path[0])}: ${issue?.message}`);
+      }
+      const options = parsed.data;
+      const base = loadConfig(process.env);
+      const redis = await ensureRedis(base.redisUrl);
+      const simulator = await startSimulator({
+        portals: options.portals,
+        webhookShare: 0.2,
+        expiredShare: 0.15,
+        latencyMs: 5,
+        faults: { http500Rate: 0.05, slowRate: 0.01, slowMs: 50 },
+        seed: 7,
+      });
+      const prefix = `imbot-rollout-demo-${Date.now().toString(36)}`;
+      const config = loadConfig(process.env, {
+        redisUrl: redis.url,
+        prefix,
+        allowHttp: true,
+        hashSecret: base.hashSecret ?? 'demo-hash-secret-not-for-production',
+        b24: { clientId: 'sim-client-id', clientSecret: 'sim-client-secret', oauthUrl: simulator.oauthUrl },
+        retry: { ...base.retry, baseDelayMs: 200, maxDelayMs: 2_000 },
+        logLevel: process.env['LOG_LEVEL'] ?? 'warn',
+      });
+      const logger = createLogger({ level: config.logLevel });
+      const runtime = createRuntime({ config, logger });
+      const connections = Array.from({ length: options.workers }, (_, i) =>
+        connectRedis(config.redisUrl, logger, `imbot-rollout-demo-worker-${i}`),
+      );
+      const workers = connections.map((connection) =>
+        createRolloutWorker(runtime, { connection, concurrency: options.concurrency }),
+      );
+      try {
+        process.stdout.write(
+          `demo: ${options.portals} simulated portals at ${simulator.url}, Redis ${redis.started ? `started at ${redis.url}` : `at ${redis.url}`}, ` +
+            `${options.workers} workers x ${options.concurrency}\n`,
+        );
+        const apps = await loadAppsFile(EXAMPLE_APPS, config.input);
+        const portals = portalsFileSchema({ allowHttp: true }).parse(simulator.portalsFile());
+        const started = Date.now();
+        const summary = await enqueueRollout({ apps, portals }, runtime);
+        process.stdout.write(
+          `demo: queued ${summary.jobsAdded} jobs (${apps.length} apps x ${portals.length} portals)\n`,
+        );
+        const final = await waitForRollout(runtime.results, summary.pairs, { stream: process.stderr });
+        const seconds = (Date.now() - started) / 1000;
+        const stats = simulator.stats();
+        process.stdout.write(
+          `\n${formatTable(
+            ['WHAT', 'COUNT'],
+            [
+              ['pairs', String(final.total)],
+              ['registered', String(final.registered)],
+              ['failed', String(final.failed)],
+              ['needs_reauth', String(final.needsReauth)],
+              ['pairs that may hold a duplicate (ambiguous)', String(final.ambiguous)],
+              ['simulator: duplicate apps created', String(stats.duplicates)],
+              ['simulator: REST calls', String(stats.calls)],
+              ['simulator: 503 QUERY_LIMIT_EXCEEDED', String(stats.queryLimitExceeded)],
+              ['simulator: injected 500s', String(stats.injected.http500)],
+              ['simulator: token refreshes', String(stats.refreshes)],
+              ['seconds', seconds.toFixed(1)],
+            ],
+          )}\n`,
+        );
+        if (options.keep)
+          process.stdout.write(
+            `demo: results kept; try: ROLLOUT_PREFIX=${prefix} REDIS_URL=${redis.url} imbot-rollout status\n`,
+          );
+        if (final.failed > 0 || final.pending > 0) process.exitCode = 1;
+      } finally {
+        await Promise.all(workers.map((w) => w.close()));
+        await Promise.all(connections.map((c) => c.quit()));
+        if (!options.keep) await deleteKeys(runtime.redis, prefix);
+        await runtime.close();
+        await simulator.stop();
+        if (redis.started && !options.keep) await redis.started.stop();
+      }
+    });
+}
+
+async function deleteKeys(redis: import('ioredis').Redis, prefix: string): Promise<void> {
+  let cursor = '0';
+  do {
+    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+    cursor = next;
+    if (keys.length > 0) await redis.unlink(...keys);
+  } while (cursor !== '0');
+}

@@ -1,0 +1,56 @@
+import { Command } from 'commander';
+import { z } from 'zod';
+import { createRolloutWorker } from '../../pipeline/create-rollout-worker.js';
+import { connectRedis, createRuntime } from '../../runtime/create-runtime.js';
+import { cliContext } from '../cli-context.js';
+import { CliError } from '../cli-error.js';
+
+const concurrencySchema = z.coerce.number().int().min(1).max(1000);
+
+export function workerCommand(): Command {
+  return new Command('worker')
+    .description(
+      'Process rollout jobs. Run as many as you like, on any hosts, against one Redis: the per-portal rate limit ' +
+        "and token refreshes are shared. SIGTERM/SIGINT finish the jobs in flight and stop; a killed worker's jobs " +
+        'are picked up by the others.',
+    )
+    .option(
+      '--concurrency <n>',
+      'jobs processed at once by this process (default: config worker.concurrency)',
+    )
+    .action(async (options: { concurrency?: string }) => {
+      const { config, logger } = cliContext();
+      let concurrency = config.worker.concurrency;
+      if (options.concurrency !== undefined) {
+        const parsed = concurrencySchema.safeParse(options.concurrency);
+        if (!parsed.success)
+          throw new CliError(
+            `--concurrency must be a whole number from 1 to 1000, got "${options.concurrency}"`,
+          );
+        concurrency = parsed.data;
+      }
+      const runtime = createRuntime({ config, logger });
+      const connection = connectRedis(config.redisUrl, logger, 'imbot-rollout-worker');
+      const worker = createRolloutWorker(runtime, { connection, concurrency });
+      logger.info({ concurrency, prefix: config.prefix }, 'worker started');
+      process.stderr.write(
+        `worker: started (concurrency ${concurrency}); Ctrl-C or SIGTERM stops it gracefully\n`,
+      );
+      await new Promise<void>((resolve) => {
+        let stopping = false;
+        const stop = (signal: string) => {
+          if (stopping) return;
+          stopping = true;
+          logger.info({ signal }, 'worker stopping: finishing jobs in flight');
+          void worker
+            .close()
+            .then(() => runtime.close())
+            .then(() => connection.quit())
+            .finally(() => resolve());
+        };
+        process.once('SIGTERM', () => stop('SIGTERM'));
+        process.once('SIGINT', () => stop('SIGINT'));
+      });
+      logger.info('worker stopped');
+    });
+}

@@ -1,0 +1,125 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { ConfigError } from './config-error.js';
+import { type Config, configSchema } from './config-schema.js';
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** The environment variables of the public contract, each with the config key it sets. */
+export const ENV_KEYS = {
+  REDIS_URL: 'redisUrl',
+  ROLLOUT_PREFIX: 'prefix',
+  B24_CLIENT_ID: 'b24.clientId',
+  B24_CLIENT_SECRET: 'b24.clientSecret',
+  B24_OAUTH_URL: 'b24.oauthUrl',
+  ROLLOUT_ALLOW_HTTP: 'allowHttp',
+  LOG_LEVEL: 'logLevel',
+  ROLLOUT_HASH_SECRET: 'hashSecret',
+  ROLLOUT_PORTAL_RATE: 'portalRate.rate',
+  ROLLOUT_PORTAL_BURST: 'portalRate.burst',
+  ROLLOUT_CONCURRENCY: 'worker.concurrency',
+  ROLLOUT_MAX_ATTEMPTS: 'retry.maxAttempts',
+  ROLLOUT_REQUEST_TIMEOUT_MS: 'request.timeoutMs',
+} as const;
+
+const NUMERIC_ENV = new Set([
+  'ROLLOUT_PORTAL_RATE',
+  'ROLLOUT_PORTAL_BURST',
+  'ROLLOUT_CONCURRENCY',
+  'ROLLOUT_MAX_ATTEMPTS',
+  'ROLLOUT_REQUEST_TIMEOUT_MS',
+]);
+
+const DEFAULT_CONFIG_FILE = fileURLToPath(new URL('../../config/default.json', import.meta.url));
+
+function parseFlag(name: string, raw: string): boolean {
+  if (['1', 'true', 'yes', 'on'].includes(raw.toLowerCase())) return true;
+  if (['0', 'false', 'no', 'off', ''].includes(raw.toLowerCase())) return false;
+  throw new ConfigError(`${name}=${JSON.stringify(raw)} is not allowed: use 1 (on) or 0 (off)`);
+}
+
+function parseNumber(name: string, raw: string): number {
+  const value = Number(raw);
+  if (raw.trim() === '' || !Number.isFinite(value)) {
+    throw new ConfigError(`${name}=${JSON.stringify(raw)} is not a number`);
+  }
+  return value;
+}
+
+function setPath(target: Record<string, unknown>, path: string, value: unknown): void {
+  const keys = path.split('.');
+  let node = target;
+  for (const key of keys.slice(0, -1)) {
+    const next = node[key];
+    if (typeof next !== 'object' || next === null) node[key] = {};
+    node = node[key] as Record<string, unknown>;
+  }
+  node[keys[keys.length - 1] as string] = value;
+}
+
+function readJson(file: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new ConfigError(`cannot read config file ${file}: ${(error as Error).message}`);
+  }
+  try {
+    const parsed: unknown = JSON.parse(text);
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+      throw new Error('the top level must be an object');
+    }
+    return parsed as Record<string, unknown>;
+  } catch (error) {
+    throw new ConfigError(`config file ${file} is not valid JSON: ${(error as Error).message}`);
+  }
+}
+
+function deepMerge(base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...base };
+  for (const [key, value] of Object.entries(over)) {
+    const current = out[key];
+    out[key] =
+      typeof value === 'object' &&
+      value !== null &&
+      !Array.isArray(value) &&
+      typeof current === 'object' &&
+      current !== null
+        ? deepMerge(current as Record<string, unknown>, value as Record<string, unknown>)
+        : value;
+  }
+  return out;
+}
+
+function envName(path: string): string | undefined {
+  return Object.entries(ENV_KEYS).find(([, key]) => key === path)?.[0];
+}
+
+/**
+ * Resolves the configuration once: `config/default.json`, then the file named by `ROLLOUT_CONFIG` (if any),
+ * then the environment variables in {@link ENV_KEYS}. A bad value throws a {@link ConfigError} naming the key
+ * (and its environment variable) and what is allowed.
+ */
+export function loadConfig(env: Env = process.env, overrides: Record<string, unknown> = {}): Config {
+  let raw = readJson(DEFAULT_CONFIG_FILE);
+  const extraFile = env['ROLLOUT_CONFIG'];
+  if (extraFile) raw = deepMerge(raw, readJson(extraFile));
+  for (const [name, path] of Object.entries(ENV_KEYS)) {
+    const value = env[name];
+    if (value === undefined || (value === '' && name !== 'ROLLOUT_ALLOW_HTTP')) continue;
+    if (name === 'ROLLOUT_ALLOW_HTTP') setPath(raw, path, parseFlag(name, value));
+    else if (NUMERIC_ENV.has(name)) setPath(raw, path, parseNumber(name, value));
+    else setPath(raw, path, value);
+  }
+  raw = deepMerge(raw, overrides);
+  const parsed = configSchema.safeParse(raw);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => {
+      const path = issue.path.join('.');
+      const variable = envName(path);
+      return `  - ${path || '(root)'}${variable ? ` (${variable})` : ''}: ${issue.message}`;
+    });
+    throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
+  }
+  return parsed.data;
+}

@@ -1,0 +1,47 @@
+import type { PairState } from '../results/pair-result.js';
+import type { ResultStore } from '../results/result-store.js';
+
+export interface ProgressCounts {
+  total: number;
+  registered: number;
+  failed: number;
+  needsReauth: number;
+  unregistered: number;
+  pending: number;
+  /** Pairs that may hold a duplicate app (an ambiguous register call). */
+  ambiguous: number;
+}
+
+/** Counts the states of the given pairs (the pairs of one rollout), reading them in pipelined chunks. */
+export async function progressCounts(
+  results: ResultStore,
+  pairs: readonly { domain: string; code: string }[],
+): Promise<ProgressCounts> {
+  const counts: ProgressCounts = {
+    total: pairs.length,
+    registered: 0,
+    failed: 0,
+    needsReauth: 0,
+    unregistered: 0,
+    pending: 0,
+    ambiguous: 0,
+  };
+  const chunk = 2_000;
+  for (let i = 0; i < pairs.length; i += chunk) {
+    for (const result of await results.getMany(pairs.slice(i, i + chunk))) {
+      const state: PairState = result?.state ?? 'pending';
+      if (state === 'registered') counts.registered++;
+      else if (state === 'failed') counts.failed++;
+      else if (state === 'needs_reauth') counts.needsReauth++;
+      else if (state === 'unregistered') counts.unregistered++;
+      else counts.pending++;
+      if ((result?.ambiguousAttempts ?? 0) > 0) counts.ambiguous++;
+    }
+  }
+  return counts;
+}
+
+/** Settled: nothing is pending any more (registered, failed, parked for re-authorisation or unregistered). */
+export function isSettled(counts: ProgressCounts): boolean {
+  return counts.pending === 0;
+}

@@ -1,0 +1,64 @@
+import type { ProgressCounts } from './progress-counts.js';
+
+export interface ProgressReporterOptions {
+  /** Where to write; a TTY gets a redrawn bar, anything else plain periodic lines. */
+  stream: NodeJS.WriteStream | { write(chunk: string): boolean; isTTY?: boolean };
+  now?: () => number;
+  /** Minimum ms between plain lines (default 5000). */
+  plainIntervalMs?: number;
+}
+
+function formatDuration(ms: number): string {
+  if (!Number.isFinite(ms) || ms < 0) return '--';
+  const s = Math.round(ms / 1000);
+  if (s < 60) return `${s}s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m}m${String(s % 60).padStart(2, '0')}s`;
+  return `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`;
+}
+
+/** Progress of a rollout: done / failed / pending, rate and ETA; a bar on a TTY, plain lines otherwise. */
+export function createProgressReporter(options: ProgressReporterOptions) {
+  const now = options.now ?? Date.now;
+  const started = now();
+  const tty = Boolean(options.stream.isTTY);
+  const plainInterval = options.plainIntervalMs ?? 5_000;
+  let lastPlain = 0;
+
+  function describe(c: ProgressCounts): string {
+    const done = c.registered + c.unregistered;
+    const finished = c.total - c.pending;
+    const elapsed = now() - started;
+    const rate = elapsed > 0 ? (finished / elapsed) * 1000 : 0;
+    const eta = rate > 0 ? (c.pending / rate) * 1000 : Number.POSITIVE_INFINITY;
+    const parts = [
+      `done ${done}/${c.total}`,
+      `failed ${c.failed}`,
+      `needs_reauth ${c.needsReauth}`,
+      `pending ${c.pending}`,
+      `${rate.toFixed(1)}/s`,
+      `ETA ${c.pending === 0 ? '0s' : formatDuration(eta)}`,
+    ];
+    if (c.ambiguous > 0) parts.push(`may-duplicate ${c.ambiguous}`);
+    return parts.join(' | ');
+  }
+
+  return {
+    update(c: ProgressCounts): void {
+      if (tty) {
+        const width = 30;
+        const ratio = c.total === 0 ? 1 : (c.total - c.pending) / c.total;
+        const filled = Math.round(ratio * width);
+        const bar = `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${(ratio * 100).toFixed(0).padStart(3)}%`;
+        options.stream.write(`\r\x1b[2K${bar} ${describe(c)}`);
+      } else if (now() - lastPlain >= plainInterval || c.pending === 0) {
+        lastPlain = now();
+        options.stream.write(`progress: ${describe(c)}\n`);
+      }
+    },
+    finish(c: ProgressCounts): void {
+      if (tty) options.stream.write(`\r\x1b[2K${describe(c)}\n`);
+      else options.stream.write(`progress: ${describe(c)}\n`);
+    },
+  };
+}

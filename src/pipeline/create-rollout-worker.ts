@@ -1,0 +1,67 @@
+import { DelayedError, type Job, UnrecoverableError, Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { type PairJob, pairJobSchema, ROLLOUT_QUEUE } from './pair-job.js';
+import { type PairOutcome, type PairProcessorDeps, processPair } from './process-pair.js';
+
+export interface RolloutWorkerOptions {
+  /** A connection with `maxRetriesPerRequest: null` (BullMQ duplicates it for its blocking reads). */
+  connection: Redis;
+  concurrency: number;
+  autorun?: boolean;
+}
+
+/**
+ * The BullMQ side of a worker: runs `processPair` for each job and turns its outcome into queue moves.
+ * "Wait" outcomes move the job to delayed (`moveToDelayed` + `DelayedError`: no attempt spent, no worker slot
+ * held), failures are `UnrecoverableError`s (the retry policy is ours, in decide.ts: one retry layer only).
+ */
+export function createRolloutWorker(
+  deps: PairProcessorDeps,
+  options: RolloutWorkerOptions,
+): Worker<PairJob, PairOutcome> {
+  const { config, logger } = deps;
+  const worker = new Worker<PairJob, PairOutcome>(
+    ROLLOUT_QUEUE,
+    async (job: Job<PairJob, PairOutcome>, token?: string) => {
+      const data = pairJobSchema.parse(job.data);
+      const outcome = await processPair(data, deps);
+      if (outcome.kind === 'delay') {
+        await job.moveToDelayed(Math.max(outcome.until, Date.now()), token);
+        throw new DelayedError();
+      }
+      if (outcome.kind === 'failed')
+        throw new UnrecoverableError(`${outcome.error.code}: ${outcome.error.message}`);
+      return outcome;
+    },
+    {
+      connection: options.connection,
+      prefix: config.prefix,
+      concurrency: options.concurrency,
+      autorun: options.autorun ?? true,
+      lockDuration: config.worker.lockDurationMs,
+      stalledInterval: config.worker.stalledIntervalMs,
+      maxStalledCount: config.worker.maxStalledCount,
+    },
+  );
+  // A job can fail outside processPair (stalled too often, a Redis error mid-way). Make sure the pair does not
+  // stay `pending` with no job: record the failure so `status`/`failed` show it and `retry` can re-queue it.
+  worker.on('failed', (job, error) => {
+    if (!job) return;
+    const parsed = pairJobSchema.safeParse(job.data);
+    if (!parsed.success) return;
+    const { domain, code } = parsed.data;
+    void (async () => {
+      const result = await deps.results.get(domain, code);
+      if (result?.state === 'pending') {
+        await deps.results.recordFailure(domain, code, {
+          op: 'job',
+          error: { code: 'JOB_FAILED', message: error.message },
+          final: true,
+          ambiguous: false,
+        });
+      }
+    })().catch((e: unknown) => logger.error({ err: e, domain, code }, 'could not record a failed job'));
+  });
+  worker.on('error', (error) => logger.error({ err: error }, 'worker error'));
+  return worker;
+}

@@ -1,0 +1,329 @@
+import type { Redis } from 'ioredis';
+import { pairMember, parsePairMember, type RedisKeys } from '../store/redis-keys.js';
+import {
+  type AttemptRecord,
+  PAIR_STATES,
+  type PairError,
+  type PairResult,
+  type PairState,
+} from './pair-result.js';
+
+const HISTORY_LENGTH = 50;
+
+/**
+ * Moves a pair to a state and writes fields, keeping the per-state counters exact.
+ * KEYS: result, stateCounts. ARGV: newState ('' = keep), then field/value pairs.
+ */
+const SET_STATE = `
+local old = redis.call('HGET', KEYS[1], 'state')
+local new = ARGV[1]
+if new ~= '' and old ~= new then
+  if old then redis.call('HINCRBY', KEYS[2], old, -1) end
+  redis.call('HINCRBY', KEYS[2], new, 1)
+  redis.call('HSET', KEYS[1], 'state', new)
+end
+if #ARGV > 1 then redis.call('HSET', KEYS[1], unpack(ARGV, 2)) end
+return old
+`;
+
+/**
+ * The producer's step for one pair, atomic against other producers and workers.
+ * KEYS: result, stateCounts, pairs. ARGV: member, domain, code, defHash, now, portalParked ('1'/'0').
+ * Returns 0 = nothing to do (registered with this definition), 1 = queued (state changed to pending),
+ * 2 = already pending (re-add the job: adding is idempotent), 3 = parked (portal needs re-authorisation).
+ */
+const REQUEST_PRESENT = `
+local state = redis.call('HGET', KEYS[1], 'state')
+local applied = redis.call('HGET', KEYS[1], 'appliedDefHash')
+local desired = redis.call('HGET', KEYS[1], 'desired')
+local desiredHash = redis.call('HGET', KEYS[1], 'desiredDefHash')
+if state == 'registered' and applied == ARGV[4] and desired == 'present' then return 0 end
+redis.call('ZADD', KEYS[3], 0, ARGV[1])
+if not state then
+  redis.call('HSET', KEYS[1], 'portal', ARGV[2], 'code', ARGV[3], 'createdAt', ARGV[5], 'attempts', 0, 'ambiguousAttempts', 0, 'appId', '')
+end
+redis.call('HSET', KEYS[1], 'desired', 'present', 'desiredDefHash', ARGV[4], 'updatedAt', ARGV[5])
+if ARGV[6] == '1' then
+  if state ~= 'needs_reauth' then
+    if state then redis.call('HINCRBY', KEYS[2], state, -1) end
+    redis.call('HINCRBY', KEYS[2], 'needs_reauth', 1)
+    redis.call('HSET', KEYS[1], 'state', 'needs_reauth')
+  end
+  return 3
+end
+if state == 'pending' and desired == 'present' and desiredHash == ARGV[4] then return 2 end
+if state then redis.call('HINCRBY', KEYS[2], state, -1) end
+redis.call('HINCRBY', KEYS[2], 'pending', 1)
+redis.call('HSET', KEYS[1], 'state', 'pending', 'attempts', 0, 'nextAttemptAt', '')
+return 1
+`;
+
+/**
+ * Marks the start of a register call. KEYS: result. ARGV: attemptId.
+ * Returns 1 when an earlier register call was still marked in flight (its worker died mid-call: ambiguous).
+ */
+const BEGIN_INFLIGHT = `
+local previous = redis.call('HGET', KEYS[1], 'inflight')
+redis.call('HSET', KEYS[1], 'inflight', ARGV[1])
+if previous and previous ~= '' then
+  redis.call('HINCRBY', KEYS[1], 'ambiguousAttempts', 1)
+  return 1
+end
+return 0
+`;
+
+function toNumber(value: string | undefined): number | undefined {
+  if (value === undefined || value === '') return undefined;
+  const n = Number(value);
+  return Number.isFinite(n) ? n : undefined;
+}
+
+function decodeResult(raw: Record<string, string>): PairResult | undefined {
+  const portal = raw['portal'];
+  const code = raw['code'];
+  if (!portal || !code) return undefined;
+  const state = (PAIR_STATES as readonly string[]).includes(raw['state'] ?? '')
+    ? (raw['state'] as PairState)
+    : 'pending';
+  const lastErrorCode = raw['lastErrorCode'];
+  return {
+    portal,
+    code,
+    state,
+    desired: raw['desired'] === 'absent' ? 'absent' : 'present',
+    desiredDefHash: raw['desiredDefHash'] || undefined,
+    appliedDefHash: raw['appliedDefHash'] || undefined,
+    appId: toNumber(raw['appId']) ?? null,
+    hashUsed: raw['hashUsed'] || undefined,
+    attempts: toNumber(raw['attempts']) ?? 0,
+    ambiguousAttempts: toNumber(raw['ambiguousAttempts']) ?? 0,
+    inflight: raw['inflight'] || undefined,
+    lastError: lastErrorCode ? { code: lastErrorCode, message: raw['lastErrorMessage'] ?? '' } : null,
+    nextAttemptAt: toNumber(raw['nextAttemptAt']),
+    createdAt: toNumber(raw['createdAt']) ?? 0,
+    updatedAt: toNumber(raw['updatedAt']) ?? 0,
+  };
+}
+
+export interface ResultStoreOptions {
+  redis: Redis;
+  keys: RedisKeys;
+  now?: () => number;
+}
+
+export type RequestOutcome = 'unchanged' | 'queued' | 'already_pending' | 'parked';
+const REQUEST_OUTCOMES: readonly RequestOutcome[] = ['unchanged', 'queued', 'already_pending', 'parked'];
+
+export type ResultStore = ReturnType<typeof createResultStore>;
+
+/** Durable per-pair results in Redis: one hash per pair, an ordered index of pairs, exact per-state counters. */
+export function createResultStore(options: ResultStoreOptions) {
+  const { redis, keys } = options;
+  const now = options.now ?? Date.now;
+
+  async function setState(
+    domain: string,
+    code: string,
+    state: PairState | '',
+    fields: Record<string, string>,
+  ) {
+    const flat = Object.entries(fields).flat();
+    await redis.eval(SET_STATE, 2, keys.result(domain, code), keys.stateCounts, state, ...flat);
+  }
+
+  async function pushHistory(domain: string, code: string, record: AttemptRecord): Promise<void> {
+    const key = keys.attempts(domain, code);
+    await redis
+      .multi()
+      .lpush(key, JSON.stringify(record))
+      .ltrim(key, 0, HISTORY_LENGTH - 1)
+      .exec();
+  }
+
+  function errorFields(error: PairError | null): Record<string, string> {
+    return error
+      ? {
+          lastErrorCode: error.code,
+          lastErrorMessage: error.message.slice(0, 500),
+          lastErrorAt: String(now()),
+        }
+      : { lastErrorCode: '', lastErrorMessage: '' };
+  }
+
+  return {
+    /** Producer: the pair should exist with `defHash`. Atomic; see REQUEST_PRESENT. */
+    async requestPresent(
+      pairs: readonly { domain: string; code: string; defHash: string; portalParked: boolean }[],
+    ): Promise<RequestOutcome[]> {
+      const pipeline = redis.pipeline();
+      const at = String(now());
+      for (const p of pairs) {
+        pipeline.eval(
+          REQUEST_PRESENT,
+          3,
+          keys.result(p.domain, p.code),
+          keys.stateCounts,
+          keys.pairs,
+          pairMember(p.domain, p.code),
+          p.domain,
+          p.code,
+          p.defHash,
+          at,
+          p.portalParked ? '1' : '0',
+        );
+      }
+      const replies = (await pipeline.exec()) ?? [];
+      return replies.map(([error, value]) => {
+        if (error) throw error;
+        return REQUEST_OUTCOMES[Number(value)] ?? 'unchanged';
+      });
+    },
+
+    async get(domain: string, code: string): Promise<PairResult | undefined> {
+      return decodeResult(await redis.hgetall(keys.result(domain, code)));
+    },
+
+    async getMany(pairs: readonly { domain: string; code: string }[]): Promise<(PairResult | undefined)[]> {
+      if (pairs.length === 0) return [];
+      const pipeline = redis.pipeline();
+      for (const p of pairs) pipeline.hgetall(keys.result(p.domain, p.code));
+      const replies = (await pipeline.exec()) ?? [];
+      return replies.map(([, value]) => decodeResult((value ?? {}) as Record<string, string>));
+    },
+
+    /** Pairs in index order; `portal` limits to one portal. */
+    async listPairs(options: { portal?: string; offset?: number; limit?: number } = {}) {
+      const min = options.portal ? `[${options.portal}|` : '-';
+      const max = options.portal ? `[${options.portal}|\xff` : '+';
+      const members =
+        options.limit === undefined
+          ? await redis.zrangebylex(keys.pairs, min, max)
+          : await redis.zrangebylex(keys.pairs, min, max, 'LIMIT', options.offset ?? 0, options.limit);
+      return members.map(parsePairMember);
+    },
+
+    async countsByState(): Promise<Record<PairState, number>> {
+      const raw = await redis.hgetall(keys.stateCounts);
+      const counts = {} as Record<PairState, number>;
+      for (const state of PAIR_STATES) counts[state] = Math.max(0, Number(raw[state] ?? 0));
+      return counts;
+    },
+
+    async history(domain: string, code: string): Promise<AttemptRecord[]> {
+      const raw = await redis.lrange(keys.attempts(domain, code), 0, -1);
+      return raw.map((line) => JSON.parse(line) as AttemptRecord);
+    },
+
+    /** Before a register call: marks it in flight; true when an earlier call died in flight (counted ambiguous). */
+    async beginRegister(domain: string, code: string, attemptId: string): Promise<boolean> {
+      return (await redis.eval(BEGIN_INFLIGHT, 1, keys.result(domain, code), attemptId)) === 1;
+    },
+
+    /** A definite answer that created nothing (e.g. the token was rejected): the call is no longer in flight. */
+    async clearInflight(domain: string, code: string): Promise<void> {
+      await redis.hset(keys.result(domain, code), 'inflight', '');
+    },
+
+    /** Nothing left to call: puts the pair in the state its stored APP_ID implies. */
+    async settle(domain: string, code: string, state: 'registered' | 'unregistered'): Promise<void> {
+      await setState(domain, code, state, { inflight: '', nextAttemptAt: '', updatedAt: String(now()) });
+    },
+
+    /** The app is gone from the portal (CHAT_APP_ID_ERROR on update): forget its APP_ID so it is registered anew. */
+    async forgetAppId(domain: string, code: string): Promise<void> {
+      await redis.hset(keys.result(domain, code), {
+        appId: '',
+        appliedDefHash: '',
+        updatedAt: String(now()),
+      });
+    },
+
+    /** The operation took effect on the portal. */
+    async markApplied(
+      domain: string,
+      code: string,
+      applied: {
+        op: string;
+        appId: number | null;
+        defHash: string | undefined;
+        hashUsed: string | undefined;
+      },
+    ): Promise<void> {
+      const state: PairState = applied.appId === null ? 'unregistered' : 'registered';
+      await setState(domain, code, state, {
+        appId: applied.appId === null ? '' : String(applied.appId),
+        appliedDefHash: applied.defHash ?? '',
+        hashUsed: applied.hashUsed ?? '',
+        inflight: '',
+        nextAttemptAt: '',
+        updatedAt: String(now()),
+        ...errorFields(null),
+      });
+      await redis.hincrby(keys.result(domain, code), 'attempts', 1);
+      await pushHistory(domain, code, { at: now(), op: applied.op, outcome: 'ok' });
+    },
+
+    /**
+     * An attempt that failed. `final` moves the pair to `failed`; otherwise it stays pending until
+     * `nextAttemptAt`. `ambiguous` counts a register call that was sent and got no answer.
+     */
+    async recordFailure(
+      domain: string,
+      code: string,
+      failure: { op: string; error: PairError; final: boolean; ambiguous: boolean; nextAttemptAt?: number },
+    ): Promise<void> {
+      const key = keys.result(domain, code);
+      await setState(domain, code, failure.final ? 'failed' : '', {
+        inflight: '',
+        nextAttemptAt: failure.nextAttemptAt === undefined ? '' : String(failure.nextAttemptAt),
+        updatedAt: String(now()),
+        ...errorFields(failure.error),
+      });
+      const multi = redis.multi().hincrby(key, 'attempts', 1);
+      if (failure.ambiguous) multi.hincrby(key, 'ambiguousAttempts', 1);
+      await multi.exec();
+      await pushHistory(domain, code, {
+        at: now(),
+        op: failure.op,
+        outcome: failure.ambiguous ? 'ambiguous' : failure.final ? 'failed' : 'retry',
+        code: failure.error.code,
+        message: failure.error.message.slice(0, 500),
+        ...(failure.nextAttemptAt === undefined ? {} : { nextAttemptAt: failure.nextAttemptAt }),
+      });
+    },
+
+    /** The server said wait (rate limit, overload): no attempt is spent; the pair stays pending. */
+    async recordWait(
+      domain: string,
+      code: string,
+      wait: { op: string; until: number; error: PairError | null },
+    ) {
+      await setState(domain, code, '', {
+        inflight: '',
+        nextAttemptAt: String(wait.until),
+        updatedAt: String(now()),
+        ...(wait.error ? errorFields(wait.error) : {}),
+      });
+      if (wait.error) {
+        await pushHistory(domain, code, {
+          at: now(),
+          op: wait.op,
+          outcome: 'wait',
+          code: wait.error.code,
+          message: wait.error.message.slice(0, 500),
+          nextAttemptAt: wait.until,
+        });
+      }
+    },
+
+    /** The portal's credentials are dead: the pair is parked until new credentials are imported. */
+    async markNeedsReauth(domain: string, code: string, error: PairError): Promise<void> {
+      await setState(domain, code, 'needs_reauth', {
+        inflight: '',
+        nextAttemptAt: '',
+        updatedAt: String(now()),
+        ...errorFields(error),
+      });
+    },
+  };
+}

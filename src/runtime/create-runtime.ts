@@ -1,0 +1,116 @@
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { createRestClient, type RestClient } from '../bitrix/call-method.js';
+import { refreshAccessToken } from '../bitrix/refresh-access-token.js';
+import { ConfigError } from '../config/config-error.js';
+import type { Config } from '../config/config-schema.js';
+import { type PairJob, ROLLOUT_QUEUE } from '../pipeline/pair-job.js';
+import type { PairProcessorDeps } from '../pipeline/process-pair.js';
+import { createPortalRateLimiter } from '../ratelimit/portal-rate-limiter.js';
+import { createResultStore } from '../results/result-store.js';
+import { createDefinitionStore } from '../store/definition-store.js';
+import { createPortalStore } from '../store/portal-store.js';
+import { createRedisKeys } from '../store/redis-keys.js';
+import { createTokenManager } from '../tokens/token-manager.js';
+
+export interface RuntimeOptions {
+  config: Config;
+  logger: Logger;
+  /** Transport for REST and OAuth calls (tests, benchmarks); global fetch by default. */
+  fetch?: typeof fetch;
+  now?: () => number;
+}
+
+export interface Runtime extends PairProcessorDeps {
+  redis: Redis;
+  queue: Queue<PairJob>;
+  rest: RestClient;
+  close(): Promise<void>;
+}
+
+/** A Redis connection that survives a Redis restart: commands wait for the reconnect instead of failing. */
+export function connectRedis(url: string, logger: Logger, name: string): Redis {
+  const redis = new Redis(url, {
+    maxRetriesPerRequest: null,
+    enableReadyCheck: true,
+    connectionName: name,
+    retryStrategy: (times) => Math.min(100 * times, 2_000),
+  });
+  let reported = false;
+  redis.on('error', (error) => {
+    if (!reported) logger.warn({ err: { message: error.message } }, 'redis connection error; reconnecting');
+    reported = true;
+  });
+  redis.on('ready', () => {
+    reported = false;
+  });
+  return redis;
+}
+
+/**
+ * Wires the stores, limiter, token manager and REST client around one Redis connection. Every command and
+ * every worker process uses this, so they all share the same keys and rules.
+ */
+export function createRuntime(options: RuntimeOptions): Runtime {
+  const { config, logger } = options;
+  const now = options.now ?? Date.now;
+  const redis = connectRedis(config.redisUrl, logger, 'imbot-rollout');
+  const keys = createRedisKeys(config.prefix);
+  const portals = createPortalStore({ redis, keys, now });
+  const results = createResultStore({ redis, keys, now });
+  const definitions = createDefinitionStore({ redis, keys });
+  const limiter = createPortalRateLimiter({ redis, prefix: config.prefix, now });
+  const fetchImpl = options.fetch;
+  const rest = createRestClient({
+    timeoutMs: config.request.timeoutMs,
+    allowHttp: config.allowHttp,
+    ...(fetchImpl ? { fetch: fetchImpl } : {}),
+  });
+  const tokens = createTokenManager({
+    redis,
+    keys,
+    portalStore: portals,
+    now,
+    lockTtlMs: config.tokens.lockTtlMs,
+    refreshBeforeMs: config.tokens.refreshBeforeMs,
+    logger,
+    refresh: async (refreshToken) => {
+      const { clientId, clientSecret, oauthUrl } = config.b24;
+      if (!clientId || !clientSecret) {
+        throw new ConfigError(
+          'an OAuth portal needs a token refresh but B24_CLIENT_ID / B24_CLIENT_SECRET are not set',
+        );
+      }
+      return await refreshAccessToken(
+        { oauthUrl, clientId, clientSecret, refreshToken },
+        {
+          timeoutMs: config.request.refreshTimeoutMs,
+          allowHttp: config.allowHttp,
+          now,
+          ...(fetchImpl ? { fetch: fetchImpl } : {}),
+        },
+      );
+    },
+  });
+  const queue = new Queue<PairJob>(ROLLOUT_QUEUE, { connection: redis, prefix: config.prefix });
+  queue.on('error', (error) => logger.warn({ err: { message: error.message } }, 'queue error'));
+  return {
+    config,
+    logger,
+    redis,
+    queue,
+    results,
+    definitions,
+    portals,
+    tokens,
+    limiter,
+    rest,
+    now,
+    random: Math.random,
+    async close() {
+      await queue.close();
+      await redis.quit().catch(() => redis.disconnect());
+    },
+  };
+}

@@ -1,0 +1,118 @@
+import { z } from 'zod';
+import { generatePortalSeeds } from './generate-portal-seeds.js';
+import { createSeededRandom } from './seeded-random.js';
+import { simFaultsSchema, toSimFaults } from './sim-faults-schema.js';
+import { SimulatorConfigError } from './simulator-config-error.js';
+import type { SimBucket, SimFaults, SimPortalSeed, SimulatorOptions } from './simulator-types.js';
+
+/** Options with every default applied and the portal list expanded. */
+export interface ResolvedSimulatorOptions {
+  host: string;
+  port: number;
+  seeds: SimPortalSeed[];
+  bucket: SimBucket;
+  latencyMs: number;
+  tokenTtlSeconds: number;
+  faults: SimFaults;
+  clientId: string;
+  clientSecret: string;
+  seed: number;
+  now: () => number;
+}
+
+export const MAX_PORTALS = 1_000_000;
+
+const bucketSchema = z
+  .object({ burst: z.number().int().min(1), drainPerSecond: z.number().positive() })
+  .strict();
+const ttlSchema = z.number().int().positive();
+const stateSchema = z.enum(['active', 'deleted', 'overloaded', 'access_denied']);
+
+const seedSchema = z
+  .object({
+    domain: z.string().regex(/^[A-Za-z0-9.-]+(:\d+)?$/, 'must be a host name like portal.bitrix24.com'),
+    botId: z.number().int().positive().optional(),
+    auth: z.enum(['oauth', 'webhook']).optional(),
+    accessTokenExpired: z.boolean().optional(),
+    tokenTtlSeconds: ttlSchema.optional(),
+    bucket: bucketSchema.optional(),
+    faults: simFaultsSchema.optional(),
+    state: stateSchema.optional(),
+  })
+  .strict();
+
+const optionsSchema = z.object({
+  host: z.string().min(1).optional(),
+  port: z.number().int().min(0).max(65535).optional(),
+  portals: z.union([z.number().int().min(0).max(MAX_PORTALS), z.array(z.unknown())]),
+  webhookShare: z.number().min(0).max(1).optional(),
+  expiredShare: z.number().min(0).max(1).optional(),
+  bucket: bucketSchema.optional(),
+  latencyMs: z.number().int().min(0).optional(),
+  tokenTtlSeconds: ttlSchema.optional(),
+  faults: simFaultsSchema.optional(),
+  clientId: z.string().min(1).optional(),
+  clientSecret: z.string().min(1).optional(),
+  seed: z.number().int().optional(),
+});
+
+function fail(error: z.ZodError, prefix: string): never {
+  const issue = error.issues[0];
+  const path = [prefix, ...(issue?.path ?? [])].filter((part) => part !== '').join('.');
+  throw new SimulatorConfigError(`invalid simulator option ${path}: ${issue?.message ?? 'invalid'}`, {
+    cause: error,
+  });
+}
+
+function toSeed(parsed: z.infer<typeof seedSchema>): SimPortalSeed {
+  const seed: SimPortalSeed = { domain: parsed.domain };
+  if (parsed.botId !== undefined) seed.botId = parsed.botId;
+  if (parsed.auth !== undefined) seed.auth = parsed.auth;
+  if (parsed.accessTokenExpired !== undefined) seed.accessTokenExpired = parsed.accessTokenExpired;
+  if (parsed.tokenTtlSeconds !== undefined) seed.tokenTtlSeconds = parsed.tokenTtlSeconds;
+  if (parsed.bucket !== undefined) seed.bucket = parsed.bucket;
+  if (parsed.faults !== undefined) seed.faults = toSimFaults(parsed.faults);
+  if (parsed.state !== undefined) seed.state = parsed.state;
+  return seed;
+}
+
+/** Validates the options (SimulatorConfigError naming the bad option) and applies the defaults. */
+export function resolveSimulatorOptions(options: SimulatorOptions): ResolvedSimulatorOptions {
+  const parsed = optionsSchema.safeParse(options);
+  if (!parsed.success) fail(parsed.error, '');
+  const value = parsed.data;
+  const seed = value.seed ?? 1;
+  let seeds: SimPortalSeed[];
+  if (typeof value.portals === 'number') {
+    seeds = generatePortalSeeds(
+      value.portals,
+      value.webhookShare ?? 0,
+      value.expiredShare ?? 0,
+      createSeededRandom(seed),
+    );
+  } else {
+    const list = z.array(seedSchema).safeParse(value.portals);
+    if (!list.success) fail(list.error, 'portals');
+    seeds = list.data.map(toSeed);
+    const seen = new Set<string>();
+    for (const entry of seeds) {
+      if (seen.has(entry.domain)) {
+        throw new SimulatorConfigError(`invalid simulator option portals: duplicate domain ${entry.domain}`);
+      }
+      seen.add(entry.domain);
+    }
+  }
+  return {
+    host: value.host ?? '127.0.0.1',
+    port: value.port ?? 0,
+    seeds,
+    bucket: value.bucket ?? { burst: 50, drainPerSecond: 2 },
+    latencyMs: value.latencyMs ?? 0,
+    tokenTtlSeconds: value.tokenTtlSeconds ?? 3600,
+    faults: value.faults === undefined ? {} : toSimFaults(value.faults),
+    clientId: value.clientId ?? 'sim-client-id',
+    clientSecret: value.clientSecret ?? 'sim-client-secret',
+    seed,
+    now: options.now ?? Date.now,
+  };
+}

@@ -1,0 +1,227 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { parseRequestParams } from './parse-request-params.js';
+import { resolveSimulatorOptions } from './resolve-simulator-options.js';
+import { applyControlAction, simControlActionSchema } from './sim-control-action.js';
+import { bitrixErrorOutcome, jsonOutcome, type SimOutcome } from './sim-outcome.js';
+import { type RestRequest, SimulatorCore } from './simulator-core.js';
+import type { SimulatorHandle, SimulatorOptions } from './simulator-types.js';
+import { UnknownPortalError } from './unknown-portal-error.js';
+
+export type {
+  PortalFileAuth,
+  PortalFileEntry,
+  SimApp,
+  SimBucket,
+  SimFaults,
+  SimInjectedStats,
+  SimPortalSeed,
+  SimPortalState,
+  SimPortalView,
+  SimulatorControl,
+  SimulatorHandle,
+  SimulatorOptions,
+  SimulatorStats,
+} from './simulator-types.js';
+
+/** Request bodies above this are refused with 413 (icons are base64, so allow a few MB). */
+const MAX_BODY_BYTES = 8 * 1024 * 1024;
+
+class BodyTooLargeError extends Error {
+  override readonly name = 'BodyTooLargeError';
+}
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    const buffer = chunk as Buffer;
+    size += buffer.length;
+    if (size > MAX_BODY_BYTES) throw new BodyTooLargeError('request body too large');
+    chunks.push(buffer);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** `/portal/<domain>/rest/<method>.json` or `/portal/<domain>/rest/<user>/<code>/<method>.json`. */
+function parseRestPath(pathname: string): Omit<RestRequest, 'params'> | null {
+  const parts = pathname.split('/');
+  // ['', 'portal', domain, 'rest', ...tail]
+  if (parts.length < 5 || parts[3] !== 'rest') return null;
+  const tail = parts.slice(4);
+  const last = tail[tail.length - 1] ?? '';
+  const method = last.endsWith('.json') ? last.slice(0, -'.json'.length) : last;
+  if (method === '') return null;
+  let domain: string;
+  try {
+    domain = decodeURIComponent(parts[2] ?? '');
+  } catch {
+    return null;
+  }
+  if (tail.length === 1) return { domain, webhook: null, method };
+  if (tail.length === 3) return { domain, webhook: { user: tail[0] ?? '', code: tail[1] ?? '' }, method };
+  return null;
+}
+
+function hostForUrl(host: string): string {
+  return host.includes(':') ? `[${host}]` : host;
+}
+
+/**
+ * Starts the portal simulator: one node:http server acting as many Bitrix24 cloud portals
+ * (`/portal/<domain>/rest/...`), their OAuth server (`/oauth/token/`) and an inspection API (`/_sim/...`).
+ * SimulatorCore.rest() documents the order of checks and the error codes. Unknown domains answer 404
+ * `ERROR_PORTAL_NOT_FOUND` (a simulator-only code: the real cloud has no such answer, the host does not resolve).
+ */
+export async function startSimulator(options: SimulatorOptions): Promise<SimulatorHandle> {
+  const resolved = resolveSimulatorOptions(options);
+  const core = new SimulatorCore(resolved);
+  const timers = new Set<NodeJS.Timeout>();
+  let stopping = false;
+
+  const write = (req: IncomingMessage, res: ServerResponse, outcome: SimOutcome): void => {
+    if (outcome.kind === 'drop') {
+      req.socket.destroy();
+      return;
+    }
+    if (res.destroyed || res.writableEnded) return;
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    res.writeHead(outcome.status, {
+      'content-type': outcome.contentType,
+      'content-length': Buffer.byteLength(outcome.body),
+    });
+    res.end(outcome.body);
+  };
+
+  const send = (req: IncomingMessage, res: ServerResponse, outcome: SimOutcome): void => {
+    if (outcome.delayMs <= 0 || stopping) {
+      write(req, res, outcome);
+      return;
+    }
+    const timer = setTimeout(() => {
+      timers.delete(timer);
+      write(req, res, outcome);
+    }, outcome.delayMs);
+    timers.add(timer);
+  };
+
+  const inspect = (method: string, pathname: string, body: string): SimOutcome => {
+    if (method === 'GET' && pathname === '/_sim/stats') return jsonOutcome(200, core.stats());
+    if (method === 'GET' && pathname.startsWith('/_sim/portals/')) {
+      const domain = decodeURIComponent(pathname.slice('/_sim/portals/'.length));
+      if (!core.hasPortal(domain))
+        return bitrixErrorOutcome(404, 'ERROR_PORTAL_NOT_FOUND', 'Portal not found');
+      return jsonOutcome(200, core.publicPortalView(domain));
+    }
+    if (method === 'POST' && pathname === '/_sim/control') {
+      let decoded: unknown;
+      try {
+        decoded = JSON.parse(body);
+      } catch {
+        return bitrixErrorOutcome(400, 'INVALID_CONTROL', 'the body must be JSON');
+      }
+      const parsed = simControlActionSchema.safeParse(decoded);
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0];
+        const where = issue === undefined || issue.path.length === 0 ? 'body' : issue.path.join('.');
+        return bitrixErrorOutcome(400, 'INVALID_CONTROL', `${where}: ${issue?.message ?? 'invalid'}`);
+      }
+      try {
+        applyControlAction(core.control, parsed.data);
+      } catch (error) {
+        if (error instanceof UnknownPortalError) {
+          return bitrixErrorOutcome(404, 'ERROR_PORTAL_NOT_FOUND', 'Portal not found');
+        }
+        throw error;
+      }
+      return jsonOutcome(200, { ok: true });
+    }
+    return bitrixErrorOutcome(404, 'NOT_FOUND', 'Unknown simulator endpoint');
+  };
+
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const rawUrl = req.url ?? '/';
+    const queryAt = rawUrl.indexOf('?');
+    const pathname = queryAt < 0 ? rawUrl : rawUrl.slice(0, queryAt);
+    const query = queryAt < 0 ? '' : rawUrl.slice(queryAt + 1);
+    const method = req.method ?? 'GET';
+    let body: string;
+    try {
+      body = await readBody(req);
+    } catch (error) {
+      if (error instanceof BodyTooLargeError) {
+        res.setHeader('connection', 'close');
+        write(req, res, bitrixErrorOutcome(413, 'REQUEST_TOO_LARGE', 'The request body is too large'));
+        return;
+      }
+      throw error;
+    }
+    if (pathname.startsWith('/portal/')) {
+      const target = parseRestPath(pathname);
+      if (target === null) {
+        send(req, res, bitrixErrorOutcome(404, 'NOT_FOUND', 'Expected /portal/<domain>/rest/<method>.json'));
+        return;
+      }
+      const params = parseRequestParams(req.headers['content-type'], body, query);
+      if (!params.ok) {
+        send(req, res, bitrixErrorOutcome(400, 'INVALID_REQUEST', params.description));
+        return;
+      }
+      send(req, res, core.rest({ ...target, params: params.params }));
+      return;
+    }
+    if (pathname === '/oauth/token/' || pathname === '/oauth/token') {
+      const params = parseRequestParams(req.headers['content-type'], body, query);
+      send(req, res, params.ok ? core.oauth(params.params) : jsonOutcome(400, { error: 'invalid_request' }));
+      return;
+    }
+    if (pathname.startsWith('/_sim/')) {
+      send(req, res, inspect(method, pathname, body));
+      return;
+    }
+    send(req, res, bitrixErrorOutcome(404, 'NOT_FOUND', 'Unknown path'));
+  };
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch(() => {
+      // A simulator bug or a broken socket: answer 500 if still possible; never log (params may hold tokens).
+      write(req, res, bitrixErrorOutcome(500, 'INTERNAL_SERVER_ERROR', 'Internal server error'));
+    });
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(resolved.port, resolved.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address() as AddressInfo;
+  const url = `http://${hostForUrl(resolved.host)}:${address.port}`;
+  core.setBaseUrl(url);
+
+  let stopped: Promise<void> | null = null;
+  return {
+    url,
+    oauthUrl: `${url}/oauth/token/`,
+    portalsFile: () => core.portalsFile(),
+    stats: () => core.stats(),
+    portal: (domain) => core.portalView(domain),
+    control: core.control,
+    stop: () => {
+      if (stopped === null) {
+        stopping = true;
+        for (const timer of timers) clearTimeout(timer);
+        timers.clear();
+        stopped = new Promise<void>((resolve, reject) => {
+          server.close((error) => (error === undefined ? resolve() : reject(error)));
+          server.closeAllConnections();
+        });
+      }
+      return stopped;
+    },
+  };
+}

@@ -1,0 +1,20 @@
+/**
+ * The portal cannot be called until an administrator re-installs or re-authorises the application: its refresh
+ * token was refused (`invalid_grant`, `invalid_client`), its webhook was refused (`NO_AUTH_FOUND`), or it is
+ * already stored as `needs_reauth`. Retrying cannot help. Never carries a token.
+ */
+export class ReauthRequiredError extends Error {
+  override readonly name = 'ReauthRequiredError' as const;
+  readonly domain: string;
+  /** Why: `invalid_grant`, `invalid_client`, `NO_AUTH_FOUND`, or the stored reason's code. */
+  readonly code: string;
+
+  constructor(domain: string, code: string, options?: { cause?: unknown }) {
+    super(
+      `portal ${domain} needs re-authorisation (${code}): re-install or re-authorise the application, then re-import its credentials`,
+      options?.cause === undefined ? undefined : { cause: options.cause },
+    );
+    this.domain = domain;
+    this.code = code;
+  }
+}

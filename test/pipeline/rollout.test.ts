@@ -1,0 +1,200 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { AppDefinition } from '../../src/apps/app-definition-schema.js';
+import { deriveAppHash } from '../../src/apps/derive-app-hash.js';
+import { type Harness, iframeApp, jsApp, startHarness } from './support/pipeline-harness.js';
+
+let harness: Harness | undefined;
+afterEach(async () => {
+  await harness?.close();
+  harness = undefined;
+});
+
+function appsByCode(h: Harness, domain: string): Map<string, number[]> {
+  const byCode = new Map<string, number[]>();
+  for (const app of h.sim.portal(domain).apps)
+    byCode.set(app.code, [...(byCode.get(app.code) ?? []), app.appId]);
+  return byCode;
+}
+
+/** Every pair registered exactly once, and the stored APP_IDs are the simulator's. */
+async function expectRegisteredExactlyOnce(h: Harness, apps: readonly AppDefinition[]): Promise<void> {
+  expect(h.sim.stats().duplicates).toBe(0);
+  for (const portal of h.portals()) {
+    const onPortal = appsByCode(h, portal.domain);
+    for (const app of apps) {
+      const result = await h.runtime.results.get(portal.domain, app.CODE);
+      expect(result?.state, `${portal.domain} ${app.CODE}`).toBe('registered');
+      expect(onPortal.get(app.CODE)).toEqual([result?.appId]);
+    }
+  }
+}
+
+describe('rollout pipeline (real Redis, real simulator)', () => {
+  it('registers every pair exactly once across OAuth, expired-token and webhook portals', async () => {
+    harness = await startHarness({ portals: 12, webhookShare: 0.25, expiredShare: 0.25, seed: 3 });
+    const apps = [jsApp('echo'), jsApp('help', '/help me'), iframeApp('panel')];
+    harness.startWorker();
+    const summary = await harness.rollout(apps);
+    expect(summary.counts.queued).toBe(36);
+    const counts = await harness.settle(summary.pairs);
+    expect(counts).toMatchObject({ total: 36, registered: 36, failed: 0, pending: 0, ambiguous: 0 });
+    await expectRegisteredExactlyOnce(harness, apps);
+  });
+
+  it('re-running the same rollout queues nothing and calls nothing', async () => {
+    harness = await startHarness({ portals: 5, seed: 4 });
+    const apps = [jsApp('echo'), iframeApp('panel')];
+    harness.startWorker();
+    await harness.settle((await harness.rollout(apps)).pairs);
+    const callsBefore = harness.sim.stats().calls;
+
+    const again = await harness.rollout(apps);
+    expect(again.counts).toEqual({ unchanged: 10, queued: 0, already_pending: 0, parked: 0 });
+    expect(again.jobsAdded).toBe(0);
+    await new Promise((r) => setTimeout(r, 300));
+    expect(harness.sim.stats().calls).toBe(callsBefore);
+    await expectRegisteredExactlyOnce(harness, apps);
+  });
+
+  it('applies a changed definition with imbot.app.update on the stored APP_ID, not a second register', async () => {
+    harness = await startHarness({ portals: 4, seed: 5 });
+    harness.startWorker();
+    const first = await harness.rollout([jsApp('echo', '/help')]);
+    await harness.settle(first.pairs);
+    const idsBefore = await harness.runtime.results.getMany(first.pairs);
+
+    const changed = await harness.rollout([jsApp('echo', '/start')]);
+    expect(changed.counts.queued).toBe(4);
+    await harness.settle(changed.pairs);
+
+    const stats = harness.sim.stats();
+    expect(stats.callsByMethod['imbot.app.update']).toBe(4);
+    expect(stats.callsByMethod['imbot.app.register']).toBe(4);
+    const idsAfter = await harness.runtime.results.getMany(changed.pairs);
+    expect(idsAfter.map((r) => r?.appId)).toEqual(idsBefore.map((r) => r?.appId));
+    for (const portal of harness.portals()) {
+      expect(harness.sim.portal(portal.domain).apps[0]?.params['JS_PARAM']).toBe('/start');
+    }
+  });
+
+  it('fails a permanent error on the first attempt and keeps the Bitrix24 code', async () => {
+    harness = await startHarness({ portals: 2, seed: 6 });
+    const [good, bad] = harness.portals();
+    if (!good || !bad) throw new Error('need two portals');
+    harness.startWorker();
+    const summary = await harness.rollout([jsApp('echo')], [good, { ...bad, botId: bad.botId + 1000 }]);
+    await harness.settle(summary.pairs);
+    const failed = await harness.runtime.results.get(bad.domain, 'echo');
+    expect(failed).toMatchObject({ state: 'failed', attempts: 1, lastError: { code: 'BOT_ID_ERROR' } });
+    expect(harness.sim.portal(bad.domain).calls).toBe(1);
+    expect((await harness.runtime.results.get(good.domain, 'echo'))?.state).toBe('registered');
+  });
+
+  it('refreshes once per portal when many jobs hit expired_token at once', async () => {
+    harness = await startHarness(
+      { portals: 3, expiredShare: 1, seed: 7 },
+      { tokens: { refreshBeforeMs: 0, lockTtlMs: 10_000 } },
+    );
+    const apps = Array.from({ length: 15 }, (_, i) => jsApp(`cmd${i}`));
+    harness.startWorker(30);
+    const summary = await harness.rollout(apps);
+    const counts = await harness.settle(summary.pairs);
+    expect(counts.registered).toBe(45);
+    for (const portal of harness.portals()) expect(harness.sim.portal(portal.domain).refreshes).toBe(1);
+    expect(harness.sim.stats().invalidGrants).toBe(0);
+    // The attempt that met expired_token was not counted: one attempt per pair.
+    const results = await harness.runtime.results.getMany(summary.pairs);
+    expect(results.every((r) => r?.attempts === 1)).toBe(true);
+  });
+
+  it('parks a portal whose refresh token is revoked as needs_reauth, without a retry loop', async () => {
+    harness = await startHarness({
+      portals: [{ domain: 'revoked.sim.test', accessTokenExpired: true }, { domain: 'fine.sim.test' }],
+    });
+    harness.sim.control.revokeRefreshToken('revoked.sim.test');
+    harness.startWorker();
+    const summary = await harness.rollout([jsApp('echo'), jsApp('help')]);
+    const counts = await harness.settle(summary.pairs);
+    expect(counts).toMatchObject({ registered: 2, needsReauth: 2, pending: 0 });
+    expect(await harness.runtime.results.get('revoked.sim.test', 'echo')).toMatchObject({
+      state: 'needs_reauth',
+      lastError: { code: 'invalid_grant' },
+    });
+    expect((await harness.runtime.portals.get('revoked.sim.test'))?.state).toBe('needs_reauth');
+    expect(harness.sim.stats().invalidGrants).toBe(1);
+  });
+
+  it('ends with everything registered under 20% HTTP 500s and reports every possible duplicate', async () => {
+    harness = await startHarness(
+      { portals: 40, seed: 11, faults: { http500Rate: 0.2, dropAfterWorkRate: 0.1 } },
+      { retry: { maxAttempts: 12, baseDelayMs: 20, maxDelayMs: 200, jitter: 0.2 } },
+    );
+    const apps = [jsApp('echo'), jsApp('help')];
+    harness.startWorker(20);
+    const summary = await harness.rollout(apps);
+    const counts = await harness.settle(summary.pairs, 30_000);
+    expect(counts).toMatchObject({ total: 80, registered: 80, failed: 0, pending: 0 });
+    const stats = harness.sim.stats();
+    expect(stats.injected.http500).toBeGreaterThan(0);
+    expect(stats.injected.dropped).toBeGreaterThan(0);
+    // Each duplicate the simulator saw sits on a pair reported as ambiguous; none is reported clean.
+    for (const portal of harness.portals()) {
+      for (const [code, ids] of appsByCode(harness, portal.domain)) {
+        if (ids.length > 1) {
+          const result = await harness.runtime.results.get(portal.domain, code);
+          expect(result?.ambiguousAttempts, `${portal.domain} ${code}`).toBeGreaterThanOrEqual(
+            ids.length - 1,
+          );
+          expect(ids).toContain(result?.appId);
+        }
+      }
+    }
+    const results = await harness.runtime.results.getMany(summary.pairs);
+    const ambiguousAttempts = results.reduce((sum, r) => sum + (r?.ambiguousAttempts ?? 0), 0);
+    expect(ambiguousAttempts).toBeGreaterThanOrEqual(stats.duplicates);
+    expect(ambiguousAttempts).toBeLessThanOrEqual(stats.injected.dropped);
+  });
+
+  it('keeps a portal with many queued jobs from delaying other portals', async () => {
+    harness = await startHarness(
+      {
+        portals: [
+          { domain: 'huge.sim.test', bucket: { burst: 5, drainPerSecond: 5 } },
+          ...Array.from({ length: 20 }, (_, i) => ({ domain: `small-${i}.sim.test` })),
+        ],
+      },
+      { portalRate: { rate: 5, burst: 5 } },
+    );
+    const portals = harness.portals();
+    const huge = portals.filter((p) => p.domain === 'huge.sim.test');
+    const small = portals.filter((p) => p.domain !== 'huge.sim.test');
+    const manyApps = Array.from({ length: 300 }, (_, i) => jsApp(`many${i}`));
+    await harness.rollout(manyApps, huge);
+    const smallSummary = await harness.rollout([jsApp('echo')], small);
+    harness.startWorker(10);
+    const started = Date.now();
+    const counts = await harness.settle(smallSummary.pairs, 15_000);
+    const elapsed = Date.now() - started;
+    expect(counts.registered).toBe(20);
+    // 300 jobs at 5/s take a minute; the small portals finish while the huge one is still far from done.
+    expect(elapsed).toBeLessThan(10_000);
+    expect(harness.sim.portal('huge.sim.test').apps.length).toBeLessThan(150);
+    expect(harness.sim.portal('huge.sim.test').queryLimitExceeded).toBe(0);
+  });
+
+  it('derives a distinct HASH per portal for "HASH": "auto" and keeps it on the result', async () => {
+    harness = await startHarness({ portals: 3, seed: 9 });
+    harness.startWorker();
+    const summary = await harness.rollout([iframeApp('panel')]);
+    await harness.settle(summary.pairs);
+    const hashes = new Set<string>();
+    for (const portal of harness.portals()) {
+      const result = await harness.runtime.results.get(portal.domain, 'panel');
+      const sent = harness.sim.portal(portal.domain).apps[0]?.params['HASH'];
+      expect(result?.hashUsed).toBe(deriveAppHash('test-hash-secret-0123456789', portal.domain, 'panel'));
+      expect(sent).toBe(result?.hashUsed);
+      hashes.add(String(sent));
+    }
+    expect(hashes.size).toBe(3);
+  });
+});

@@ -1,0 +1,115 @@
+import type { Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { pino } from 'pino';
+import { type AppDefinition, appDefinitionSchema } from '../../../src/apps/app-definition-schema.js';
+import type { Config } from '../../../src/config/config-schema.js';
+import { loadConfig } from '../../../src/config/load-config.js';
+import { isSettled, progressCounts } from '../../../src/ops/progress-counts.js';
+import { createRolloutWorker } from '../../../src/pipeline/create-rollout-worker.js';
+import { enqueueRollout } from '../../../src/pipeline/enqueue-rollout.js';
+import type { PairJob } from '../../../src/pipeline/pair-job.js';
+import type { PairOutcome } from '../../../src/pipeline/process-pair.js';
+import { type PortalEntry, portalsFileSchema } from '../../../src/portals/portal-entry-schema.js';
+import { connectRedis, createRuntime, type Runtime } from '../../../src/runtime/create-runtime.js';
+import type { SimulatorHandle, SimulatorOptions } from '../../../src/simulator/start-simulator.js';
+import { startSimulator } from '../../../src/simulator/start-simulator.js';
+import { testRedisUrl, uniquePrefix } from '../../support/redis.js';
+
+export function jsApp(code: string, param = '/help'): AppDefinition {
+  return appDefinitionSchema.parse({
+    CODE: code,
+    JS_METHOD: 'SEND',
+    JS_PARAM: param,
+    CONTEXT: 'BOT',
+    LANG: [{ LANGUAGE_ID: 'en', TITLE: `Title ${code}`, DESCRIPTION: 'Test command' }],
+  });
+}
+
+export function iframeApp(code: string): AppDefinition {
+  return appDefinitionSchema.parse({
+    CODE: code,
+    IFRAME: 'https://apps.example.com/iframe.php',
+    IFRAME_WIDTH: 350,
+    IFRAME_HEIGHT: 150,
+    HASH: 'auto',
+    LANG: [{ LANGUAGE_ID: 'en', TITLE: `Iframe ${code}` }],
+  });
+}
+
+export interface Harness {
+  sim: SimulatorHandle;
+  config: Config;
+  runtime: Runtime;
+  portals(): PortalEntry[];
+  startWorker(concurrency?: number): Worker<PairJob, PairOutcome>;
+  rollout(
+    apps: readonly AppDefinition[],
+    portals?: readonly PortalEntry[],
+  ): ReturnType<typeof enqueueRollout>;
+  /** Waits until none of the pairs is pending (or the timeout passes); returns the counts. */
+  settle(
+    pairs: readonly { domain: string; code: string }[],
+    timeoutMs?: number,
+  ): ReturnType<typeof progressCounts>;
+  close(): Promise<void>;
+}
+
+/** A simulator, a config on a fresh prefix of the test Redis, the runtime, and workers on demand. */
+export async function startHarness(
+  simOptions: SimulatorOptions,
+  configOverrides: Record<string, unknown> = {},
+): Promise<Harness> {
+  const sim = await startSimulator(simOptions);
+  const config = loadConfig(
+    {},
+    {
+      redisUrl: testRedisUrl(),
+      prefix: uniquePrefix('pipe'),
+      allowHttp: true,
+      hashSecret: 'test-hash-secret-0123456789',
+      logLevel: 'silent',
+      b24: { clientId: 'sim-client-id', clientSecret: 'sim-client-secret', oauthUrl: sim.oauthUrl },
+      retry: { maxAttempts: 6, baseDelayMs: 50, maxDelayMs: 400, jitter: 0.2 },
+      portalRate: { rate: 50, burst: 50 },
+      request: { timeoutMs: 2_000, refreshTimeoutMs: 2_000 },
+      worker: { concurrency: 10, stalledIntervalMs: 1_000, lockDurationMs: 2_000, maxStalledCount: 5 },
+      ...configOverrides,
+    },
+  );
+  const logger = pino({ level: 'silent' });
+  const runtime = createRuntime({ config, logger });
+  const workers: { worker: Worker<PairJob, PairOutcome>; connection: Redis }[] = [];
+  return {
+    sim,
+    config,
+    runtime,
+    portals: () => portalsFileSchema({ allowHttp: true }).parse(sim.portalsFile()),
+    startWorker(concurrency = config.worker.concurrency) {
+      const connection = connectRedis(config.redisUrl, logger, 'test-worker');
+      const worker = createRolloutWorker(runtime, { connection, concurrency });
+      workers.push({ worker, connection });
+      return worker;
+    },
+    async rollout(apps, portals) {
+      return await enqueueRollout(
+        { apps, portals: portals ?? portalsFileSchema({ allowHttp: true }).parse(sim.portalsFile()) },
+        runtime,
+      );
+    },
+    async settle(pairs, timeoutMs = 20_000) {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const counts = await progressCounts(runtime.results, pairs);
+        if (isSettled(counts) || Date.now() > deadline) return counts;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    },
+    async close() {
+      await Promise.all(workers.map(({ worker }) => worker.close(true)));
+      await Promise.all(workers.map(({ connection }) => connection.quit()));
+      await runtime.queue.obliterate({ force: true }).catch(() => undefined);
+      await runtime.close();
+      await sim.stop();
+    },
+  };
+}

@@ -1,0 +1,139 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { CommanderError } from 'commander';
+import { afterEach, describe, expect, it } from 'vitest';
+import { simulateCommand } from '../../src/cli/commands/simulate.js';
+import type { PortalFileEntry } from '../../src/simulator/simulator-types.js';
+
+const fixture = fileURLToPath(new URL('./fixtures/run-simulate-cli.ts', import.meta.url));
+const children: ChildProcess[] = [];
+const dirs: string[] = [];
+
+afterEach(async () => {
+  for (const child of children.splice(0)) if (child.exitCode === null) child.kill('SIGKILL');
+  await Promise.all(dirs.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
+});
+
+function runCli(args: string[]): {
+  child: ChildProcess;
+  output: () => string;
+  waitFor: (re: RegExp) => Promise<string>;
+} {
+  const child = spawn(process.execPath, ['--import', 'tsx', fixture, ...args], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.push(child);
+  let out = '';
+  child.stdout?.on('data', (chunk: Buffer) => {
+    out += chunk.toString('utf8');
+  });
+  child.stderr?.on('data', (chunk: Buffer) => {
+    out += chunk.toString('utf8');
+  });
+  const waitFor = (re: RegExp): Promise<string> =>
+    new Promise((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error(`timed out waiting for ${re}; output:\n${out}`)),
+        15_000,
+      );
+      const check = (): void => {
+        if (re.test(out)) {
+          clearTimeout(timer);
+          resolve(out);
+        } else if (child.exitCode !== null) {
+          clearTimeout(timer);
+          reject(new Error(`exited with ${child.exitCode}; output:\n${out}`));
+        } else {
+          setTimeout(check, 20);
+        }
+      };
+      check();
+    });
+  return { child, output: () => out, waitFor };
+}
+
+function exitCode(child: ChildProcess): Promise<number | null> {
+  if (child.exitCode !== null) return Promise.resolve(child.exitCode);
+  return new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+}
+
+describe('imbot-rollout simulate', () => {
+  it('starts, writes the portals file, prints the environment and stops cleanly on SIGTERM', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'sim-cli-'));
+    dirs.push(dir);
+    const out = join(dir, 'portals.json');
+    const cli = runCli([
+      '--portals',
+      '10',
+      '--port',
+      '0',
+      '--out',
+      out,
+      '--webhook-share',
+      '0.2',
+      '--seed',
+      '5',
+    ]);
+    const printed = await cli.waitFor(/Press Ctrl\+C/);
+    const url = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(printed)?.[1] ?? '';
+    expect(printed).toContain(`B24_OAUTH_URL=${url}/oauth/token/`);
+    expect(printed).toContain('B24_CLIENT_ID=sim-client-id');
+    expect(printed).toContain('B24_CLIENT_SECRET=sim-client-secret');
+    expect(printed).toContain('ROLLOUT_ALLOW_HTTP=1');
+    const text = await readFile(out, 'utf8');
+    expect(text).toMatch(/^\[\n {2}\{\n {4}"domain"/);
+    const entries = JSON.parse(text) as PortalFileEntry[];
+    expect(entries).toHaveLength(10);
+    expect(entries.filter((entry) => entry.auth.type === 'webhook')).toHaveLength(2);
+    expect((await stat(out)).mode & 0o777).toBe(0o600);
+    for (const entry of entries) {
+      if (entry.auth.type === 'oauth') expect(printed).not.toContain(entry.auth.accessToken);
+    }
+    const stats = (await (await fetch(`${url}/_sim/stats`)).json()) as { calls: number };
+    expect(stats.calls).toBe(0);
+    cli.child.kill('SIGTERM');
+    expect(await exitCode(cli.child)).toBe(0);
+    expect(cli.output()).toContain('simulator stopped');
+  });
+
+  it('refuses an invalid option with a one-line error naming it', async () => {
+    const errors: string[] = [];
+    const command = simulateCommand()
+      .exitOverride()
+      .configureOutput({ writeErr: (text) => errors.push(text), writeOut: () => undefined });
+    const failure = await command
+      .parseAsync(['--webhook-share', '2'], { from: 'user' })
+      .catch((e: unknown) => e);
+    expect(failure).toBeInstanceOf(CommanderError);
+    expect((failure as CommanderError).exitCode).toBe(2);
+    expect(errors.join('')).toBe("error: option '--webhook-share' must be between 0 and 1\n");
+  });
+
+  it('refuses a non-numeric port', async () => {
+    const errors: string[] = [];
+    const command = simulateCommand()
+      .exitOverride()
+      .configureOutput({ writeErr: (text) => errors.push(text), writeOut: () => undefined });
+    await command.parseAsync(['--port', 'abc'], { from: 'user' }).catch(() => undefined);
+    expect(errors.join('')).toMatch(/^error: option '--port' must be a number\n$/);
+  });
+
+  it('documents every option in its help', () => {
+    const help = simulateCommand().helpInformation();
+    for (const flag of [
+      '--portals',
+      '--out',
+      '--latency',
+      '--fault-500',
+      '--fault-drop',
+      '--fault-slow',
+      '--seed',
+    ]) {
+      expect(help).toContain(flag);
+    }
+    expect(simulateCommand().description()).toMatch(/simulator/i);
+  });
+});
