@@ -87,7 +87,8 @@ const contextSchema = z
 
 // --- LANG ---------------------------------------------------------------------------------------------------
 // Spec: LANG "Array of translations", each LANGUAGE_ID ('en'), TITLE ("Title for the button or command"),
-// DESCRIPTION, COPYRIGHT.
+// DESCRIPTION, COPYRIGHT. "It is advisable to specify at least for DE and EN" is advice, not a rule, so it is
+// not enforced. The 2-letter form of LANGUAGE_ID, the unique LANGUAGE_IDs and the length bounds are ours.
 const LANGUAGE_ID_RULE = 'a 2-letter lowercase language code such as "en" or "de"';
 const langEntrySchema = strictObject({
   LANGUAGE_ID: requiredString(LANGUAGE_ID_RULE).regex(/^[a-z]{2}$/, { error: `must be ${LANGUAGE_ID_RULE}` }),

@@ -183,8 +183,15 @@ export function scanJsonText(text: string): JsonScan {
     if (pos >= n) throw new Stop(pos, 'the file is empty; expected a JSON value');
     readValue(0);
     skipWhitespace();
-    if (pos < n)
-      throw new Stop(pos, 'unexpected content after the JSON value (only one top-level value is allowed)');
+    if (pos < n) {
+      const comment = text.startsWith('//', pos) || text.startsWith('/*', pos);
+      throw new Stop(
+        pos,
+        comment
+          ? 'comments are not allowed in JSON'
+          : 'unexpected content after the JSON value (only one top-level value is allowed)',
+      );
+    }
     return { syntaxError: undefined, duplicateKeys };
   } catch (error) {
     if (!(error instanceof Stop)) throw error;

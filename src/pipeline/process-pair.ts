@@ -153,10 +153,7 @@ export async function processPair(job: PairJob, deps: PairProcessorDeps): Promis
         } else await results.forgetAppId(domain, code);
         continue;
       }
-      const ambiguous =
-        op === 'register' &&
-        ((error instanceof BitrixError && error.errorClass === 'ambiguous') ||
-          error instanceof UnreadableAppIdError);
+      const ambiguous = op === 'register' && mayHaveCreated(error);
       const handled = await handleFailure(
         error,
         { job, op, attempts: result.attempts, refreshes, ambiguous, method, target },
@@ -170,6 +167,17 @@ export async function processPair(job: PairJob, deps: PairProcessorDeps): Promis
     }
   }
   return { kind: 'delay', until: now() + 1_000, reason: 'loop_bound' };
+}
+
+/**
+ * Whether a failed register may still have created the app: no answer came (timeout, reset), or a 2xx answer
+ * came that could not be read (the server did the work, the body was cut or garbled).
+ */
+function mayHaveCreated(error: unknown): boolean {
+  if (error instanceof UnreadableAppIdError) return true;
+  if (!(error instanceof BitrixError)) return false;
+  if (error.errorClass === 'ambiguous') return true;
+  return error.code === 'INVALID_RESPONSE' && error.httpStatus !== undefined && error.httpStatus < 300;
 }
 
 /** A register call answered 200 but without a readable APP_ID: the app may exist, so it counts as ambiguous. */

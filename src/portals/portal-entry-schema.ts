@@ -83,7 +83,7 @@ export function portalEntrySchema(opts: { allowHttp: boolean }) {
       else {
         problem = serviceUrlProblem(url, opts.allowHttp);
         if (problem === undefined && !/^(?:.*\/)?rest\/[1-9][0-9]*\/[A-Za-z0-9]+\/$/.test(url.pathname)) {
-          problem = `must end with /rest/<user id>/<webhook code>/, like ${WEBHOOK_SHAPE} (got ${redactWebhookUrl(value)})`;
+          problem = `must have the form ${WEBHOOK_SHAPE} (a positive user id, a code of letters and digits, nothing after the last "/"); got ${redactWebhookUrl(value)}`;
         }
       }
       if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });

@@ -19,7 +19,9 @@ const JS_FIELDS = ['JS_METHOD', 'JS_PARAM'];
 
 function appParams(params: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const [key, value] of Object.entries(params)) if (!META_PARAMS.has(key)) out[key] = value;
+  for (const [key, value] of Object.entries(params)) {
+    if (!META_PARAMS.has(key) && key !== '__proto__') out[key] = value;
+  }
   return out;
 }
 

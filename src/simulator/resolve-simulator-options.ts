@@ -96,10 +96,11 @@ export function resolveSimulatorOptions(options: SimulatorOptions): ResolvedSimu
     seeds = list.data.map(toSeed);
     const seen = new Set<string>();
     for (const entry of seeds) {
-      if (seen.has(entry.domain)) {
+      const key = entry.domain.toLowerCase();
+      if (seen.has(key)) {
         throw new SimulatorConfigError(`invalid simulator option portals: duplicate domain ${entry.domain}`);
       }
-      seen.add(entry.domain);
+      seen.add(key);
     }
   }
   return {

@@ -18,6 +18,7 @@ export const simControlActionSchema = z.discriminatedUnion('action', [
     .strict(),
   z.object({ action: z.literal('revokeRefreshToken'), domain }).strict(),
   z.object({ action: z.literal('expireAccessToken'), domain }).strict(),
+  z.object({ action: z.literal('reauthorize'), domain }).strict(),
   z
     .object({
       action: z.literal('setTokenTtl'),
@@ -54,6 +55,9 @@ export function applyControlAction(control: SimulatorControl, action: SimControl
       return;
     case 'expireAccessToken':
       control.expireAccessToken(action.domain);
+      return;
+    case 'reauthorize':
+      control.reauthorize(action.domain);
       return;
     case 'setTokenTtl':
       control.setTokenTtl(action.domain, action.seconds);

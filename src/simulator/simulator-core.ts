@@ -53,6 +53,7 @@ const oauthParamsSchema = z.object({
  * answer or error message contains a token, a refresh token, the client secret or a webhook code.
  */
 export class SimulatorCore {
+  /** Keyed by the lower-case domain: host names are case-insensitive. */
   readonly #portals = new Map<string, SimPortal>();
   readonly #tokens: TokenRegistry;
   readonly #faultRandom: () => number;
@@ -61,6 +62,8 @@ export class SimulatorCore {
   readonly #clientSecret: string;
   readonly #methods: ReadonlyMap<string, MethodHandler>;
   readonly #stats: SimulatorStats = createEmptyStats();
+  /** A Map, not the stats object: method names come from the URL (think `__proto__`). */
+  readonly #callsByMethod = new Map<string, number>();
   #globalFaults: SimFaults;
   #latencyMs: number;
   #tokenTtlSeconds: number;
@@ -107,9 +110,16 @@ export class SimulatorCore {
       ],
       [
         'app.info',
-        (_portal, owner) => ({
+        // Never echo the owner of a webhook call: it may be the webhook code.
+        (portal) => ({
           ok: true,
-          result: { ID: 1, CODE: owner, VERSION: 1, STATUS: 'L', INSTALLED: true },
+          result: {
+            ID: 1,
+            CODE: portal.auth === 'oauth' ? this.#clientId : 'webhook',
+            VERSION: 1,
+            STATUS: 'L',
+            INSTALLED: true,
+          },
         }),
       ],
     ]);
@@ -155,7 +165,7 @@ export class SimulatorCore {
       accessToken: null,
       refreshToken: null,
     };
-    this.#portals.set(portal.domain, portal);
+    this.#portals.set(portal.domain.toLowerCase(), portal);
     if (auth === 'oauth') {
       const expiresAt = seed.accessTokenExpired ? startedAt - 60_000 : startedAt + this.#ttlOf(portal) * 1000;
       this.#tokens.issue(portal, this.#clientId, expiresAt);
@@ -167,7 +177,7 @@ export class SimulatorCore {
   }
 
   #portalOrThrow(domain: string): SimPortal {
-    const portal = this.#portals.get(domain);
+    const portal = this.#portals.get(domain.toLowerCase());
     if (portal === undefined) throw new UnknownPortalError(domain);
     return portal;
   }
@@ -194,13 +204,13 @@ export class SimulatorCore {
   rest(request: RestRequest): SimOutcome {
     const startMs = this.#now();
     const latency = this.#latencyMs;
-    const portal = this.#portals.get(request.domain);
+    const portal = this.#portals.get(request.domain.toLowerCase());
     if (portal === undefined) {
       return bitrixErrorOutcome(404, 'ERROR_PORTAL_NOT_FOUND', 'Portal not found', latency);
     }
     const method = request.method.toLowerCase();
     this.#stats.calls += 1;
-    this.#stats.callsByMethod[method] = (this.#stats.callsByMethod[method] ?? 0) + 1;
+    this.#callsByMethod.set(method, (this.#callsByMethod.get(method) ?? 0) + 1);
     portal.calls += 1;
     if (portal.state === 'deleted') {
       return bitrixErrorOutcome(500, 'PORTAL_DELETED', 'Portal was deleted', latency);
@@ -352,11 +362,11 @@ export class SimulatorCore {
   // ---------------------------------------------------------------- inspection
 
   stats(): SimulatorStats {
-    return copyStats(this.#stats);
+    return { ...copyStats(this.#stats), callsByMethod: Object.fromEntries(this.#callsByMethod) };
   }
 
   hasPortal(domain: string): boolean {
-    return this.#portals.has(domain);
+    return this.#portals.has(domain.toLowerCase());
   }
 
   /** A snapshot of one portal, tokens included; throws UnknownPortalError. */
@@ -428,6 +438,13 @@ export class SimulatorCore {
       expireAccessToken: (domain) => {
         this.#tokens.expireAccess(this.#portalOrThrow(domain));
       },
+      reauthorize: (domain) => {
+        const portal = this.#portalOrThrow(domain);
+        if (portal.auth !== 'oauth')
+          throw new RangeError(`${domain} uses a webhook: nothing to re-authorise`);
+        this.#tokens.revokeRefresh(portal);
+        this.#tokens.issue(portal, this.#clientId, this.#now() + this.#ttlOf(portal) * 1000);
+      },
       setTokenTtl: (domain, seconds) => {
         if (!Number.isFinite(seconds) || seconds <= 0)
           throw new RangeError('token TTL must be a positive number of seconds');
@@ -452,6 +469,7 @@ export class SimulatorCore {
       },
       resetStats: () => {
         Object.assign(this.#stats, createEmptyStats());
+        this.#callsByMethod.clear();
         for (const portal of this.#portals.values()) {
           portal.calls = 0;
           portal.queryLimitExceeded = 0;

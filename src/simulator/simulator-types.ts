@@ -149,6 +149,11 @@ export interface SimulatorControl {
   revokeRefreshToken(domain: string): void;
   /** The current access token answers expired_token from now on. */
   expireAccessToken(domain: string): void;
+  /**
+   * An administrator re-authorises the application: a new token pair is issued (portalsFile() shows it) and the
+   * old refresh token stops working. OAuth portals only.
+   */
+  reauthorize(domain: string): void;
   /** Lifetime of tokens issued from now on; null = all portals (clears per-portal overrides). */
   setTokenTtl(domain: string | null, seconds: number): void;
   /** Replaces the portal's faults (null = the global faults). */

@@ -235,7 +235,13 @@ export function createTokenManager(options: TokenManagerOptions) {
       );
       return targetOf(current);
     } finally {
-      await lock.release();
+      // A failed release must not hide the outcome: the lock then simply expires after lockTtlMs.
+      await lock.release().catch((error: unknown) => {
+        logger?.warn(
+          { domain, code: errorCode(error) },
+          'could not release the refresh lock; it expires by itself',
+        );
+      });
     }
   }
 

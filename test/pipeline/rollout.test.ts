@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AppDefinition } from '../../src/apps/app-definition-schema.js';
 import { deriveAppHash } from '../../src/apps/derive-app-hash.js';
+import { enqueueRollout } from '../../src/pipeline/enqueue-rollout.js';
 import { type Harness, iframeApp, jsApp, startHarness } from './support/pipeline-harness.js';
 
 let harness: Harness | undefined;
@@ -122,6 +123,28 @@ describe('rollout pipeline (real Redis, real simulator)', () => {
     });
     expect((await harness.runtime.portals.get('revoked.sim.test'))?.state).toBe('needs_reauth');
     expect(harness.sim.stats().invalidGrants).toBe(1);
+  });
+
+  it('resumes parked pairs when new credentials are imported with rollout --portals', async () => {
+    harness = await startHarness({ portals: [{ domain: 'revoked.sim.test', accessTokenExpired: true }] });
+    harness.sim.control.revokeRefreshToken('revoked.sim.test');
+    harness.startWorker();
+    const apps = [jsApp('echo'), jsApp('help')];
+    const first = await harness.rollout(apps);
+    expect(await harness.settle(first.pairs)).toMatchObject({ needsReauth: 2 });
+
+    // Re-running with the same (dead) credentials does not loop on the portal: the pairs stay parked.
+    const same = await harness.rollout(apps);
+    expect(same.counts).toMatchObject({ parked: 2, queued: 0 });
+
+    // An administrator re-authorises the app; importing the new credentials (no --apps) resumes the pairs.
+    harness.sim.control.reauthorize('revoked.sim.test');
+    expect(await harness.runtime.queue.count()).toBe(0);
+    const summary = await enqueueRollout({ apps: undefined, portals: harness.portals() }, harness.runtime);
+    expect(summary.imported?.reactivated).toEqual(['revoked.sim.test']);
+    expect(summary.counts.queued).toBe(2);
+    expect(await harness.settle(summary.pairs)).toMatchObject({ registered: 2, needsReauth: 0 });
+    expect(harness.sim.stats().duplicates).toBe(0);
   });
 
   it('ends with everything registered under 20% HTTP 500s and reports every possible duplicate', async () => {

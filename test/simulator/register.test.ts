@@ -162,4 +162,37 @@ describe('imbot.app.register', () => {
     expect(sim.stats().callsByMethod).toEqual({ 'imbot.app.register': 1, 'imbot.bot.list': 1 });
     expect(sim.portal(A).apps).toHaveLength(1);
   });
+
+  it('matches the portal domain case-insensitively', async () => {
+    const sim = await start({ portals: [{ domain: A, botId: 7 }] });
+    const answer = await callOAuth(sim, A.toUpperCase(), 'imbot.app.register', {
+      ...jsApp(7),
+      auth: sim.portal(A).currentAccessToken,
+    });
+    expect(answer.status).toBe(200);
+    expect(sim.portal('A.SIM.TEST').apps).toHaveLength(1);
+  });
+
+  it('counts odd method names without touching object prototypes', async () => {
+    const sim = await start({ portals: [{ domain: A }] });
+    const answer = await callOAuth(sim, A, '__proto__');
+    expect(answer.json.error).toBe('ERROR_METHOD_NOT_FOUND');
+    const stats = sim.stats();
+    expect(Object.getPrototypeOf(stats.callsByMethod)).toBe(Object.prototype);
+    expect(Object.entries(stats.callsByMethod)).toEqual([['__proto__', 1]]);
+  });
+
+  it('stores no __proto__ key from a JSON body in the app params', async () => {
+    const sim = await start({ portals: [{ domain: A, botId: 7 }] });
+    const body = `{"auth":"${sim.portal(A).currentAccessToken}","BOT_ID":7,"CODE":"c","JS_METHOD":"SEND","HIDDEN":"Y","__proto__":{"x":1}}`;
+    const response = await fetch(`${sim.url}/portal/${A}/rest/imbot.app.register.json`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body,
+    });
+    expect(response.status).toBe(200);
+    const params = sim.portal(A).apps[0]?.params ?? {};
+    expect(Object.getPrototypeOf(params)).toBe(Object.prototype);
+    expect(params['x']).toBeUndefined();
+  });
 });

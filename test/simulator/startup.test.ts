@@ -15,15 +15,27 @@ describe('simulator startup and throughput', () => {
     expect(new Set(entries.map((entry) => entry.botId)).size).toBe(10_000);
   });
 
-  it('serves a thousand concurrent calls across portals', async () => {
+  it('serves thousands of calls across portals over keep-alive connections', async () => {
     const sim = await start({ portals: 1_000 });
     const domains = sim.portalsFile().map((entry) => entry.domain);
+    const total = 3_000;
+    let next = 0;
+    let ok = 0;
     const startedAt = performance.now();
-    const answers = await Promise.all(domains.map((domain) => callOAuth(sim, domain, 'server.time')));
+    await Promise.all(
+      Array.from({ length: 20 }, async () => {
+        while (next < total) {
+          const domain = domains[next % domains.length] ?? '';
+          next += 1;
+          if ((await callOAuth(sim, domain, 'server.time')).status === 200) ok += 1;
+        }
+      }),
+    );
     const elapsed = performance.now() - startedAt;
-    expect(answers.every((answer) => answer.status === 200)).toBe(true);
-    expect(sim.stats().calls).toBe(1_000);
-    expect(elapsed).toBeLessThan(5_000);
+    expect(ok).toBe(total);
+    expect(sim.stats().calls).toBe(total);
+    // Client and server share this process; a generous bound that still catches a pathological slowdown.
+    expect(elapsed).toBeLessThan(10_000);
   });
 
   it('closes keep-alive connections on stop', async () => {
