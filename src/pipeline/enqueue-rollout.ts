@@ -8,7 +8,8 @@ import type { PortalEntry } from '../portals/portal-entry-schema.js';
 import type { RequestOutcome, ResultStore } from '../results/result-store.js';
 import type { DefinitionStore } from '../store/definition-store.js';
 import type { ImportSummary, PortalStore } from '../store/portal-store.js';
-import { type PairJob, pairJobId } from './pair-job.js';
+import { addPairJobs } from './add-pair-jobs.js';
+import type { PairJob } from './pair-job.js';
 
 export interface EnqueueDeps {
   config: Config;
@@ -33,9 +34,6 @@ export interface EnqueueSummary {
   jobsAdded: number;
   imported: ImportSummary | undefined;
 }
-
-/** Options of every rollout job: the retry policy is ours (decide.ts), so BullMQ runs each job once. */
-export const PAIR_JOB_OPTIONS = { attempts: 1, removeOnComplete: true, removeOnFail: true } as const;
 
 /**
  * The producer: stores portals and definitions, then asks for each portal x app pair to exist with its
@@ -85,20 +83,13 @@ export async function enqueueRollout(request: EnqueueRequest, deps: EnqueueDeps)
     const outcomes = await results.requestPresent(
       chunk.map((p) => ({ ...p, portalParked: parked.has(p.domain) })),
     );
-    const jobs = [];
+    const toQueue = [];
     for (const [index, outcome] of outcomes.entries()) {
       counts[outcome]++;
       const pair = chunk[index];
-      if (pair && (outcome === 'queued' || outcome === 'already_pending')) {
-        jobs.push({
-          name: 'pair',
-          data: { domain: pair.domain, code: pair.code },
-          opts: { ...PAIR_JOB_OPTIONS, jobId: pairJobId(pair.domain, pair.code) },
-        });
-      }
+      if (pair && (outcome === 'queued' || outcome === 'already_pending')) toQueue.push(pair);
     }
-    if (jobs.length > 0) await queue.addBulk(jobs);
-    jobsAdded += jobs.length;
+    jobsAdded += await addPairJobs(queue, toQueue);
     request.onProgress?.(Math.min(i + chunkSize, wanted.length), wanted.length);
   }
   deps.logger.info({ pairs: wanted.length, ...counts, jobsAdded }, 'rollout enqueued');

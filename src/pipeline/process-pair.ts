@@ -7,6 +7,7 @@ import { BitrixError } from '../bitrix/bitrix-error.js';
 import type { MethodAnswer } from '../bitrix/call-method.js';
 import type { PortalTarget } from '../bitrix/portal-target.js';
 import type { Config } from '../config/config-schema.js';
+import type { PipelineMetrics } from '../metrics/pipeline-metrics.js';
 import type { PortalRateLimiter } from '../ratelimit/portal-rate-limiter.js';
 import type { PairError, PairState } from '../results/pair-result.js';
 import type { ResultStore } from '../results/result-store.js';
@@ -35,6 +36,7 @@ export interface PairProcessorDeps {
   logger: Logger;
   now: () => number;
   random: () => number;
+  metrics: PipelineMetrics;
 }
 
 /** What the queue adapter does next: finish the job, move it to delayed until `until`, or fail it for good. */
@@ -124,8 +126,10 @@ export async function processPair(job: PairJob, deps: PairProcessorDeps): Promis
     const params = buildParams(op, definition, { botId: portal.botId, appId: result.appId, hash: hashUsed });
     if (op === 'register') await results.beginRegister(domain, code, randomUUID());
 
+    const callStarted = performance.now();
     try {
       const answer = await deps.rest.call(target, method, params);
+      deps.metrics.call(method, 'ok', performance.now() - callStarted);
       await deps.limiter.reportSuccess(domain);
       let appId: number | null = op === 'unregister' ? null : result.appId;
       if (op === 'register') {
@@ -141,6 +145,8 @@ export async function processPair(job: PairJob, deps: PairProcessorDeps): Promis
       });
       deps.logger.debug({ domain, code, op, appId }, 'pair applied');
     } catch (error) {
+      if (error instanceof BitrixError)
+        deps.metrics.call(method, error.code, performance.now() - callStarted);
       // The app is already gone: an unregister is done, an update must register it anew.
       if (error instanceof BitrixError && error.code === 'CHAT_APP_ID_ERROR' && op !== 'register') {
         if (op === 'unregister') {
@@ -238,16 +244,19 @@ async function handleFailure(
       await results.markNeedsReauth(domain, code, pairError);
       return { kind: 'done', state: 'needs_reauth' };
     case 'slow_portal': {
+      deps.metrics.delayed('query_limit');
       const { until } = await deps.limiter.reportQueryLimitExceeded(domain);
       await results.recordWait(domain, code, { op: ctx.op, until, error: pairError });
       return { kind: 'delay', until, reason: 'query_limit' };
     }
     case 'wait':
+      deps.metrics.delayed(pairError.code);
       if (decision.scope === 'method' && ctx.method)
         await deps.limiter.parkMethod(domain, ctx.method, decision.at);
       await results.recordWait(domain, code, { op: ctx.op, until: decision.at, error: pairError });
       return { kind: 'delay', until: decision.at, reason: pairError.code };
     case 'retry':
+      deps.metrics.retry(pairError.code);
       await results.recordFailure(domain, code, {
         op: ctx.op,
         error: pairError,

@@ -72,6 +72,38 @@ end
 return 0
 `;
 
+/**
+ * Unregister request for one pair, atomic. KEYS: result, stateCounts. ARGV: now.
+ * Returns 0 = unknown pair, 1 = queued (holds an APP_ID: the worker calls imbot.app.unregister),
+ * 2 = nothing to call (no APP_ID: marked unregistered at once).
+ */
+const REQUEST_ABSENT = `
+local state = redis.call('HGET', KEYS[1], 'state')
+if not state then return 0 end
+local appId = redis.call('HGET', KEYS[1], 'appId')
+local target = 'pending'
+if not appId or appId == '' then target = 'unregistered' end
+if state ~= target then
+  redis.call('HINCRBY', KEYS[2], state, -1)
+  redis.call('HINCRBY', KEYS[2], target, 1)
+end
+redis.call('HSET', KEYS[1], 'state', target, 'desired', 'absent', 'attempts', 0, 'nextAttemptAt', '', 'updatedAt', ARGV[1])
+if target == 'pending' then return 1 end
+return 2
+`;
+
+/**
+ * Operator retry of one failed pair, atomic. KEYS: result, stateCounts. ARGV: now.
+ * Returns 1 when the pair was failed and is pending again (attempts reset), else 0.
+ */
+const REQUEST_RETRY = `
+if redis.call('HGET', KEYS[1], 'state') ~= 'failed' then return 0 end
+redis.call('HINCRBY', KEYS[2], 'failed', -1)
+redis.call('HINCRBY', KEYS[2], 'pending', 1)
+redis.call('HSET', KEYS[1], 'state', 'pending', 'attempts', 0, 'nextAttemptAt', '', 'updatedAt', ARGV[1])
+return 1
+`;
+
 function toNumber(value: string | undefined): number | undefined {
   if (value === undefined || value === '') return undefined;
   const n = Number(value);
@@ -177,6 +209,49 @@ export function createResultStore(options: ResultStoreOptions) {
         if (error) throw error;
         return REQUEST_OUTCOMES[Number(value)] ?? 'unchanged';
       });
+    },
+
+    /** Operator: unregister these pairs. See REQUEST_ABSENT. */
+    async requestAbsent(
+      pairs: readonly { domain: string; code: string }[],
+    ): Promise<('unknown' | 'queued' | 'nothing_to_call')[]> {
+      const pipeline = redis.pipeline();
+      for (const p of pairs)
+        pipeline.eval(REQUEST_ABSENT, 2, keys.result(p.domain, p.code), keys.stateCounts, String(now()));
+      const replies = (await pipeline.exec()) ?? [];
+      return replies.map(([error, value]) => {
+        if (error) throw error;
+        return (['unknown', 'queued', 'nothing_to_call'] as const)[Number(value)] ?? 'unknown';
+      });
+    },
+
+    /** Operator: put failed pairs back to pending (attempts reset). True for each pair that was failed. */
+    async requestRetry(pairs: readonly { domain: string; code: string }[]): Promise<boolean[]> {
+      const pipeline = redis.pipeline();
+      for (const p of pairs)
+        pipeline.eval(REQUEST_RETRY, 2, keys.result(p.domain, p.code), keys.stateCounts, String(now()));
+      const replies = (await pipeline.exec()) ?? [];
+      return replies.map(([error, value]) => {
+        if (error) throw error;
+        return value === 1;
+      });
+    },
+
+    /**
+     * Operator resolved a possible duplicate (checked the portal, or unregistered the extra APP_ID): the pair
+     * is reported clean again. Returns false for an unknown pair.
+     */
+    async clearAmbiguous(domain: string, code: string, note: string): Promise<boolean> {
+      const key = keys.result(domain, code);
+      if (!(await redis.exists(key))) return false;
+      await redis.hset(key, { ambiguousAttempts: '0', updatedAt: String(now()) });
+      await pushHistory(domain, code, {
+        at: now(),
+        op: 'resolve',
+        outcome: 'ok',
+        message: note.slice(0, 500),
+      });
+      return true;
     },
 
     async get(domain: string, code: string): Promise<PairResult | undefined> {

@@ -5,13 +5,14 @@ import { createRestClient, type RestClient } from '../bitrix/call-method.js';
 import { refreshAccessToken } from '../bitrix/refresh-access-token.js';
 import { ConfigError } from '../config/config-error.js';
 import type { Config } from '../config/config-schema.js';
+import { createRedisPipelineMetrics } from '../metrics/pipeline-metrics.js';
 import { type PairJob, ROLLOUT_QUEUE } from '../pipeline/pair-job.js';
 import type { PairProcessorDeps } from '../pipeline/process-pair.js';
 import { createPortalRateLimiter } from '../ratelimit/portal-rate-limiter.js';
 import { createResultStore } from '../results/result-store.js';
 import { createDefinitionStore } from '../store/definition-store.js';
 import { createPortalStore } from '../store/portal-store.js';
-import { createRedisKeys } from '../store/redis-keys.js';
+import { createRedisKeys, type RedisKeys } from '../store/redis-keys.js';
 import { createTokenManager } from '../tokens/token-manager.js';
 
 export interface RuntimeOptions {
@@ -24,6 +25,7 @@ export interface RuntimeOptions {
 
 export interface Runtime extends PairProcessorDeps {
   redis: Redis;
+  keys: RedisKeys;
   queue: Queue<PairJob>;
   rest: RestClient;
   close(): Promise<void>;
@@ -67,6 +69,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     allowHttp: config.allowHttp,
     ...(fetchImpl ? { fetch: fetchImpl } : {}),
   });
+  const metrics = createRedisPipelineMetrics(redis, config.prefix);
   const tokens = createTokenManager({
     redis,
     keys,
@@ -82,7 +85,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
           'an OAuth portal needs a token refresh but B24_CLIENT_ID / B24_CLIENT_SECRET are not set',
         );
       }
-      return await refreshAccessToken(
+      const refreshed = await refreshAccessToken(
         { oauthUrl, clientId, clientSecret, refreshToken },
         {
           timeoutMs: config.request.refreshTimeoutMs,
@@ -91,6 +94,8 @@ export function createRuntime(options: RuntimeOptions): Runtime {
           ...(fetchImpl ? { fetch: fetchImpl } : {}),
         },
       );
+      metrics.tokenRefreshed();
+      return refreshed;
     },
   });
   const queue = new Queue<PairJob>(ROLLOUT_QUEUE, { connection: redis, prefix: config.prefix });
@@ -99,6 +104,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     config,
     logger,
     redis,
+    keys,
     queue,
     results,
     definitions,
@@ -108,6 +114,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     rest,
     now,
     random: Math.random,
+    metrics,
     async close() {
       await queue.close();
       await redis.quit().catch(() => redis.disconnect());

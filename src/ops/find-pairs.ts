@@ -1,0 +1,30 @@
+import type { PairResult, PairState } from '../results/pair-result.js';
+import type { ResultStore } from '../results/result-store.js';
+
+export interface PairFilter {
+  portal?: string;
+  code?: string;
+  states?: readonly PairState[];
+  /** Only pairs that may hold a duplicate app (ambiguousAttempts > 0). */
+  ambiguousOnly?: boolean;
+  /** Case-insensitive substring of portal or code. */
+  search?: string;
+}
+
+/** Reads the results matching a filter (streaming the pair index in chunks; fine for 100k pairs). */
+export async function findPairs(results: ResultStore, filter: PairFilter = {}): Promise<PairResult[]> {
+  const pairs = await results.listPairs(filter.portal ? { portal: filter.portal } : {});
+  const selected = filter.code ? pairs.filter((p) => p.code === filter.code) : pairs;
+  const search = filter.search?.toLowerCase();
+  const out: PairResult[] = [];
+  for (let i = 0; i < selected.length; i += 2_000) {
+    for (const result of await results.getMany(selected.slice(i, i + 2_000))) {
+      if (!result) continue;
+      if (filter.states && !filter.states.includes(result.state)) continue;
+      if (filter.ambiguousOnly && result.ambiguousAttempts === 0) continue;
+      if (search && !`${result.portal} ${result.code}`.toLowerCase().includes(search)) continue;
+      out.push(result);
+    }
+  }
+  return out;
+}

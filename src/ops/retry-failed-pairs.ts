@@ -1,0 +1,27 @@
+import type { Queue } from 'bullmq';
+import { addPairJobs } from '../pipeline/add-pair-jobs.js';
+import type { PairJob } from '../pipeline/pair-job.js';
+import type { ResultStore } from '../results/result-store.js';
+import { findPairs } from './find-pairs.js';
+import { NothingMatchedError } from './nothing-matched-error.js';
+
+/** Re-queues failed pairs matching portal/code (all failed pairs when neither is given): attempts start again. */
+export async function retryFailedPairs(
+  deps: { results: ResultStore; queue: Queue<PairJob> },
+  filter: { portal?: string; code?: string },
+): Promise<{ domain: string; code: string }[]> {
+  const failed = await findPairs(deps.results, { ...filter, states: ['failed'] });
+  const pairs = failed.map((r) => ({ domain: r.portal, code: r.code }));
+  const flipped = await deps.results.requestRetry(pairs);
+  const retried = pairs.filter((_, i) => flipped[i]);
+  if (retried.length === 0) {
+    const scope = [filter.portal && `portal ${filter.portal}`, filter.code && `code ${filter.code}`].filter(
+      Boolean,
+    );
+    throw new NothingMatchedError(
+      `no failed pair${scope.length ? ` for ${scope.join(' and ')}` : ''} to retry`,
+    );
+  }
+  await addPairJobs(deps.queue, retried);
+  return retried;
+}
