@@ -58,6 +58,17 @@ export const configSchema = z
       .strict(),
     producer: z.object({ chunkSize: positiveInt.max(100_000) }).strict(),
     input: z.object({ maxFileBytes: positiveInt, maxIconBytes: positiveInt }).strict(),
+    /** The HTTP API and dashboard (`serve`): a token is required to bind a non-loopback address. */
+    api: z
+      .object({
+        token: z
+          .string()
+          .min(16, 'must be at least 16 characters (e.g. the output of `openssl rand -hex 32`)')
+          .optional(),
+        port: z.number().int().min(0).max(65535),
+        host: z.string().min(1),
+      })
+      .strict(),
   })
   .strict()
   .superRefine((config, ctx) => {

@@ -20,6 +20,7 @@ export const ENV_KEYS = {
   ROLLOUT_CONCURRENCY: 'worker.concurrency',
   ROLLOUT_MAX_ATTEMPTS: 'retry.maxAttempts',
   ROLLOUT_REQUEST_TIMEOUT_MS: 'request.timeoutMs',
+  ROLLOUT_API_TOKEN: 'api.token',
 } as const;
 
 const NUMERIC_ENV = new Set([

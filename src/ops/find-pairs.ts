@@ -9,6 +9,8 @@ export interface PairFilter {
   ambiguousOnly?: boolean;
   /** Case-insensitive substring of portal or code. */
   search?: string;
+  /** Any further condition on the stored result (applied last, per chunk: nothing else is held in memory). */
+  where?: (result: PairResult) => boolean;
 }
 
 /** Reads the results matching a filter (streaming the pair index in chunks; fine for 100k pairs). */
@@ -23,6 +25,7 @@ export async function findPairs(results: ResultStore, filter: PairFilter = {}): 
       if (filter.states && !filter.states.includes(result.state)) continue;
       if (filter.ambiguousOnly && result.ambiguousAttempts === 0) continue;
       if (search && !`${result.portal} ${result.code}`.toLowerCase().includes(search)) continue;
+      if (filter.where && !filter.where(result)) continue;
       out.push(result);
     }
   }

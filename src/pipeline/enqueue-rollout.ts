@@ -8,7 +8,9 @@ import type { PortalEntry } from '../portals/portal-entry-schema.js';
 import type { RequestOutcome, ResultStore } from '../results/result-store.js';
 import type { DefinitionStore } from '../store/definition-store.js';
 import type { ImportSummary, PortalStore } from '../store/portal-store.js';
+import { InputError } from '../input/input-error.js';
 import { addPairJobs } from './add-pair-jobs.js';
+import { findHiddenChanges } from './find-hidden-changes.js';
 import type { PairJob } from './pair-job.js';
 
 export interface EnqueueDeps {
@@ -48,14 +50,12 @@ export async function enqueueRollout(request: EnqueueRequest, deps: EnqueueDeps)
       'an app uses "HASH": "auto" but ROLLOUT_HASH_SECRET is not set: set it (16+ characters) to derive a hash per portal',
     );
   }
-  const imported = request.portals ? await deps.portals.importPortals(request.portals) : undefined;
   const domains = request.portals ? request.portals.map((p) => p.domain) : await deps.portals.listDomains();
 
   // Which definition each pair should have: the given apps, or (no apps given) what is stored for it.
   const wanted: { domain: string; code: string; defHash: string }[] = [];
   if (request.apps) {
     const hashed = request.apps.map((app) => ({ app, defHash: definitionHash(app) }));
-    for (const { app, defHash } of hashed) await deps.definitions.save(defHash, app);
     for (const domain of domains)
       for (const { app, defHash } of hashed) wanted.push({ domain, code: app.CODE, defHash });
   } else {
@@ -69,6 +69,15 @@ export async function enqueueRollout(request: EnqueueRequest, deps: EnqueueDeps)
       }
     }
   }
+
+  // Every check passes before anything is written: a refused rollout leaves no partial state.
+  if (request.apps) {
+    const byHash = new Map(request.apps.map((app) => [definitionHash(app), app] as const));
+    const problems = await findHiddenChanges(wanted, byHash, deps);
+    if (problems.length > 0) throw new InputError('apps', problems);
+    for (const [defHash, app] of byHash) await deps.definitions.save(defHash, app);
+  }
+  const imported = request.portals ? await deps.portals.importPortals(request.portals) : undefined;
 
   const parked = new Set<string>();
   for (const domain of new Set(domains)) {

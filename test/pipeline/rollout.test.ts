@@ -1,6 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import type { AppDefinition } from '../../src/apps/app-definition-schema.js';
+import { type AppDefinition, appDefinitionSchema } from '../../src/apps/app-definition-schema.js';
 import { deriveAppHash } from '../../src/apps/derive-app-hash.js';
+import { InputError } from '../../src/input/input-error.js';
+import { unregisterPairs } from '../../src/ops/unregister-pairs.js';
 import { enqueueRollout } from '../../src/pipeline/enqueue-rollout.js';
 import { type Harness, iframeApp, jsApp, startHarness } from './support/pipeline-harness.js';
 
@@ -145,6 +147,35 @@ describe('rollout pipeline (real Redis, real simulator)', () => {
     expect(summary.counts.queued).toBe(2);
     expect(await harness.settle(summary.pairs)).toMatchObject({ registered: 2, needsReauth: 0 });
     expect(harness.sim.stats().duplicates).toBe(0);
+  });
+
+  it('refuses a HIDDEN change for registered pairs whole (update cannot apply it) and accepts it after unregister', async () => {
+    harness = await startHarness({ portals: 2, seed: 12 });
+    harness.startWorker();
+    const visible = iframeApp('panel');
+    const first = await harness.rollout([visible, jsApp('echo')]);
+    await harness.settle(first.pairs);
+    const hidden = appDefinitionSchema.parse({ ...visible, HIDDEN: 'Y' });
+
+    const refused = await harness.rollout([hidden, jsApp('echo', '/changed')]).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(InputError);
+    expect((refused as InputError).problems).toEqual([
+      expect.objectContaining({ where: 'apps[CODE=panel].HIDDEN', message: expect.stringContaining('unregister --code panel') }),
+    ]);
+    // Nothing half-applied: the other app's change was not queued either.
+    expect(harness.sim.stats().callsByMethod['imbot.app.update'] ?? 0).toBe(0);
+    expect((await harness.runtime.results.countsByState()).pending).toBe(0);
+
+    const gone = await unregisterPairs(harness.runtime, { code: 'panel' });
+    expect(gone.queued).toBe(2);
+    await harness.settle(first.pairs);
+    const again = await harness.rollout([hidden, jsApp('echo')]);
+    expect(again.counts).toMatchObject({ queued: 2, unchanged: 2 });
+    await harness.settle(again.pairs);
+    for (const portal of harness.portals()) {
+      const apps = harness.sim.portal(portal.domain).apps.filter((a) => a.code === 'panel');
+      expect(apps.map((a) => a.params['HIDDEN'])).toEqual(['Y']);
+    }
   });
 
   it('ends with everything registered under 20% HTTP 500s and reports every possible duplicate', async () => {

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { loadAppsFile } from '../../apps/load-apps-file.js';
 import { loadConfig } from '../../config/load-config.js';
 import { createLogger } from '../../log/create-logger.js';
+import { findPairs } from '../../ops/find-pairs.js';
 import { formatTable } from '../../ops/format-table.js';
 import { createRolloutWorker } from '../../pipeline/create-rollout-worker.js';
 import { enqueueRollout } from '../../pipeline/enqueue-rollout.js';
@@ -51,6 +52,14 @@ export function demoCommand(): Command {
         faults: { http500Rate: 0.05, slowRate: 0.01, slowMs: 50 },
         seed: 7,
       });
+      // Two portals that need an operator, so the summary shows how they are reported: one deleted (the pairs
+      // fail at once with PORTAL_DELETED), one whose refresh token was revoked (parked as needs_reauth).
+      const [deleted, revoked] = simulator.portalsFile().filter((p) => p.auth.type === 'oauth');
+      if (deleted) simulator.control.deletePortal(deleted.domain);
+      if (revoked) {
+        simulator.control.revokeRefreshToken(revoked.domain);
+        simulator.control.expireAccessToken(revoked.domain);
+      }
       const prefix = `imbot-rollout-demo-${Date.now().toString(36)}`;
       const config = loadConfig(process.env, {
         redisUrl: redis.url,
@@ -59,7 +68,8 @@ export function demoCommand(): Command {
         hashSecret: base.hashSecret ?? 'demo-hash-secret-not-for-production',
         b24: { clientId: 'sim-client-id', clientSecret: 'sim-client-secret', oauthUrl: simulator.oauthUrl },
         retry: { ...base.retry, baseDelayMs: 200, maxDelayMs: 2_000 },
-        logLevel: process.env['LOG_LEVEL'] ?? 'warn',
+        // The summary tells the story; set LOG_LEVEL to see the structured logs as well.
+        logLevel: process.env['LOG_LEVEL'] ?? 'fatal',
       });
       const logger = createLogger({ level: config.logLevel });
       const runtime = createRuntime({ config, logger });
@@ -102,11 +112,30 @@ export function demoCommand(): Command {
             ],
           )}\n`,
         );
+        const attention = await findPairs(runtime.results, { states: ['failed', 'needs_reauth'] });
+        const ambiguous = await findPairs(runtime.results, { ambiguousOnly: true });
+        if (attention.length + ambiguous.length > 0) {
+          process.stdout.write(
+            `\nneeds attention (as \`imbot-rollout failed\` lists it):\n${formatTable(
+              ['PORTAL', 'CODE', 'STATE', 'AMBIGUOUS', 'LAST ERROR'],
+              [...attention, ...ambiguous.filter((r) => r.state === 'registered')].map((r) => [
+                r.portal,
+                r.code,
+                r.state,
+                String(r.ambiguousAttempts),
+                r.lastError ? `${r.lastError.code}: ${r.lastError.message}`.slice(0, 70) : '-',
+              ]),
+            )}\n`,
+          );
+        }
         if (options.keep)
           process.stdout.write(
             `demo: results kept; try: ROLLOUT_PREFIX=${prefix} REDIS_URL=${redis.url} imbot-rollout status\n`,
           );
-        if (final.failed > 0 || final.pending > 0) process.exitCode = 1;
+        // The deliberately broken portals are expected to fail / need re-authorisation; anything else is not.
+        const expectedBroken = new Set([deleted?.domain, revoked?.domain]);
+        const unexpected = attention.filter((r) => !expectedBroken.has(r.portal));
+        if (final.pending > 0 || unexpected.length > 0) process.exitCode = 1;
       } finally {
         await Promise.all(workers.map((w) => w.close()));
         await Promise.all(connections.map((c) => c.quit()));

@@ -1,0 +1,68 @@
+import type { ResultStore } from '../results/result-store.js';
+import { formatCsvRow } from './format-csv-row.js';
+import { type StatusRow, toStatusRow } from './status-row.js';
+
+export const EXPORT_FORMATS = ['csv', 'json'] as const;
+export type ExportFormat = (typeof EXPORT_FORMATS)[number];
+
+/** The CSV header: the `status --json` fields, with lastError split in two. */
+export const CSV_COLUMNS = [
+  'portal',
+  'code',
+  'state',
+  'appId',
+  'attempts',
+  'ambiguousAttempts',
+  'lastErrorCode',
+  'lastErrorMessage',
+  'updatedAt',
+] as const;
+
+function csvCells(row: StatusRow): (string | number | null)[] {
+  return [
+    row.portal,
+    row.code,
+    row.state,
+    row.appId,
+    row.attempts,
+    row.ambiguousAttempts,
+    row.lastError?.code ?? null,
+    row.lastError?.message ?? null,
+    row.updatedAt,
+  ];
+}
+
+/** One row of `JSON.stringify(rows, null, 2)` (indented one level), so the export equals `status --json`. */
+function jsonElement(row: StatusRow): string {
+  return JSON.stringify(row, null, 2).replaceAll('\n', '\n  ');
+}
+
+/**
+ * The results of every pair (index order) as text chunks of `chunkSize` pairs: CSV (RFC 4180, header first) or
+ * a JSON array of `status --json` rows, byte for byte what `status --json` prints. Only one chunk of results is
+ * held at a time, so 100k pairs stream in bounded memory (the pair index itself is read whole, as for status).
+ */
+export async function* exportChunks(
+  results: ResultStore,
+  format: ExportFormat,
+  options: { chunkSize?: number } = {},
+): AsyncGenerator<string> {
+  const chunkSize = options.chunkSize ?? 2_000;
+  const pairs = await results.listPairs();
+  if (format === 'csv') yield formatCsvRow(CSV_COLUMNS);
+  let first = true;
+  for (let i = 0; i < pairs.length; i += chunkSize) {
+    let text = '';
+    for (const result of await results.getMany(pairs.slice(i, i + chunkSize))) {
+      if (!result) continue;
+      const row = toStatusRow(result);
+      if (format === 'csv') text += formatCsvRow(csvCells(row));
+      else {
+        text += `${first ? '[\n  ' : ',\n  '}${jsonElement(row)}`;
+        first = false;
+      }
+    }
+    if (text) yield text;
+  }
+  if (format === 'json') yield first ? '[]\n' : '\n]\n';
+}
