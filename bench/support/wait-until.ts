@@ -13,7 +13,8 @@ export async function waitUntil<T>(
   for (;;) {
     const value = await check();
     if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new BenchTimeoutError(`timed out after ${options.timeoutMs} ms: ${what}`);
+    if (Date.now() > deadline)
+      throw new BenchTimeoutError(`timed out after ${options.timeoutMs} ms: ${what}`);
     await new Promise((resolve) => setTimeout(resolve, options.intervalMs ?? 50));
   }
 }

@@ -4,9 +4,15 @@ import { ConfigError } from '../config/config-error.js';
 import { InputError } from '../input/input-error.js';
 import { CliError } from './cli-error.js';
 import { demoCommand } from './commands/demo.js';
+import { exportCommand } from './commands/export.js';
+import { failedCommand } from './commands/failed.js';
+import { resolveCommand } from './commands/resolve.js';
+import { retryCommand } from './commands/retry.js';
 import { rolloutCommand } from './commands/rollout.js';
+import { rotateKeyCommand } from './commands/rotate-key.js';
 import { simulateCommand } from './commands/simulate.js';
 import { statusCommand } from './commands/status.js';
+import { unregisterCommand } from './commands/unregister.js';
 import { workerCommand } from './commands/worker.js';
 
 function errorLine(error: unknown): { text: string; code: number } {
@@ -27,6 +33,12 @@ export function buildProgram(): Command {
     statusCommand(),
     demoCommand(),
     simulateCommand(),
+    rotateKeyCommand(),
+    failedCommand(),
+    retryCommand(),
+    exportCommand(),
+    unregisterCommand(),
+    resolveCommand(),
   ]) {
     program.addCommand(command.exitOverride());
   }

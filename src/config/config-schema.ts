@@ -1,6 +1,24 @@
 import { z } from 'zod';
+import { decodeSecretKey, splitKeyList } from '../secrets/secret-key.js';
 
 const positiveInt = z.number().int().positive();
+
+/** ROLLOUT_SECRET_KEY: 32 bytes as base64 or hex (see secrets/secret-key.ts); the value is never echoed. */
+const secretKeyText = z.string().superRefine((value, ctx) => {
+  const decoded = decodeSecretKey(value);
+  if (!decoded.ok) ctx.addIssue({ code: 'custom', message: decoded.problem });
+});
+
+/** ROLLOUT_SECRET_KEY_PREVIOUS: one or more old keys, comma-separated, each like ROLLOUT_SECRET_KEY. */
+const previousKeysText = z.string().superRefine((value, ctx) => {
+  splitKeyList(value).forEach((item, index, all) => {
+    const decoded = decodeSecretKey(item);
+    if (!decoded.ok) {
+      const which = all.length > 1 ? `key ${index + 1} of ${all.length}: ` : '';
+      ctx.addIssue({ code: 'custom', message: `${which}${decoded.problem}` });
+    }
+  });
+});
 
 const redisUrl = z
   .string()
@@ -58,6 +76,18 @@ export const configSchema = z
       .strict(),
     producer: z.object({ chunkSize: positiveInt.max(100_000) }).strict(),
     input: z.object({ maxFileBytes: positiveInt, maxIconBytes: positiveInt }).strict(),
+    /**
+     * Secrets at rest (docs/readme/security.md). Without `key`, tokens and webhook URLs are stored in plaintext:
+     * `worker` and `rollout` refuse to run so unless `insecurePlaintext` is set explicitly (local experiments).
+     */
+    secrets: z
+      .object({
+        key: secretKeyText.optional(),
+        previousKey: previousKeysText.optional(),
+        insecurePlaintext: z.boolean().default(false),
+      })
+      .strict()
+      .default({ insecurePlaintext: false }),
     /** The HTTP API and dashboard (`serve`): a token is required to bind a non-loopback address. */
     api: z
       .object({

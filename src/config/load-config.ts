@@ -21,7 +21,13 @@ export const ENV_KEYS = {
   ROLLOUT_MAX_ATTEMPTS: 'retry.maxAttempts',
   ROLLOUT_REQUEST_TIMEOUT_MS: 'request.timeoutMs',
   ROLLOUT_API_TOKEN: 'api.token',
+  ROLLOUT_SECRET_KEY: 'secrets.key',
+  ROLLOUT_SECRET_KEY_PREVIOUS: 'secrets.previousKey',
+  ROLLOUT_INSECURE_PLAINTEXT_SECRETS: 'secrets.insecurePlaintext',
 } as const;
+
+/** On/off variables: `1`/`0` (also true/false, yes/no, on/off); an empty value means off. */
+const FLAG_ENV = new Set(['ROLLOUT_ALLOW_HTTP', 'ROLLOUT_INSECURE_PLAINTEXT_SECRETS']);
 
 const NUMERIC_ENV = new Set([
   'ROLLOUT_PORTAL_RATE',
@@ -107,8 +113,8 @@ export function loadConfig(env: Env = process.env, overrides: Record<string, unk
   if (extraFile) raw = deepMerge(raw, readJson(extraFile));
   for (const [name, path] of Object.entries(ENV_KEYS)) {
     const value = env[name];
-    if (value === undefined || (value === '' && name !== 'ROLLOUT_ALLOW_HTTP')) continue;
-    if (name === 'ROLLOUT_ALLOW_HTTP') setPath(raw, path, parseFlag(name, value));
+    if (value === undefined || (value === '' && !FLAG_ENV.has(name))) continue;
+    if (FLAG_ENV.has(name)) setPath(raw, path, parseFlag(name, value));
     else if (NUMERIC_ENV.has(name)) setPath(raw, path, parseNumber(name, value));
     else setPath(raw, path, value);
   }

@@ -18,6 +18,8 @@ function quote(cell: string): string {
  */
 export function formatCsvRow(cells: readonly (string | number | null)[]): string {
   return `${cells
-    .map((cell) => (cell === null ? '' : typeof cell === 'number' ? String(cell) : quote(neutraliseFormula(cell))))
+    .map((cell) =>
+      cell === null ? '' : typeof cell === 'number' ? String(cell) : quote(neutraliseFormula(cell)),
+    )
     .join(',')}\r\n`;
 }

@@ -44,7 +44,10 @@ async function writeFileAtomically(chunks: AsyncIterable<string>, file: string):
 }
 
 /** Writes text chunks to a stream (honouring back-pressure) or, atomically, to a file. */
-export async function writeChunks(chunks: AsyncIterable<string>, destination: ChunkDestination): Promise<void> {
+export async function writeChunks(
+  chunks: AsyncIterable<string>,
+  destination: ChunkDestination,
+): Promise<void> {
   if ('file' in destination) await writeFileAtomically(chunks, destination.file);
   else await writeToStream(chunks, destination.stream);
 }

@@ -58,11 +58,15 @@ function parseAppId(result: unknown): number | undefined {
   return typeof id === 'number' && Number.isSafeInteger(id) && id > 0 ? id : undefined;
 }
 
-function iframeHash(def: AppDefinition, domain: string, config: Config): string | undefined {
+/** The IFRAME HASH to send: the definition's, or derived per portal for "auto" (an Error when no secret is set). */
+function iframeHash(def: AppDefinition, domain: string, config: Config): string | undefined | Error {
   if (!('IFRAME' in def) || def.HASH === undefined) return undefined;
   if (def.HASH !== 'auto') return def.HASH;
-  if (!config.hashSecret)
-    throw new Error('ROLLOUT_HASH_SECRET is not set but the definition asks for "HASH": "auto"');
+  if (!config.hashSecret) {
+    return new Error(
+      'ROLLOUT_HASH_SECRET is not set on this worker but the definition asks for "HASH": "auto"',
+    );
+  }
   return deriveAppHash(config.hashSecret, domain, def.CODE);
 }
 
@@ -107,8 +111,10 @@ export async function processPair(job: PairJob, deps: PairProcessorDeps): Promis
 
     const method = METHOD_OF[op];
     const reservation = await deps.limiter.reserve(domain, method, portal.rateLimit ?? config.portalRate);
-    if (!reservation.granted)
+    if (!reservation.granted) {
+      deps.metrics.delayed(reservation.reason);
       return { kind: 'delay', until: reservation.retryAt, reason: reservation.reason };
+    }
 
     let definition: AppDefinition | undefined;
     if (op !== 'unregister') {
@@ -123,6 +129,11 @@ export async function processPair(job: PairJob, deps: PairProcessorDeps): Promis
       }
     }
     const hashUsed = definition ? iframeHash(definition, domain, config) : undefined;
+    if (hashUsed instanceof Error) {
+      const error = { code: 'HASH_SECRET_MISSING', message: hashUsed.message };
+      await results.recordFailure(domain, code, { op, error, final: true, ambiguous: false });
+      return { kind: 'failed', error };
+    }
     const params = buildParams(op, definition, { botId: portal.botId, appId: result.appId, hash: hashUsed });
     if (op === 'register') await results.beginRegister(domain, code, randomUUID());
 

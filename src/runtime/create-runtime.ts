@@ -10,6 +10,7 @@ import { type PairJob, ROLLOUT_QUEUE } from '../pipeline/pair-job.js';
 import type { PairProcessorDeps } from '../pipeline/process-pair.js';
 import { createPortalRateLimiter } from '../ratelimit/portal-rate-limiter.js';
 import { createResultStore } from '../results/result-store.js';
+import { secretCodecFromConfig } from '../secrets/secret-codec-from-config.js';
 import { createDefinitionStore } from '../store/definition-store.js';
 import { createPortalStore } from '../store/portal-store.js';
 import { createRedisKeys, type RedisKeys } from '../store/redis-keys.js';
@@ -59,7 +60,8 @@ export function createRuntime(options: RuntimeOptions): Runtime {
   const now = options.now ?? Date.now;
   const redis = connectRedis(config.redisUrl, logger, 'imbot-rollout');
   const keys = createRedisKeys(config.prefix);
-  const portals = createPortalStore({ redis, keys, now });
+  // Tokens and webhook URLs are sealed at rest with ROLLOUT_SECRET_KEY (docs/readme/security.md).
+  const portals = createPortalStore({ redis, keys, now, codec: secretCodecFromConfig(config.secrets) });
   const results = createResultStore({ redis, keys, now });
   const definitions = createDefinitionStore({ redis, keys });
   const limiter = createPortalRateLimiter({ redis, prefix: config.prefix, now });

@@ -160,7 +160,10 @@ describe('rollout pipeline (real Redis, real simulator)', () => {
     const refused = await harness.rollout([hidden, jsApp('echo', '/changed')]).catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(InputError);
     expect((refused as InputError).problems).toEqual([
-      expect.objectContaining({ where: 'apps[CODE=panel].HIDDEN', message: expect.stringContaining('unregister --code panel') }),
+      expect.objectContaining({
+        where: 'apps[CODE=panel].HIDDEN',
+        message: expect.stringContaining('unregister --code panel'),
+      }),
     ]);
     // Nothing half-applied: the other app's change was not queued either.
     expect(harness.sim.stats().callsByMethod['imbot.app.update'] ?? 0).toBe(0);
@@ -208,6 +211,69 @@ describe('rollout pipeline (real Redis, real simulator)', () => {
     expect(ambiguousAttempts).toBeGreaterThanOrEqual(stats.duplicates);
     expect(ambiguousAttempts).toBeLessThanOrEqual(stats.injected.dropped);
   });
+
+  it('parks only the limited method on OPERATION_TIME_LIMIT until the reset time, spending no attempt', async () => {
+    harness = await startHarness({ portals: [{ domain: 'busy.sim.test' }] });
+    const resetAt = Date.now() + 1_500;
+    harness.sim.control.setOperationTimeLimit(
+      'busy.sim.test',
+      'imbot.app.register',
+      Math.ceil(resetAt / 1000),
+    );
+    harness.startWorker();
+    const summary = await harness.rollout([jsApp('echo'), jsApp('help')]);
+    await new Promise((r) => setTimeout(r, 500));
+    const waiting = await harness.runtime.results.get('busy.sim.test', 'echo');
+    expect(waiting).toMatchObject({
+      state: 'pending',
+      attempts: 0,
+      lastError: { code: 'OPERATION_TIME_LIMIT' },
+    });
+    expect((await harness.runtime.limiter.inspect('busy.sim.test')).parkedMethods).toHaveProperty(
+      'imbot.app.register',
+    );
+    const counts = await harness.settle(summary.pairs);
+    expect(counts.registered).toBe(2);
+    // One 429 at most per job before the park applied to both; nothing was called before the reset after that.
+    const registerCalls = harness.sim.portal('busy.sim.test').requestTimes;
+    expect(registerCalls.filter((t) => t >= Date.now() - 60_000).length).toBeLessThanOrEqual(4);
+    expect(harness.sim.stats().duplicates).toBe(0);
+  });
+
+  it('backs a portal off on OVERLOAD_LIMIT with a clear last error, then finishes once the block is lifted', async () => {
+    harness = await startHarness(
+      { portals: [{ domain: 'blocked.sim.test', state: 'overloaded' }] },
+      { overload: { delayMs: 1_000 } },
+    );
+    harness.startWorker();
+    const summary = await harness.rollout([jsApp('echo')]);
+    await new Promise((r) => setTimeout(r, 300));
+    const blocked = await harness.runtime.results.get('blocked.sim.test', 'echo');
+    expect(blocked).toMatchObject({ state: 'pending', attempts: 0, lastError: { code: 'OVERLOAD_LIMIT' } });
+    expect(blocked?.nextAttemptAt).toBeGreaterThan(Date.now() + 200);
+    harness.sim.control.setState('blocked.sim.test', 'active');
+    expect((await harness.settle(summary.pairs)).registered).toBe(1);
+  });
+
+  it('slows a portal down as a whole when the server answers QUERY_LIMIT_EXCEEDED, and still finishes', async () => {
+    // Other apps use part of the portal's bucket: the server allows less than the client's configured limit.
+    harness = await startHarness(
+      { portals: [{ domain: 'shared.sim.test', bucket: { burst: 5, drainPerSecond: 4 } }] },
+      { portalRate: { rate: 10, burst: 10 } },
+    );
+    harness.startWorker(10);
+    const summary = await harness.rollout(Array.from({ length: 20 }, (_, i) => jsApp(`cmd${i}`)));
+    const counts = await harness.settle(summary.pairs, 60_000);
+    expect(counts.registered).toBe(20);
+    const refused = harness.sim.portal('shared.sim.test').queryLimitExceeded;
+    expect(refused).toBeGreaterThan(0);
+    // The portal slowed down as a whole: far fewer 503s than jobs retrying blindly would collect.
+    expect(refused).toBeLessThan(20);
+    expect((await harness.runtime.limiter.inspect('shared.sim.test')).factor).toBeGreaterThan(1);
+    const results = await harness.runtime.results.getMany(summary.pairs);
+    expect(results.every((r) => r?.attempts === 1)).toBe(true); // a 503 spends no attempt
+    expect(harness.sim.stats().duplicates).toBe(0);
+  }, 60_000);
 
   it('keeps a portal with many queued jobs from delaying other portals', async () => {
     harness = await startHarness(

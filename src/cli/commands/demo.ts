@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import { z } from 'zod';
@@ -66,6 +67,8 @@ export function demoCommand(): Command {
         prefix,
         allowHttp: true,
         hashSecret: base.hashSecret ?? 'demo-hash-secret-not-for-production',
+        // A random key per run: the demo's simulated tokens are sealed at rest like real ones.
+        secrets: { key: randomBytes(32).toString('base64') },
         b24: { clientId: 'sim-client-id', clientSecret: 'sim-client-secret', oauthUrl: simulator.oauthUrl },
         retry: { ...base.retry, baseDelayMs: 200, maxDelayMs: 2_000 },
         // The summary tells the story; set LOG_LEVEL to see the structured logs as well.

@@ -3,6 +3,7 @@ import { loadAppsFile } from '../../apps/load-apps-file.js';
 import { enqueueRollout } from '../../pipeline/enqueue-rollout.js';
 import { loadPortalsFile } from '../../portals/load-portals-file.js';
 import { createRuntime } from '../../runtime/create-runtime.js';
+import { requireSecretKey } from '../../secrets/require-secret-key.js';
 import { cliContext } from '../cli-context.js';
 import { CliError } from '../cli-error.js';
 import { waitForRollout } from '../wait-for-rollout.js';
@@ -38,6 +39,7 @@ export function rolloutCommand(): Command {
             maxFileBytes: config.input.maxFileBytes,
           })
         : undefined;
+      requireSecretKey(config, 'rollout');
       const runtime = createRuntime({ config, logger });
       try {
         const started = Date.now();

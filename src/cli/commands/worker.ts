@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { z } from 'zod';
 import { createRolloutWorker } from '../../pipeline/create-rollout-worker.js';
 import { connectRedis, createRuntime } from '../../runtime/create-runtime.js';
+import { requireSecretKey } from '../../secrets/require-secret-key.js';
 import { cliContext } from '../cli-context.js';
 import { CliError } from '../cli-error.js';
 
@@ -20,6 +21,7 @@ export function workerCommand(): Command {
     )
     .action(async (options: { concurrency?: string }) => {
       const { config, logger } = cliContext();
+      requireSecretKey(config, 'the worker');
       let concurrency = config.worker.concurrency;
       if (options.concurrency !== undefined) {
         const parsed = concurrencySchema.safeParse(options.concurrency);

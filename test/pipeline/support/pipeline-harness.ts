@@ -67,6 +67,7 @@ export async function startHarness(
       prefix: uniquePrefix('pipe'),
       allowHttp: true,
       hashSecret: 'test-hash-secret-0123456789',
+      secrets: { key: 'dGVzdC1vbmx5LXNlY3JldC1rZXktMzItYnl0ZXMhISE=' }, // test-only key: secrets sealed at rest
       logLevel: 'silent',
       b24: { clientId: 'sim-client-id', clientSecret: 'sim-client-secret', oauthUrl: sim.oauthUrl },
       retry: { maxAttempts: 6, baseDelayMs: 50, maxDelayMs: 400, jitter: 0.2 },

@@ -1,0 +1,168 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { loadPortalsFile } from '../../src/portals/load-portals-file.js';
+import type { PortalEntry } from '../../src/portals/portal-entry-schema.js';
+import type { SimFaults } from '../../src/simulator/simulator-types.js';
+import { BenchTimeoutError } from './wait-until.js';
+
+const CLI = join(import.meta.dirname, '../../src/cli/main.ts');
+
+export interface SimProcessOptions {
+  portals: number;
+  latencyMs: number;
+  /** Leaky bucket per portal (the simulator's --burst / --drain). */
+  burst: number;
+  drainPerSecond: number;
+  seed?: number;
+  /** Set through POST /_sim/control once the simulator listens (more kinds than the CLI flags offer). */
+  faults?: SimFaults;
+}
+
+/** The counters of GET /_sim/stats the benchmarks read (the simulator sends more). */
+const simStatsSchema = z.object({
+  calls: z.number(),
+  registrations: z.number(),
+  duplicates: z.number(),
+  queryLimitExceeded: z.number(),
+  injected: z.object({
+    http500: z.number(),
+    dropped: z.number(),
+    slow: z.number(),
+    nonJson: z.number(),
+    queryLimit: z.number(),
+  }),
+});
+export type SimStats = z.infer<typeof simStatsSchema>;
+
+/** The fields of GET /_sim/portals/<domain> the benchmarks read. */
+const simPortalSchema = z.object({
+  domain: z.string(),
+  apps: z.array(z.object({ appId: z.number(), code: z.string() })),
+  calls: z.number(),
+  queryLimitExceeded: z.number(),
+  duplicates: z.number(),
+  requestTimes: z.array(z.number()),
+});
+export type SimPortalSnapshot = z.infer<typeof simPortalSchema>;
+
+export interface SimProcess {
+  readonly url: string;
+  readonly oauthUrl: string;
+  readonly pid: number;
+  /** The portals file the simulator wrote at start (current tokens), validated like a user's file. */
+  readonly portals: PortalEntry[];
+  stats(): Promise<SimStats>;
+  portal(domain: string): Promise<SimPortalSnapshot>;
+  resetStats(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+const LISTENING = /listening on (http:\/\/[^\s]+) /;
+
+async function getJson<T>(url: string, schema: z.ZodType<T>, init?: RequestInit): Promise<T> {
+  const response = await fetch(url, init);
+  if (!response.ok) throw new Error(`simulator answered HTTP ${response.status} to ${new URL(url).pathname}`);
+  return schema.parse(await response.json());
+}
+
+async function control(url: string, action: Record<string, unknown>): Promise<void> {
+  await getJson(`${url}/_sim/control`, z.object({ ok: z.literal(true) }), {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(action),
+  });
+}
+
+function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}
+
+/**
+ * Runs `imbot-rollout simulate` as its own OS process, so the simulator never shares an event loop (or a core)
+ * with the worker being measured. Inspection goes through its HTTP API (/_sim/...).
+ */
+export async function startSimProcess(options: SimProcessOptions): Promise<SimProcess> {
+  const dir = await mkdtemp(join(tmpdir(), 'imbot-bench-sim-'));
+  const portalsPath = join(dir, 'portals.json');
+  const args = [
+    '--import',
+    'tsx',
+    CLI,
+    'simulate',
+    '--port',
+    '0',
+    '--portals',
+    String(options.portals),
+    '--latency',
+    String(options.latencyMs),
+    '--burst',
+    String(options.burst),
+    '--drain',
+    String(options.drainPerSecond),
+    '--seed',
+    String(options.seed ?? 1),
+    '--out',
+    portalsPath,
+  ];
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout?.on('data', (d: Buffer) => {
+    output += d.toString();
+  });
+  child.stderr?.on('data', (d: Buffer) => {
+    output += d.toString();
+  });
+  try {
+    const url = await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new BenchTimeoutError(`the simulator did not start in 60 s:\n${output}`)),
+        60_000,
+      );
+      const check = () => {
+        const match = LISTENING.exec(output);
+        // The portals file is written before the banner, so it is complete once the banner is out.
+        if (match?.[1] && output.includes('Press Ctrl+C')) {
+          clearTimeout(timer);
+          child.stdout?.off('data', check);
+          resolve(match[1]);
+        }
+      };
+      child.stdout?.on('data', check);
+      child.once('exit', (code) => {
+        clearTimeout(timer);
+        reject(new Error(`the simulator exited (code ${code}):\n${output}`));
+      });
+    });
+    child.removeAllListeners('exit');
+    const portals = await loadPortalsFile(portalsPath, { allowHttp: true, maxFileBytes: 1024 * 1024 * 1024 });
+    if (options.faults) await control(url, { action: 'setFaults', domain: null, faults: options.faults });
+    return {
+      url,
+      oauthUrl: `${url}/oauth/token/`,
+      pid: child.pid ?? 0,
+      portals,
+      stats: () => getJson(`${url}/_sim/stats`, simStatsSchema),
+      portal: (domain) => getJson(`${url}/_sim/portals/${encodeURIComponent(domain)}`, simPortalSchema),
+      resetStats: () => control(url, { action: 'resetStats' }),
+      async stop() {
+        await stopChild(child);
+        await rm(dir, { recursive: true, force: true });
+      },
+    };
+  } catch (error) {
+    await stopChild(child);
+    await rm(dir, { recursive: true, force: true });
+    throw error;
+  }
+}

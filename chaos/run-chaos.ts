@@ -1,0 +1,109 @@
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { passed } from './check-rollout.js';
+import type { ChaosScenario } from './chaos-scenario.js';
+import { type ChaosRow, formatChaosTable } from './format-chaos-table.js';
+import { flakyApi } from './scenarios/flaky-api.js';
+import { redisRestart } from './scenarios/redis-restart.js';
+import { workerKills } from './scenarios/worker-kills.js';
+
+const SCENARIOS: readonly ChaosScenario[] = [workerKills, redisRestart, flakyApi];
+
+const envSchema = z.object({
+  CHAOS_SEED: z.coerce.number().int().min(0).optional(),
+  CHAOS_PORTALS: z.coerce.number().int().min(10).max(5_000).default(300),
+  CHAOS_ONLY: z.string().optional(),
+});
+
+const RESULTS_FILE = join(import.meta.dirname, 'results', 'latest.json');
+
+function failedRow(scenario: ChaosScenario, seconds: number, error: unknown): ChaosRow {
+  return {
+    scenario: scenario.name,
+    fault: scenario.fault,
+    pairs: 0,
+    registered: 0,
+    duplicates: 0,
+    unreported: 0,
+    lost: 0,
+    stuck: 0,
+    timeSeconds: seconds,
+    passed: false,
+    flagged: 0,
+    expectedFailures: 0,
+    facts: {},
+    problems: [`the scenario crashed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`],
+    violations: [],
+  };
+}
+
+/**
+ * `npm run chaos`: runs every scenario on its own redis-server and simulator, prints the table, writes it to
+ * chaos/results/latest.json and exits 1 if any pair was lost, left stuck, or held a duplicate nobody reported.
+ * CHAOS_SEED reproduces a run's draws, CHAOS_PORTALS sets the portals per scenario, CHAOS_ONLY=a,b picks scenarios.
+ */
+async function main(): Promise<void> {
+  const env = envSchema.parse(process.env);
+  const seed = env.CHAOS_SEED ?? Math.floor(Math.random() * 1_000_000);
+  const only = env.CHAOS_ONLY?.split(',').map((s) => s.trim());
+  const scenarios = only ? SCENARIOS.filter((s) => only.includes(s.name)) : SCENARIOS;
+  if (scenarios.length === 0) throw new Error(`CHAOS_ONLY matches no scenario (${SCENARIOS.map((s) => s.name).join(', ')})`);
+  const log = (line: string) => process.stderr.write(`${line}\n`);
+  log(`chaos: seed ${seed}, ${env.CHAOS_PORTALS} portals per scenario, ${scenarios.length} scenario(s)`);
+
+  const started = performance.now();
+  const rows: ChaosRow[] = [];
+  for (const scenario of scenarios) {
+    log(`chaos: ${scenario.name} (${scenario.fault})`);
+    const t0 = performance.now();
+    try {
+      const outcome = await scenario.run({ seed, portals: env.CHAOS_PORTALS, log });
+      const seconds = (performance.now() - t0) / 1000;
+      const { check } = outcome;
+      const row: ChaosRow = {
+        scenario: scenario.name,
+        fault: scenario.fault,
+        pairs: check.pairs,
+        registered: check.registered,
+        duplicates: check.duplicates,
+        unreported: check.unreported,
+        lost: check.lost,
+        stuck: check.stuck,
+        timeSeconds: Math.round(seconds * 10) / 10,
+        passed: passed(check) && outcome.problems.length === 0,
+        flagged: check.flagged,
+        expectedFailures: check.expectedFailures,
+        facts: outcome.facts,
+        problems: [...check.problems, ...outcome.problems],
+        violations: check.violations,
+      };
+      rows.push(row);
+      if (row.passed) rmSync(outcome.dir, { recursive: true, force: true });
+      log(
+        `  ${row.passed ? 'pass' : 'FAIL'} in ${row.timeSeconds} s: ${row.registered}/${row.pairs} registered, ` +
+          `${row.expectedFailures} failed as expected, ${row.duplicates} duplicate app(s), ${row.flagged} pair(s) flagged ambiguous; ` +
+          Object.entries(row.facts)
+            .map(([k, v]) => `${k} ${v}`)
+            .join(', '),
+      );
+      for (const line of [...row.problems, ...row.violations]) log(`    ${line}`);
+      if (!row.passed) log(`    logs and config kept in ${outcome.dir}`);
+    } catch (error) {
+      const row = failedRow(scenario, Math.round((performance.now() - t0) / 100) / 10, error);
+      rows.push(row);
+      log(`  FAIL: ${row.problems[0]}`);
+    }
+  }
+  const totalSeconds = Math.round((performance.now() - started) / 100) / 10;
+  const ok = rows.every((r) => r.passed);
+  process.stdout.write(`\n${formatChaosTable(rows)}\n\nchaos: ${ok ? 'pass' : 'FAIL'} in ${totalSeconds} s (seed ${seed})\n`);
+  mkdirSync(join(import.meta.dirname, 'results'), { recursive: true });
+  writeFileSync(
+    RESULTS_FILE,
+    `${JSON.stringify({ seed, portalsPerScenario: env.CHAOS_PORTALS, totalSeconds, passed: ok, finishedAt: new Date().toISOString(), rows }, null, 2)}\n`,
+  );
+  process.exitCode = ok ? 0 : 1;
+}
+
+await main();

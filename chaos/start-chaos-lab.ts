@@ -1,0 +1,202 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import type { Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { pino } from 'pino';
+import { z } from 'zod';
+import type { AppDefinition } from '../src/apps/app-definition-schema.js';
+import type { Config } from '../src/config/config-schema.js';
+import { isSettled, type ProgressCounts, progressCounts } from '../src/ops/progress-counts.js';
+import type { StatusRow } from '../src/ops/status-row.js';
+import { createRolloutWorker } from '../src/pipeline/create-rollout-worker.js';
+import { type EnqueueSummary, enqueueRollout } from '../src/pipeline/enqueue-rollout.js';
+import type { PairJob } from '../src/pipeline/pair-job.js';
+import type { PairOutcome } from '../src/pipeline/process-pair.js';
+import { type PortalEntry, portalsFileSchema } from '../src/portals/portal-entry-schema.js';
+import { type RedisServerHandle, startRedisServer } from '../src/redis/start-redis-server.js';
+import { connectRedis, createRuntime, type Runtime } from '../src/runtime/create-runtime.js';
+import type { SimulatorHandle, SimulatorOptions } from '../src/simulator/start-simulator.js';
+import { startSimulator } from '../src/simulator/start-simulator.js';
+import { chaosConfig } from './chaos-config.js';
+import { type CliProcess, runCli, spawnCli } from './spawn-cli.js';
+
+/** `status --json` rows (the public contract, see src/ops/status-row.ts), validated: it is another process's output. */
+const statusRowsSchema = z.array(
+  z.object({
+    portal: z.string(),
+    code: z.string(),
+    state: z.string(),
+    appId: z.number().int().nullable(),
+    attempts: z.number().int(),
+    ambiguousAttempts: z.number().int(),
+    lastError: z.object({ code: z.string(), message: z.string() }).nullable(),
+    updatedAt: z.string().nullable(),
+  }),
+);
+
+export interface ChaosLabOptions {
+  /** Scenario name: used in the key prefix and the temp dir. */
+  name: string;
+  sim: SimulatorOptions;
+  /** Config overrides on top of chaosConfig(). */
+  config?: Record<string, unknown>;
+}
+
+export interface SettleResult extends ProgressCounts {
+  timedOut: boolean;
+  /** Jobs still waiting, active or delayed once the pairs settled (they should drain to 0). */
+  leftoverJobs: number;
+}
+
+export interface ChaosLab {
+  readonly redisServer: RedisServerHandle;
+  readonly sim: SimulatorHandle;
+  readonly config: Config;
+  /** The config as a JSON file, for CLI processes (`ROLLOUT_CONFIG`). */
+  readonly configFile: string;
+  /** The producer's / checker's runtime in this process. */
+  readonly runtime: Runtime;
+  /** Temp dir with the config file, input files and logs; kept when the scenario fails. */
+  readonly dir: string;
+  /** Environment for CLI processes of this lab. */
+  cliEnv(): Record<string, string>;
+  /** The simulator's portals in the validated portals-file form. */
+  portals(): PortalEntry[];
+  /** A worker in this process (its own Redis connection, like the CLI worker). */
+  startWorker(concurrency?: number): Worker<PairJob, PairOutcome>;
+  /** `imbot-rollout worker` as an OS process; resolves once it printed that it started. */
+  spawnWorker(concurrency: number): Promise<CliProcess>;
+  /** Every worker process started so far. */
+  workerProcesses(): readonly CliProcess[];
+  /** The producer in this process. */
+  rollout(apps: readonly AppDefinition[], portals?: readonly PortalEntry[]): Promise<EnqueueSummary>;
+  /** Writes an apps file and a portals file (current simulator credentials) for `rollout` CLI processes. */
+  writeInputFiles(
+    appsJson: readonly Record<string, unknown>[],
+    portals?: readonly PortalEntry[],
+  ): { appsFile: string; portalsFile: string };
+  /** Waits until none of the pairs is pending and the queue has drained, or `timeoutMs` passes. */
+  waitSettled(pairs: readonly { domain: string; code: string }[], timeoutMs: number): Promise<SettleResult>;
+  /** What `imbot-rollout status --json` reports (run as an OS process, like an operator would). */
+  status(): Promise<StatusRow[]>;
+  /** Log file of the in-process runtime and workers (pino, level warn). */
+  readonly logFile: string;
+  close(options: { keepDir: boolean }): Promise<void>;
+}
+
+async function queueBacklog(runtime: Runtime): Promise<number> {
+  const counts = await runtime.queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'paused');
+  return Object.values(counts).reduce((sum, n) => sum + n, 0);
+}
+
+/**
+ * Everything one chaos scenario needs, private to it: its own redis-server (AOF on, so a restart keeps the
+ * data), the portal simulator in this process, the config written to a file for CLI processes, a runtime for the
+ * producer and the checks, and workers in this process or as OS processes.
+ */
+export async function startChaosLab(options: ChaosLabOptions): Promise<ChaosLab> {
+  const dir = mkdtempSync(join(tmpdir(), `imbot-chaos-${options.name}-`));
+  const redisServer = await startRedisServer({ appendOnly: true });
+  const sim = await startSimulator(options.sim);
+  const config = chaosConfig(
+    {
+      redisUrl: redisServer.url,
+      prefix: `chaos-${options.name}-${randomUUID().slice(0, 6)}`,
+      oauthUrl: sim.oauthUrl,
+    },
+    options.config,
+  );
+  const configFile = join(dir, 'config.json');
+  writeFileSync(configFile, JSON.stringify(config));
+  const logFile = join(dir, 'in-process.log');
+  const logger = pino({ level: 'warn' }, pino.destination({ dest: logFile, sync: true }));
+  const runtime = createRuntime({ config, logger });
+  const workers: { worker: Worker<PairJob, PairOutcome>; connection: Redis }[] = [];
+  const processes: CliProcess[] = [];
+  const cliEnv = (): Record<string, string> => ({ ROLLOUT_CONFIG: configFile, LOG_LEVEL: 'warn' });
+  const portals = () => portalsFileSchema({ allowHttp: true }).parse(sim.portalsFile());
+  let inputs = 0;
+
+  return {
+    redisServer,
+    sim,
+    config,
+    configFile,
+    runtime,
+    dir,
+    logFile,
+    cliEnv,
+    portals,
+    startWorker(concurrency = config.worker.concurrency) {
+      const connection = connectRedis(config.redisUrl, logger, 'chaos-worker');
+      const worker = createRolloutWorker(runtime, { connection, concurrency });
+      workers.push({ worker, connection });
+      return worker;
+    },
+    async spawnWorker(concurrency) {
+      const worker = spawnCli(['worker', '--concurrency', String(concurrency)], cliEnv());
+      processes.push(worker);
+      const deadline = Date.now() + 30_000;
+      while (!worker.output().includes('worker: started')) {
+        if (!worker.alive()) throw new Error(`worker process exited at start:\n${worker.output()}`);
+        if (Date.now() > deadline) throw new Error(`worker process did not start:\n${worker.output()}`);
+        await delay(25);
+      }
+      return worker;
+    },
+    workerProcesses: () => processes,
+    async rollout(apps, chosen) {
+      return await enqueueRollout({ apps, portals: chosen ?? portals() }, runtime);
+    },
+    writeInputFiles(appsJson, chosen) {
+      inputs++;
+      const appsFile = join(dir, `apps-${inputs}.json`);
+      const portalsFile = join(dir, `portals-${inputs}.json`);
+      writeFileSync(appsFile, JSON.stringify(appsJson));
+      writeFileSync(portalsFile, JSON.stringify(chosen ?? sim.portalsFile()));
+      return { appsFile, portalsFile };
+    },
+    async waitSettled(pairs, timeoutMs) {
+      const deadline = Date.now() + timeoutMs;
+      let counts = await progressCounts(runtime.results, pairs);
+      while (!isSettled(counts) && Date.now() < deadline) {
+        await delay(100);
+        counts = await progressCounts(runtime.results, pairs);
+      }
+      // Settled pairs can still have a job around (a killed worker's job waits for the stalled check): let the
+      // queue drain so nothing runs while the checks read the simulator.
+      let leftoverJobs = await queueBacklog(runtime);
+      while (leftoverJobs > 0 && Date.now() < deadline) {
+        await delay(100);
+        leftoverJobs = await queueBacklog(runtime);
+      }
+      return { ...counts, timedOut: !isSettled(counts), leftoverJobs };
+    },
+    async status() {
+      const { code, stdout, output } = await runCli(['status', '--json'], cliEnv());
+      if (code !== 0) throw new Error(`imbot-rollout status --json exited with ${code}:\n${output}`);
+      return statusRowsSchema.parse(JSON.parse(stdout));
+    },
+    async close({ keepDir }) {
+      await Promise.all(
+        processes.map(async (p) => {
+          if (!p.alive()) return;
+          p.child.kill('SIGTERM');
+          const timer = setTimeout(() => p.child.kill('SIGKILL'), 5_000);
+          await p.exited;
+          clearTimeout(timer);
+        }),
+      );
+      await Promise.all(workers.map(({ worker }) => worker.close(true)));
+      await Promise.all(workers.map(({ connection }) => connection.quit().catch(() => undefined)));
+      await runtime.close();
+      await sim.stop();
+      await redisServer.stop();
+      logger.flush();
+      if (!keepDir) rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

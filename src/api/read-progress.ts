@@ -1,0 +1,45 @@
+import type { Queue } from 'bullmq';
+import type { PairJob } from '../pipeline/pair-job.js';
+import type { PairState } from '../results/pair-result.js';
+import type { ResultStore } from '../results/result-store.js';
+
+/** BullMQ job states counted for the progress view and /metrics. */
+export const QUEUE_STATES = [
+  'waiting',
+  'prioritized',
+  'active',
+  'delayed',
+  'waiting-children',
+  'paused',
+  'completed',
+  'failed',
+] as const;
+export type QueueState = (typeof QUEUE_STATES)[number];
+
+export interface Progress {
+  /** Every pair the result store knows. */
+  total: number;
+  /** Pairs by durable result state (`results.countsByState()`). */
+  states: Record<PairState, number>;
+  /** Pairs no longer pending: registered, failed, parked (needs_reauth) or unregistered. */
+  settled: number;
+  /** Jobs by BullMQ state. Completed and failed jobs are removed at once, so those two stay near 0. */
+  queue: Record<QueueState, number>;
+  /** ISO time of the reading. */
+  at: string;
+}
+
+/** Reads the rollout progress: two Redis round trips whatever the number of pairs. */
+export async function readProgress(
+  deps: { results: ResultStore; queue: Queue<PairJob> },
+  now: () => number,
+): Promise<Progress> {
+  const [states, jobs] = await Promise.all([
+    deps.results.countsByState(),
+    deps.queue.getJobCounts(...QUEUE_STATES),
+  ]);
+  const queue = {} as Record<QueueState, number>;
+  for (const state of QUEUE_STATES) queue[state] = jobs[state] ?? 0;
+  const total = Object.values(states).reduce((sum, n) => sum + n, 0);
+  return { total, states, settled: total - states.pending, queue, at: new Date(now()).toISOString() };
+}

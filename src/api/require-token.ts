@@ -1,0 +1,68 @@
+import type {} from '@fastify/cookie';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { isValidSessionValue, SESSION_COOKIE } from './session-cookie.js';
+import { tokensMatch } from './tokens-match.js';
+
+/** Routes anyone may call: the health probe and the login form itself. */
+export const PUBLIC_ROUTES: ReadonlySet<string> = new Set(['/healthz', '/login']);
+
+export interface RequireTokenOptions {
+  /** ROLLOUT_API_TOKEN; undefined leaves every route open (allowed on a loopback address only). */
+  token: string | undefined;
+  now: () => number;
+}
+
+function bearerOf(request: FastifyRequest): string | undefined {
+  const header = request.headers.authorization;
+  if (typeof header !== 'string') return undefined;
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+  return match?.[1];
+}
+
+/** True when the request carries the token (Bearer header) or a valid login cookie; constant-time checks. */
+export function isAuthenticated(request: FastifyRequest, token: string, now: number): boolean {
+  const bearer = bearerOf(request);
+  if (bearer !== undefined && tokensMatch(bearer, token)) return true;
+  const session = request.cookies[SESSION_COOKIE];
+  return session !== undefined && isValidSessionValue(session, token, now);
+}
+
+function wantsHtml(request: FastifyRequest): boolean {
+  const accept = request.headers.accept ?? '';
+  return request.method === 'GET' && accept.includes('text/html');
+}
+
+/** Where to go back after logging in: only a path on this server (never `//host` or a full URL). */
+export function safeNextPath(value: unknown): string {
+  if (typeof value !== 'string' || !value.startsWith('/') || value.startsWith('//') || value.includes('\\'))
+    return '/';
+  return value;
+}
+
+async function refuse(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+  if (wantsHtml(request)) {
+    await reply.redirect(`/login?next=${encodeURIComponent(safeNextPath(request.url))}`, 302);
+    return;
+  }
+  await reply.code(401).header('www-authenticate', 'Bearer realm="imbot-rollout"').send({
+    error: 'unauthorized',
+    message: 'send "Authorization: Bearer <ROLLOUT_API_TOKEN>" or log in at /login',
+  });
+}
+
+/**
+ * Access control for every route but {@link PUBLIC_ROUTES}: with a token configured, a request needs it as a
+ * Bearer header or the HttpOnly login cookie. Browsers asking for a page are sent to the login form; API
+ * clients get 401. Register before the routes (and the @fastify/cookie plugin before this).
+ */
+export function requireToken(app: FastifyInstance, options: RequireTokenOptions): void {
+  const { token } = options;
+  if (token === undefined) return;
+  app.addHook('onRequest', async (request, reply) => {
+    const route = request.routeOptions.url;
+    if (route !== undefined && PUBLIC_ROUTES.has(route)) return;
+    if (isAuthenticated(request, token, options.now())) return;
+    await refuse(request, reply);
+    return reply;
+  });
+}

@@ -1,0 +1,96 @@
+import { Command } from 'commander';
+import { type AttentionRow, toAttentionRow } from '../../ops/attention-row.js';
+import { findAttentionPairs } from '../../ops/find-attention-pairs.js';
+import { formatTable } from '../../ops/format-table.js';
+import { createRuntime } from '../../runtime/create-runtime.js';
+import { cliContext } from '../cli-context.js';
+
+const HISTORY_READS_AT_ONCE = 200;
+
+function oneLine(text: string): string {
+  return text.replace(/\s+/g, ' ').trim();
+}
+
+/** What the operator does next, one line per kind of problem present. */
+function hints(rows: readonly AttentionRow[]): string[] {
+  const has = (reason: AttentionRow['reasons'][number]) => rows.some((r) => r.reasons.includes(reason));
+  const lines: string[] = [];
+  if (has('failed'))
+    lines.push(
+      'failed: fix the cause in LAST ERROR, then `imbot-rollout retry --portal D --code C` (or `retry --all`)',
+    );
+  if (has('needs_reauth'))
+    lines.push(
+      'needs_reauth: re-authorise the app on the portal, then import the new credentials with `imbot-rollout rollout --portals FILE`',
+    );
+  if (has('may_duplicate'))
+    lines.push(
+      'may hold a duplicate: look in the portal for a second app with the same CODE, then ' +
+        '`imbot-rollout resolve --portal D --code C --extra-app-id N` (or `--accept` if there is none)',
+    );
+  return lines;
+}
+
+export function failedCommand(): Command {
+  return new Command('failed')
+    .description(
+      'List the pairs that need an operator: failed, parked until the portal is re-authorised (needs_reauth), or ' +
+        'possibly holding a duplicate app (a register call that got no answer), with what to do next. Exits 0.',
+    )
+    .option(
+      '--json',
+      'print a JSON array: the status --json fields plus reasons [failed|needs_reauth|may_duplicate] and the ' +
+        'attempt history (newest first)',
+    )
+    .option('--portal <domain>', 'only this portal')
+    .option('--code <code>', 'only this app CODE')
+    .action(async (options: { json?: boolean; portal?: string; code?: string }) => {
+      const { config, logger } = cliContext();
+      const runtime = createRuntime({ config, logger });
+      try {
+        const found = await findAttentionPairs(runtime.results, {
+          ...(options.portal ? { portal: options.portal.toLowerCase() } : {}),
+          ...(options.code ? { code: options.code } : {}),
+        });
+        const rows: AttentionRow[] = [];
+        for (let i = 0; i < found.length; i += HISTORY_READS_AT_ONCE) {
+          const slice = found.slice(i, i + HISTORY_READS_AT_ONCE);
+          const histories = options.json
+            ? await Promise.all(slice.map((r) => runtime.results.history(r.portal, r.code)))
+            : [];
+          for (const [index, result] of slice.entries())
+            rows.push(toAttentionRow(result, histories[index] ?? []));
+        }
+        if (options.json) {
+          process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
+          return;
+        }
+        if (rows.length === 0) {
+          process.stdout.write('nothing needs attention\n');
+          return;
+        }
+        const count = (reason: AttentionRow['reasons'][number]) =>
+          rows.filter((r) => r.reasons.includes(reason)).length;
+        process.stdout.write(
+          `${formatTable(
+            ['PORTAL', 'CODE', 'STATE', 'APP_ID', 'ATTEMPTS', 'AMBIGUOUS', 'LAST ERROR', 'WHEN'],
+            rows.map((r) => [
+              r.portal,
+              r.code,
+              r.state,
+              r.appId === null ? '-' : String(r.appId),
+              String(r.attempts),
+              r.ambiguousAttempts > 0 ? `${r.ambiguousAttempts} (may hold a duplicate)` : '0',
+              r.lastError ? oneLine(`${r.lastError.code}: ${r.lastError.message}`).slice(0, 80) : '-',
+              r.updatedAt ?? '-',
+            ]),
+          )}\n\n${rows.length} pair(s) need attention: ${count('failed')} failed, ${count('needs_reauth')} ` +
+            `needs_reauth, ${count('may_duplicate')} may hold a duplicate\n${hints(rows)
+              .map((line) => `next: ${line}\n`)
+              .join('')}`,
+        );
+      } finally {
+        await runtime.close();
+      }
+    });
+}

@@ -1,0 +1,43 @@
+import { Command } from 'commander';
+import { NothingMatchedError } from '../../ops/nothing-matched-error.js';
+import { retryFailedPairs } from '../../ops/retry-failed-pairs.js';
+import { createRuntime } from '../../runtime/create-runtime.js';
+import { cliContext } from '../cli-context.js';
+import { CliError } from '../cli-error.js';
+
+export function retryCommand(): Command {
+  return new Command('retry')
+    .description(
+      'Re-queue failed pairs: their attempts start again and a running worker picks them up. Fix the cause first ' +
+        '(see `imbot-rollout failed`). Pairs parked for re-authorisation resume when new credentials are ' +
+        'imported with `rollout --portals`, not here. Exit 1 when no failed pair matches.',
+    )
+    .option('--portal <domain>', 'only failed pairs of this portal')
+    .option('--code <code>', 'only failed pairs of this app CODE')
+    .option('--all', 'every failed pair (required when neither --portal nor --code is given)')
+    .action(async (options: { portal?: string; code?: string; all?: boolean }) => {
+      const filtered = Boolean(options.portal || options.code);
+      if (!filtered && !options.all) {
+        throw new CliError(
+          'say which failed pairs to retry: --portal D and/or --code C, or --all for every failed pair',
+        );
+      }
+      if (filtered && options.all) throw new CliError('give either --all or --portal/--code, not both');
+      const { config, logger } = cliContext();
+      const runtime = createRuntime({ config, logger });
+      try {
+        const retried = await retryFailedPairs(runtime, {
+          ...(options.portal ? { portal: options.portal.toLowerCase() } : {}),
+          ...(options.code ? { code: options.code } : {}),
+        });
+        process.stdout.write(
+          `retry: ${retried.length} failed pair(s) re-queued; a running worker picks them up (\`imbot-rollout status\` shows progress)\n`,
+        );
+      } catch (error) {
+        if (error instanceof NothingMatchedError) throw new CliError(error.message, 1);
+        throw error;
+      } finally {
+        await runtime.close();
+      }
+    });
+}

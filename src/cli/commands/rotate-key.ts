@@ -1,0 +1,53 @@
+import { Command } from 'commander';
+import { connectRedis } from '../../runtime/create-runtime.js';
+import { rotatePortalSecrets } from '../../secrets/rotate-portal-secrets.js';
+import { keyringCodecFromConfig } from '../../secrets/secret-codec-from-config.js';
+import { createRedisKeys } from '../../store/redis-keys.js';
+import { cliContext } from '../cli-context.js';
+import { CliError } from '../cli-error.js';
+
+const SHOWN_FAILURES = 20;
+
+export function rotateKeyCommand(): Command {
+  return new Command('rotate-key')
+    .description(
+      "Re-seal every portal's stored tokens and webhook URLs with ROLLOUT_SECRET_KEY. Values sealed with a key in " +
+        'ROLLOUT_SECRET_KEY_PREVIOUS, and plaintext values from before encryption, are opened and written back ' +
+        'sealed with the current key, atomically per portal. Idempotent: run it again and nothing changes. Workers ' +
+        'may keep running (give them both variables during the rotation).',
+    )
+    .option('--dry-run', 'only count what would be re-sealed', false)
+    .action(async (options: { dryRun: boolean }) => {
+      const { config, logger } = cliContext();
+      const codec = keyringCodecFromConfig(config.secrets);
+      if (codec === undefined) {
+        throw new CliError(
+          'rotate-key needs ROLLOUT_SECRET_KEY (the key to seal with) and, for values sealed with an older key, ' +
+            'ROLLOUT_SECRET_KEY_PREVIOUS (the old key)',
+        );
+      }
+      const redis = connectRedis(config.redisUrl, logger, 'imbot-rollout-rotate-key');
+      try {
+        const summary = await rotatePortalSecrets({
+          redis,
+          keys: createRedisKeys(config.prefix),
+          codec,
+          dryRun: options.dryRun,
+        });
+        const verb = options.dryRun ? 'would re-seal' : 're-sealed';
+        process.stdout.write(
+          `rotate-key: ${summary.portals} portals: ${verb} ${summary.resealed} (${summary.values} values) with key ` +
+            `${codec.currentKid}, ${summary.alreadyCurrent} already current, ${summary.failed.length} failed\n`,
+        );
+        for (const failure of summary.failed.slice(0, SHOWN_FAILURES)) {
+          process.stdout.write(`rotate-key: ${failure.domain}: ${failure.reason}\n`);
+        }
+        if (summary.failed.length > SHOWN_FAILURES) {
+          process.stdout.write(`rotate-key: ... and ${summary.failed.length - SHOWN_FAILURES} more\n`);
+        }
+        if (summary.failed.length > 0) process.exitCode = 1;
+      } finally {
+        await redis.quit().catch(() => redis.disconnect());
+      }
+    });
+}

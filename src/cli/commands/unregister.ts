@@ -1,0 +1,51 @@
+import { Command } from 'commander';
+import { NothingMatchedError } from '../../ops/nothing-matched-error.js';
+import { unregisterPairs } from '../../ops/unregister-pairs.js';
+import { createRuntime } from '../../runtime/create-runtime.js';
+import { cliContext } from '../cli-context.js';
+import { CliError } from '../cli-error.js';
+import { waitForRollout } from '../wait-for-rollout.js';
+
+export function unregisterCommand(): Command {
+  return new Command('unregister')
+    .description(
+      'Remove the chat app CODE from one portal or from every portal: each pair holding an APP_ID gets a job that ' +
+        'calls imbot.app.unregister with it (same queue, rate limit and retry rules as a rollout; a worker must be ' +
+        'running); pairs holding none are marked unregistered at once. Exit 1 when no pair has this CODE.',
+    )
+    .requiredOption('--code <code>', 'the app CODE to unregister')
+    .option('--portal <domain>', 'only on this portal (default: every portal)')
+    .option(
+      '--wait',
+      'wait until every pair is settled, with progress; exit 1 if any failed or needs re-authorisation',
+    )
+    .action(async (options: { code: string; portal?: string; wait?: boolean }) => {
+      const { config, logger } = cliContext();
+      const runtime = createRuntime({ config, logger });
+      const portal = options.portal?.toLowerCase();
+      const filter = { code: options.code, ...(portal ? { portal } : {}) };
+      try {
+        const { queued, nothingToCall } = await unregisterPairs(runtime, filter);
+        process.stdout.write(
+          `unregister: ${queued} pair(s) queued for imbot.app.unregister, ${nothingToCall} holding no APP_ID ` +
+            'marked unregistered\n',
+        );
+        if (!options.wait) return;
+        const pairs = (await runtime.results.listPairs(portal ? { portal } : {})).filter(
+          (p) => p.code === options.code,
+        );
+        const final = await waitForRollout(runtime.results, pairs, { stream: process.stderr });
+        if (final.failed > 0 || final.needsReauth > 0) {
+          process.exitCode = 1;
+          process.stdout.write(
+            `unregister: ${final.failed} failed, ${final.needsReauth} need re-authorisation: see \`imbot-rollout failed\`\n`,
+          );
+        }
+      } catch (error) {
+        if (error instanceof NothingMatchedError) throw new CliError(error.message, 1);
+        throw error;
+      } finally {
+        await runtime.close();
+      }
+    });
+}

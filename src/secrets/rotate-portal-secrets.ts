@@ -1,0 +1,114 @@
+import type { Redis } from 'ioredis';
+import type { RedisKeys } from '../store/redis-keys.js';
+import type { KeyringSecretCodec } from './keyring-secret-codec.js';
+import { SecretOpenError } from './secret-open-error.js';
+
+/** The secret fields of a portal hash (see store/portal-store.ts); every other field is not secret. */
+export const PORTAL_SECRET_FIELDS = ['accessToken', 'refreshToken', 'webhookUrl'] as const;
+
+export interface RotateSummary {
+  /** Portals looked at (every domain in `keys.portals`). */
+  portals: number;
+  /** Portals with at least one value re-sealed with the current key. */
+  resealed: number;
+  /** Secret values re-sealed (plaintext from before encryption, or sealed with a previous key). */
+  values: number;
+  /** Portals whose values were all sealed with the current key already. */
+  alreadyCurrent: number;
+  /** Portals left as they were, with why (never a value): a key is missing, or the hash kept changing. */
+  failed: { domain: string; reason: string }[];
+}
+
+export interface RotateOptions {
+  redis: Redis;
+  keys: RedisKeys;
+  codec: KeyringSecretCodec;
+  /** Count what would be re-sealed without writing. */
+  dryRun?: boolean;
+  /** Attempts per portal when its hash changes between read and write (a worker refreshed its token). */
+  maxAttempts?: number;
+  /** Portals handled at once. */
+  concurrency?: number;
+}
+
+/**
+ * Compare-and-set of several hash fields: ARGV is (field, expected, new) triples; writes all or nothing, and
+ * only if every field still holds what was read. A token refresh landing in between makes it return 0.
+ */
+const RESEAL = `
+for i = 1, #ARGV, 3 do
+  local current = redis.call('HGET', KEYS[1], ARGV[i])
+  if current == false then current = '' end
+  if current ~= ARGV[i + 1] then return 0 end
+end
+for i = 1, #ARGV, 3 do
+  redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 2])
+end
+return 1
+`;
+
+type PortalOutcome =
+  | { kind: 'current' }
+  | { kind: 'resealed'; values: number }
+  | { kind: 'failed'; reason: string };
+
+/**
+ * Re-seals every portal's secrets with the codec's current key: each value is opened with whichever key sealed
+ * it (current or previous; plaintext from before encryption is taken as is) and written back sealed with the
+ * current key, all fields of one portal in one atomic compare-and-set. Values already sealed with the current
+ * key are left alone, so running it again changes nothing (idempotent). The credential version is not bumped:
+ * the credentials themselves do not change.
+ */
+export async function rotatePortalSecrets(options: RotateOptions): Promise<RotateSummary> {
+  const { redis, keys, codec } = options;
+  const maxAttempts = options.maxAttempts ?? 5;
+  const concurrency = options.concurrency ?? 20;
+  const domains = (await redis.smembers(keys.portals)).sort();
+  const summary: RotateSummary = {
+    portals: domains.length,
+    resealed: 0,
+    values: 0,
+    alreadyCurrent: 0,
+    failed: [],
+  };
+
+  async function rotateOne(domain: string): Promise<PortalOutcome> {
+    const key = keys.portal(domain);
+    for (let attempt = 1; attempt <= maxAttempts; attempt++) {
+      const stored = await redis.hmget(key, ...PORTAL_SECRET_FIELDS);
+      const triples: string[] = [];
+      try {
+        PORTAL_SECRET_FIELDS.forEach((field, index) => {
+          const value = stored[index] ?? '';
+          if (!codec.needsReseal(value)) return;
+          triples.push(field, value, codec.seal(codec.open(value)));
+        });
+      } catch (error) {
+        if (error instanceof SecretOpenError) return { kind: 'failed', reason: error.message };
+        throw error;
+      }
+      if (triples.length === 0) return { kind: 'current' };
+      if (options.dryRun) return { kind: 'resealed', values: triples.length / 3 };
+      if ((await redis.eval(RESEAL, 1, key, ...triples)) === 1) {
+        return { kind: 'resealed', values: triples.length / 3 };
+      }
+    }
+    return {
+      kind: 'failed',
+      reason: `its credentials changed during each of ${maxAttempts} attempts; run again`,
+    };
+  }
+
+  for (let i = 0; i < domains.length; i += concurrency) {
+    const slice = domains.slice(i, i + concurrency);
+    const outcomes = await Promise.all(slice.map(rotateOne));
+    outcomes.forEach((outcome, index) => {
+      if (outcome.kind === 'current') summary.alreadyCurrent++;
+      else if (outcome.kind === 'resealed') {
+        summary.resealed++;
+        summary.values += outcome.values;
+      } else summary.failed.push({ domain: slice[index] ?? '', reason: outcome.reason });
+    });
+  }
+  return summary;
+}

@@ -1,0 +1,426 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { retryFailedPairs } from '../../src/ops/retry-failed-pairs.js';
+import { createResultStore } from '../../src/results/result-store.js';
+import { type Harness, jsApp, startHarness } from '../pipeline/support/pipeline-harness.js';
+
+const CLI = join(import.meta.dirname, '../../src/cli/main.ts');
+
+interface CliRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the CLI as a child process without blocking this process (the simulator and the worker live here). */
+async function run(args: string[], env: Record<string, string> = {}): Promise<CliRun> {
+  const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], {
+    env: { ...process.env, LOG_LEVEL: 'silent', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => {
+    stdout += d.toString();
+  });
+  child.stderr.on('data', (d: Buffer) => {
+    stderr += d.toString();
+  });
+  const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+  const code = await new Promise<number | null>((resolve) => child.once('close', (c) => resolve(c)));
+  clearTimeout(timer);
+  return { code, stdout, stderr };
+}
+
+/** One line on stderr, no stack trace. */
+function expectOneLineError(result: CliRun, code: number, text: string): void {
+  expect(result.code, result.stderr).toBe(code);
+  expect(result.stderr).toContain(text);
+  expect(result.stderr.trim().split('\n')).toHaveLength(1);
+  expect(result.stderr).not.toMatch(/\n\s+at /);
+}
+
+let harness: Harness | undefined;
+afterEach(async () => {
+  await harness?.close();
+  harness = undefined;
+});
+
+/** The harness config in a file, as ROLLOUT_CONFIG for the CLI. */
+function cliEnv(h: Harness): Record<string, string> {
+  const file = join(mkdtempSync(join(tmpdir(), 'ops-cli-')), 'config.json');
+  writeFileSync(file, JSON.stringify(h.config));
+  return { ROLLOUT_CONFIG: file };
+}
+
+/** Every credential the simulator handed out (none may appear in any output). */
+function secretsOf(h: Harness): string[] {
+  return h.sim
+    .portalsFile()
+    .flatMap((entry) =>
+      entry.auth.type === 'oauth'
+        ? [entry.auth.accessToken, entry.auth.refreshToken]
+        : [entry.auth.url.split('/').at(-2) ?? entry.auth.url],
+    );
+}
+
+/**
+ * good: registered. badbot: imported with a wrong botId -> failed BOT_ID_ERROR. revoked: refresh token revoked ->
+ * needs_reauth. dup: every call dropped after the work (2 ambiguous attempts, failed), then the fault clears and
+ * a retry registers it: registered with ambiguousAttempts 2 and three apps with CODE echo on the portal.
+ */
+async function troubledRollout(options: { only?: string[] } = {}): Promise<Harness> {
+  const all = [
+    { domain: 'good.sim.test' },
+    { domain: 'badbot.sim.test' },
+    { domain: 'revoked.sim.test', accessTokenExpired: true },
+    { domain: 'dup.sim.test', faults: { dropAfterWorkRate: 1 } },
+  ];
+  const h = await startHarness(
+    { portals: all.filter((p) => !options.only || options.only.includes(p.domain)) },
+    { retry: { maxAttempts: 2, baseDelayMs: 20, maxDelayMs: 50, jitter: 0 } },
+  );
+  harness = h;
+  const domains = h.portals().map((p) => p.domain);
+  if (domains.includes('revoked.sim.test')) h.sim.control.revokeRefreshToken('revoked.sim.test');
+  h.startWorker();
+  const portals = h
+    .portals()
+    .map((p) => (p.domain === 'badbot.sim.test' ? { ...p, botId: p.botId + 1000 } : p));
+  const summary = await h.rollout([jsApp('echo')], portals);
+  await h.settle(summary.pairs);
+  if (domains.includes('dup.sim.test')) {
+    expect(await h.runtime.results.get('dup.sim.test', 'echo')).toMatchObject({
+      state: 'failed',
+      ambiguousAttempts: 2,
+    });
+    h.sim.control.setFaults('dup.sim.test', {});
+    await retryFailedPairs(h.runtime, { portal: 'dup.sim.test' });
+    expect(await h.settle([{ domain: 'dup.sim.test', code: 'echo' }])).toMatchObject({ registered: 1 });
+  }
+  return h;
+}
+
+describe('operator commands', () => {
+  it('prints --help with a description and the options of every command', async () => {
+    const runs = await Promise.all(
+      ['failed', 'retry', 'export', 'unregister', 'resolve'].map(
+        async (c) => [c, await run([c, '--help'])] as const,
+      ),
+    );
+    for (const [command, { code, stdout }] of runs) {
+      expect(code).toBe(0);
+      expect(stdout).toContain(`Usage: imbot-rollout ${command}`);
+      expect(stdout).toMatch(/--\w/);
+    }
+    const byName = Object.fromEntries(runs.map(([c, r]) => [c, r.stdout]));
+    expect(byName['export']).toContain('(choices: "csv", "json")');
+    expect(byName['resolve']).toContain('--extra-app-id <id>');
+    expect(byName['unregister']).toContain('--wait');
+  });
+});
+
+describe('failed', () => {
+  it('lists a BOT_ID_ERROR pair, a needs_reauth pair and a registered pair that may hold a duplicate', async () => {
+    const h = await troubledRollout();
+    const env = cliEnv(h);
+    const [text, json, onePortal, noCode] = await Promise.all([
+      run(['failed'], env),
+      run(['failed', '--json'], env),
+      run(['failed', '--json', '--portal', 'DUP.sim.test'], env),
+      run(['failed', '--code', 'nope'], env),
+    ]);
+
+    expect(text.code, text.stderr).toBe(0);
+    expect(text.stdout).toMatch(
+      /^PORTAL\s+CODE\s+STATE\s+APP_ID\s+ATTEMPTS\s+AMBIGUOUS\s+LAST ERROR\s+WHEN\n/,
+    );
+    expect(text.stdout).toMatch(/badbot\.sim\.test\s+echo\s+failed\s+-\s+1\s+0\s+BOT_ID_ERROR: /);
+    expect(text.stdout).toMatch(/revoked\.sim\.test\s+echo\s+needs_reauth\s+-\s+0\s+0\s+invalid_grant/);
+    expect(text.stdout).toMatch(/dup\.sim\.test\s+echo\s+registered\s+\d+\s+1\s+2 \(may hold a duplicate\)/);
+    expect(text.stdout).not.toContain('good.sim.test');
+    expect(text.stdout).toContain(
+      '3 pair(s) need attention: 1 failed, 1 needs_reauth, 1 may hold a duplicate',
+    );
+    expect(text.stdout).toContain('next: failed: fix the cause in LAST ERROR, then `imbot-rollout retry');
+    expect(text.stdout).toContain('next: needs_reauth: re-authorise the app on the portal, then import');
+    expect(text.stdout).toContain('`imbot-rollout resolve --portal D --code C --extra-app-id N`');
+
+    expect(json.code, json.stderr).toBe(0);
+    const rows = JSON.parse(json.stdout) as Record<string, unknown>[];
+    const byPortal = new Map(rows.map((r) => [r['portal'], r]));
+    expect([...byPortal.keys()].sort()).toEqual(['badbot.sim.test', 'dup.sim.test', 'revoked.sim.test']);
+    expect(byPortal.get('badbot.sim.test')).toMatchObject({
+      code: 'echo',
+      state: 'failed',
+      appId: null,
+      attempts: 1,
+      ambiguousAttempts: 0,
+      lastError: { code: 'BOT_ID_ERROR' },
+      reasons: ['failed'],
+      history: [{ op: 'register', outcome: 'failed', code: 'BOT_ID_ERROR' }],
+    });
+    expect(byPortal.get('revoked.sim.test')).toMatchObject({
+      state: 'needs_reauth',
+      lastError: { code: 'invalid_grant' },
+      reasons: ['needs_reauth'],
+    });
+    const dup = byPortal.get('dup.sim.test');
+    expect(dup).toMatchObject({ state: 'registered', ambiguousAttempts: 2, reasons: ['may_duplicate'] });
+    expect((dup?.['history'] as { outcome: string }[]).map((a) => a.outcome)).toEqual([
+      'ok',
+      'ambiguous',
+      'ambiguous',
+    ]);
+    for (const row of rows) {
+      expect(row['updatedAt']).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+      for (const attempt of row['history'] as { at: string }[]) expect(attempt.at).toMatch(/Z$/);
+    }
+
+    expect((JSON.parse(onePortal.stdout) as { portal: string }[]).map((r) => r.portal)).toEqual([
+      'dup.sim.test',
+    ]);
+    expect(noCode).toMatchObject({ code: 0, stdout: 'nothing needs attention\n' });
+
+    const everything = [text, json, onePortal].map((r) => r.stdout + r.stderr).join('');
+    for (const secret of secretsOf(h)) expect(everything).not.toContain(secret);
+  });
+});
+
+describe('retry', () => {
+  it('refuses a bare retry, says when nothing matched, and re-queues a fixed pair until it is registered', async () => {
+    const h = await troubledRollout({ only: ['good.sim.test', 'badbot.sim.test'] });
+    const env = cliEnv(h);
+    const [bare, both, nothing] = await Promise.all([
+      run(['retry'], env),
+      run(['retry', '--all', '--code', 'echo'], env),
+      run(['retry', '--portal', 'good.sim.test'], env),
+    ]);
+    expectOneLineError(bare, 2, 'say which failed pairs to retry: --portal D and/or --code C, or --all');
+    expectOneLineError(both, 2, 'give either --all or --portal/--code, not both');
+    expectOneLineError(nothing, 1, 'no failed pair for portal good.sim.test to retry');
+    expect((await h.runtime.results.get('badbot.sim.test', 'echo'))?.state).toBe('failed');
+
+    // Fix the cause: the portal is re-imported with its right botId (settings always follow the file).
+    const right = h.portals().find((p) => p.domain === 'badbot.sim.test');
+    if (!right) throw new Error('no badbot portal');
+    await h.runtime.portals.importPortals([right]);
+    const retried = await run(['retry', '--portal', 'badbot.sim.test'], env);
+    expect(retried.code, retried.stderr).toBe(0);
+    expect(retried.stdout).toContain('retry: 1 failed pair(s) re-queued');
+    expect(await h.settle([{ domain: 'badbot.sim.test', code: 'echo' }])).toMatchObject({ registered: 1 });
+    const result = await h.runtime.results.get('badbot.sim.test', 'echo');
+    expect(result).toMatchObject({ state: 'registered', attempts: 1, lastError: null });
+    expect(h.sim.portal('badbot.sim.test').apps.map((a) => a.appId)).toEqual([result?.appId]);
+
+    const again = await run(['retry', '--all'], env);
+    expectOneLineError(again, 1, 'no failed pair to retry');
+  });
+});
+
+describe('export', () => {
+  const AT = '2025-01-02T03:04:05.000Z';
+
+  /** Three pairs with fixed times: registered, failed with a hostile message, pending with a formula-like code. */
+  async function seedResults(h: Harness): Promise<void> {
+    const store = createResultStore({
+      redis: h.runtime.redis,
+      keys: h.runtime.keys,
+      now: () => Date.parse(AT),
+    });
+    await store.requestPresent(
+      ['a.example.com|echo', 'b.example.com|echo', 'c.example.com|-sum'].map((member) => {
+        const [domain = '', code = ''] = member.split('|');
+        return { domain, code, defHash: 'h1', portalParked: false };
+      }),
+    );
+    await store.markApplied('a.example.com', 'echo', {
+      op: 'register',
+      appId: 17,
+      defHash: 'h1',
+      hashUsed: undefined,
+    });
+    await store.recordFailure('b.example.com', 'echo', {
+      op: 'register',
+      error: { code: 'BOT_ID_ERROR', message: '=HYPERLINK("http://x"), said "no"\nline 2' },
+      final: true,
+      ambiguous: false,
+    });
+    await store.recordFailure('c.example.com', '-sum', {
+      op: 'register',
+      error: { code: 'TIMEOUT', message: '@no answer, within 2000 ms' },
+      final: false,
+      ambiguous: true,
+      nextAttemptAt: Date.parse(AT) + 1_000,
+    });
+  }
+
+  const EXPECTED_CSV =
+    'portal,code,state,appId,attempts,ambiguousAttempts,lastErrorCode,lastErrorMessage,updatedAt\r\n' +
+    `a.example.com,echo,registered,17,1,0,,,${AT}\r\n` +
+    `b.example.com,echo,failed,,1,0,BOT_ID_ERROR,"'=HYPERLINK(""http://x""), said ""no""\nline 2",${AT}\r\n` +
+    `c.example.com,'-sum,pending,,1,1,TIMEOUT,"'@no answer, within 2000 ms",${AT}\r\n`;
+
+  const EXPECTED_ROWS = [
+    {
+      portal: 'a.example.com',
+      code: 'echo',
+      state: 'registered',
+      appId: 17,
+      attempts: 1,
+      ambiguousAttempts: 0,
+      lastError: null,
+      updatedAt: AT,
+    },
+    {
+      portal: 'b.example.com',
+      code: 'echo',
+      state: 'failed',
+      appId: null,
+      attempts: 1,
+      ambiguousAttempts: 0,
+      lastError: { code: 'BOT_ID_ERROR', message: '=HYPERLINK("http://x"), said "no"\nline 2' },
+      updatedAt: AT,
+    },
+    {
+      portal: 'c.example.com',
+      code: '-sum',
+      state: 'pending',
+      appId: null,
+      attempts: 1,
+      ambiguousAttempts: 1,
+      lastError: { code: 'TIMEOUT', message: '@no answer, within 2000 ms' },
+      updatedAt: AT,
+    },
+  ];
+
+  it('writes CSV with RFC 4180 quoting and neutralised formulas, and JSON equal to status --json', async () => {
+    harness = await startHarness({ portals: 1 });
+    await seedResults(harness);
+    const env = cliEnv(harness);
+    const [csv, json, status] = await Promise.all([
+      run(['export', '--format', 'csv'], env),
+      run(['export', '--format', 'json'], env),
+      run(['status', '--json'], env),
+    ]);
+    expect(csv.code, csv.stderr).toBe(0);
+    expect(csv.stdout).toBe(EXPECTED_CSV);
+    expect(json.code, json.stderr).toBe(0);
+    expect(json.stdout).toBe(`${JSON.stringify(EXPECTED_ROWS, null, 2)}\n`);
+    expect(json.stdout).toBe(status.stdout);
+  });
+
+  it('replaces an --out file atomically, leaves no temp file, and refuses a bad format or directory', async () => {
+    harness = await startHarness({ portals: 1 });
+    await seedResults(harness);
+    const env = cliEnv(harness);
+    const dir = mkdtempSync(join(tmpdir(), 'export-'));
+    const out = join(dir, 'results.csv');
+    writeFileSync(out, 'old content\n');
+    const [written, badFormat, badDir, noFormat] = await Promise.all([
+      run(['export', '--format', 'csv', '--out', out], env),
+      run(['export', '--format', 'xml'], env),
+      run(['export', '--format', 'json', '--out', join(dir, 'missing', 'x.json')], env),
+      run(['export'], env),
+    ]);
+    expect(written.code, written.stderr).toBe(0);
+    expect(written.stdout).toBe(`export: csv written to ${out}\n`);
+    expect(readFileSync(out, 'utf8')).toBe(EXPECTED_CSV);
+    expect(readdirSync(dir)).toEqual(['results.csv']);
+    expect(badFormat.code).toBe(1);
+    expect(badFormat.stderr).toContain("argument 'xml' is invalid. Allowed choices are csv, json.");
+    expectOneLineError(badDir, 1, `cannot write ${join(dir, 'missing', 'x.json')} (ENOENT)`);
+    expect(noFormat.code).toBe(1);
+    expect(noFormat.stderr).toContain("required option '--format <format>' not specified");
+  });
+});
+
+describe('unregister', () => {
+  it('unregisters an app from every portal through the workers, one call per pair, and --wait waits', async () => {
+    harness = await startHarness({ portals: 3, seed: 21 });
+    harness.startWorker();
+    await harness.settle((await harness.rollout([jsApp('echo'), jsApp('help')])).pairs);
+    const env = cliEnv(harness);
+    const [unregistered, unknown] = await Promise.all([
+      run(['unregister', '--code', 'echo', '--wait'], env),
+      run(['unregister', '--code', 'nope'], env),
+    ]);
+    expect(unregistered.code, unregistered.stderr).toBe(0);
+    expect(unregistered.stdout).toContain(
+      'unregister: 3 pair(s) queued for imbot.app.unregister, 0 holding no APP_ID marked unregistered',
+    );
+    expect(unregistered.stderr).toContain('progress: done 3/3');
+    expectOneLineError(unknown, 1, 'no pair with code nope is known');
+
+    expect(harness.sim.stats().callsByMethod['imbot.app.unregister']).toBe(3);
+    for (const portal of harness.portals()) {
+      expect(await harness.runtime.results.get(portal.domain, 'echo')).toMatchObject({
+        state: 'unregistered',
+        appId: null,
+        desired: 'absent',
+      });
+      expect(harness.sim.portal(portal.domain).apps.map((a) => a.code)).toEqual(['help']);
+      expect((await harness.runtime.results.get(portal.domain, 'help'))?.state).toBe('registered');
+    }
+    const onePortal = await run(['unregister', '--code', 'help', '--portal', 'nowhere.sim.test'], env);
+    expectOneLineError(onePortal, 1, 'no pair with code help on portal nowhere.sim.test is known');
+  });
+});
+
+describe('resolve', () => {
+  it('unregisters the named extra apps, refuses the kept APP_ID, and clears the flag with the note', async () => {
+    const h = await troubledRollout({ only: ['dup.sim.test'] });
+    const env = cliEnv(h);
+    const kept = (await h.runtime.results.get('dup.sim.test', 'echo'))?.appId;
+    if (kept == null) throw new Error('the pair holds no APP_ID');
+    const appIds = h.sim.portal('dup.sim.test').apps.map((a) => a.appId);
+    expect(appIds).toHaveLength(3);
+    expect(appIds).toContain(kept);
+    const extras = appIds.filter((id) => id !== kept);
+    const pair = ['--portal', 'dup.sim.test', '--code', 'echo'];
+
+    const [refusedKept, neither, both, badId, unknownPair] = await Promise.all([
+      run(['resolve', ...pair, '--extra-app-id', String(extras[0]), '--extra-app-id', String(kept)], env),
+      run(['resolve', ...pair], env),
+      run(['resolve', ...pair, '--accept', '--extra-app-id', String(extras[0])], env),
+      run(['resolve', ...pair, '--extra-app-id', '12abc'], env),
+      run(['resolve', '--portal', 'dup.sim.test', '--code', 'nope', '--accept'], env),
+    ]);
+    expectOneLineError(refusedKept, 1, `APP_ID ${kept} is the app pair dup.sim.test echo keeps`);
+    expectOneLineError(neither, 2, 'give either --extra-app-id N (repeatable) or --accept');
+    expectOneLineError(both, 2, 'give either --extra-app-id N (repeatable) or --accept');
+    expectOneLineError(badId, 2, '--extra-app-id: must be a positive integer');
+    expectOneLineError(unknownPair, 1, 'no pair dup.sim.test nope is known');
+    expect(h.sim.portal('dup.sim.test').apps).toHaveLength(3);
+    expect(h.sim.stats().callsByMethod['imbot.app.unregister']).toBeUndefined();
+
+    const args = extras.flatMap((id) => ['--extra-app-id', String(id)]);
+    const resolved = await run(['resolve', ...pair, ...args, '--note', 'checked by ops in the portal'], env);
+    expect(resolved.code, resolved.stderr).toBe(0);
+    const done = `unregistered extra APP_ID ${extras.join(', ')} (kept APP_ID ${kept}): checked by ops in the portal`;
+    expect(resolved.stdout).toBe(`resolve: dup.sim.test echo: ${done}; flag cleared\n`);
+    expect(h.sim.portal('dup.sim.test').apps.map((a) => a.appId)).toEqual([kept]);
+    expect(h.sim.stats().callsByMethod['imbot.app.unregister']).toBe(extras.length);
+    expect(await h.runtime.results.get('dup.sim.test', 'echo')).toMatchObject({
+      state: 'registered',
+      appId: kept,
+      ambiguousAttempts: 0,
+    });
+    expect((await h.runtime.results.history('dup.sim.test', 'echo'))[0]).toMatchObject({
+      op: 'resolve',
+      outcome: 'ok',
+      message: done,
+    });
+
+    const [again, failed] = await Promise.all([
+      run(['resolve', ...pair, '--accept'], env),
+      run(['failed'], env),
+    ]);
+    expectOneLineError(again, 1, 'is not flagged as a possible duplicate (ambiguousAttempts 0)');
+    expect(failed).toMatchObject({ code: 0, stdout: 'nothing needs attention\n' });
+    for (const secret of secretsOf(h)) expect(resolved.stdout + resolved.stderr).not.toContain(secret);
+  });
+});
