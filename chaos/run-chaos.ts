@@ -4,11 +4,13 @@ import { z } from 'zod';
 import { passed } from './check-rollout.js';
 import type { ChaosScenario } from './chaos-scenario.js';
 import { type ChaosRow, formatChaosTable } from './format-chaos-table.js';
+import { brokenPortals } from './scenarios/broken-portals.js';
 import { flakyApi } from './scenarios/flaky-api.js';
 import { redisRestart } from './scenarios/redis-restart.js';
+import { twoProducers } from './scenarios/two-producers.js';
 import { workerKills } from './scenarios/worker-kills.js';
 
-const SCENARIOS: readonly ChaosScenario[] = [workerKills, redisRestart, flakyApi];
+const SCENARIOS: readonly ChaosScenario[] = [workerKills, redisRestart, flakyApi, brokenPortals, twoProducers];
 
 const envSchema = z.object({
   CHAOS_SEED: z.coerce.number().int().min(0).optional(),

@@ -46,7 +46,7 @@ td{padding:5px 8px;border-bottom:1px solid var(--soft);vertical-align:top}
 tbody tr:hover td{background:#f6f8fa}
 td.portal{font-family:var(--mono);font-size:12px;word-break:break-all}
 td.num{text-align:right;white-space:nowrap}
-.badge{display:inline-block;padding:1px 8px;border-radius:10px;font-size:11px;font-weight:600;color:#fff;white-space:nowrap}
+.badge{display:inline-block;margin:0 3px 2px 0;padding:1px 8px;border-radius:10px;font-size:11px;font-weight:600;color:#fff;white-space:nowrap}
 .badge.s-ambiguous{background:#8250df}
 .chip{display:inline-block;margin:1px 4px 1px 0;padding:0 6px;border-radius:4px;font-size:12px;font-family:var(--mono);background:#f6f8fa;border:1px solid var(--line);border-left-width:4px}
 .chip.s-registered{border-left-color:var(--ok);background:#f0fff4}.chip.s-pending{border-left-color:var(--pending);background:#f0f6ff}

@@ -167,7 +167,7 @@ function chip(pair: PortalSummary['pairs'][number]): string {
   ]
     .filter((p) => p !== '')
     .join(' · ');
-  return `<span class="chip s-${e(pair.state)}" title="${e(title)}">${e(pair.code)}${pair.ambiguousAttempts > 0 ? '<span class="dup"> ²</span>' : ''}</span>`;
+  return `<span class="chip s-${e(pair.state)}" title="${e(title)}">${e(pair.code)}${pair.ambiguousAttempts > 0 ? '<span class="dup"> ⚠</span>' : ''}</span>`;
 }
 
 function portalRow(summary: PortalSummary, now: number): string {

@@ -23,7 +23,7 @@ export function createProgressReporter(options: ProgressReporterOptions) {
   const started = now();
   const tty = Boolean(options.stream.isTTY);
   const plainInterval = options.plainIntervalMs ?? 5_000;
-  let lastPlain = 0;
+  let lastPlain = Number.NEGATIVE_INFINITY; // the first update prints at once
 
   function describe(c: ProgressCounts): string {
     const done = c.registered + c.unregistered;

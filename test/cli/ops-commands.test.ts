@@ -170,7 +170,7 @@ describe('failed', () => {
     });
     const dup = byPortal.get('dup.sim.test');
     expect(dup).toMatchObject({ state: 'registered', ambiguousAttempts: 2, reasons: ['may_duplicate'] });
-    expect((dup?.['history'] as { outcome: string }[]).map((a) => a.outcome)).toEqual([
+    expect(((dup?.['history'] ?? []) as { outcome: string }[]).map((a) => a.outcome)).toEqual([
       'ok',
       'ambiguous',
       'ambiguous',

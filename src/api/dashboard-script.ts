@@ -1,0 +1,252 @@
+/**
+ * The dashboard's inline script (plain ES2019, no build step). It polls the JSON API every `pollMs` and
+ * re-renders with DOM calls and textContent only: no untrusted text is ever parsed as HTML.
+ * Kept free of backticks and `${` so it can live in this string.
+ */
+export const DASHBOARD_SCRIPT = `
+(function () {
+  'use strict';
+  var cfg = JSON.parse(document.getElementById('dashboard-config').textContent);
+  var ORDER = cfg.stateOrder;
+  var LABEL = cfg.stateLabels;
+  var filter = { search: cfg.filter.search, state: cfg.filter.state, offset: cfg.filter.offset };
+  var samples = [];
+  var lastUpdate = Date.now();
+  var stale = false;
+  var timer = null;
+
+  function $(id) { return document.getElementById(id); }
+  function h(tag, attrs) {
+    var el = document.createElement(tag);
+    if (attrs) Object.keys(attrs).forEach(function (k) {
+      var v = attrs[k];
+      if (v === undefined || v === null || v === false) return;
+      if (k === 'text') el.textContent = String(v);
+      else if (k === 'cls') el.className = v;
+      else if (k === 'width') el.style.width = v;
+      else el.setAttribute(k, String(v));
+    });
+    for (var i = 2; i < arguments.length; i++) {
+      var c = arguments[i];
+      if (c === null || c === undefined || c === false) continue;
+      if (Array.isArray(c)) c.forEach(function (x) { if (x) el.appendChild(typeof x === 'string' ? document.createTextNode(x) : x); });
+      else el.appendChild(typeof c === 'string' ? document.createTextNode(c) : c);
+    }
+    return el;
+  }
+  function setText(id, v) { var el = $(id); if (el) el.textContent = String(v); }
+  function pct(part, total) { return total > 0 ? (100 * part / total).toFixed(2) + '%' : '0%'; }
+  function age(at) {
+    if (at === null || at === undefined) return '';
+    var t = typeof at === 'number' ? at : Date.parse(at);
+    if (!isFinite(t) || t <= 0) return '';
+    var s = Math.max(0, Math.round((Date.now() - t) / 1000));
+    if (s < 60) return s + ' s ago';
+    if (s < 3600) return Math.round(s / 60) + ' min ago';
+    if (s < 86400) return Math.round(s / 3600) + ' h ago';
+    return Math.round(s / 86400) + ' d ago';
+  }
+  function duration(seconds) {
+    if (!isFinite(seconds)) return '–';
+    if (seconds < 90) return Math.max(1, Math.round(seconds)) + ' s';
+    if (seconds < 5400) return Math.round(seconds / 60) + ' min';
+    return (seconds / 3600).toFixed(1) + ' h';
+  }
+  function replaceRows(id, rows) {
+    var body = $(id);
+    while (body.firstChild) body.removeChild(body.firstChild);
+    rows.forEach(function (r) { body.appendChild(r); });
+  }
+  function tileAlert(id, n) { var el = $(id); if (el) el.parentNode.classList.toggle('alert', n > 0); }
+
+  function renderProgress(p, ambiguous) {
+    var s = p.states;
+    setText('n-registered-big', s.registered);
+    setText('n-total', p.total);
+    setText('pct-registered', (p.total > 0 ? Math.floor(100 * s.registered / p.total) : 0) + '%');
+    setText('settled-note', p.settled + ' of ' + p.total + ' settled');
+    ORDER.forEach(function (st) {
+      var seg = $('bar-' + st);
+      seg.style.width = pct(s[st], p.total);
+      seg.title = LABEL[st] + ': ' + s[st];
+      setText('n-' + st, s[st]);
+    });
+    setText('n-ambiguous', ambiguous);
+    tileAlert('n-failed', s.failed); tileAlert('n-needs_reauth', s.needs_reauth); tileAlert('n-ambiguous', ambiguous);
+    setText('q-waiting', p.queue.waiting + p.queue.prioritized);
+    setText('q-active', p.queue.active);
+    setText('q-delayed', p.queue.delayed);
+    var now = Date.now();
+    samples.push({ t: now, settled: p.settled });
+    while (samples.length > 2 && now - samples[0].t > 20000) samples.shift();
+    var first = samples[0];
+    var rate = samples.length > 1 && now > first.t ? (p.settled - first.settled) / ((now - first.t) / 1000) : NaN;
+    setText('rate-value', isFinite(rate) ? rate.toFixed(1) + ' pairs/s' : '–');
+    setText('eta-value', s.pending === 0 ? 'done' : rate > 0 ? duration(s.pending / rate) : '–');
+  }
+
+  function badge(reason) {
+    var cls = reason === 'parked' ? 's-needs_reauth' : reason === 'ambiguous' ? 's-ambiguous' : 's-' + reason;
+    var label = reason === 'parked' ? 'needs re-auth' : reason === 'ambiguous' ? 'possible duplicate' : reason;
+    return h('span', { cls: 'badge ' + cls, text: label });
+  }
+  function lastError(pair) {
+    if (!pair.lastError) return h('span', { cls: 'muted', text: '–' });
+    var m = pair.lastError.message;
+    return h('div', { cls: 'err', title: m }, h('b', { text: pair.lastError.code }), ' ' + (m.length > 160 ? m.slice(0, 157) + '…' : m));
+  }
+  function action(pair) {
+    if (pair.reasons.indexOf('failed') >= 0)
+      return h('button', { cls: 'primary retry', 'data-portal': pair.portal, 'data-code': pair.code, text: 'Retry' });
+    if (pair.reasons.indexOf('parked') >= 0)
+      return h('span', { cls: 'hint' }, 'import new credentials', h('br'), '(rollout --portals)');
+    return h('span', { cls: 'hint' }, 'check the portal for a', h('br'), 'second app with this CODE');
+  }
+  function renderAttention(a) {
+    var c = a.counts;
+    var shown = a.total > a.pairs.length ? 'showing ' + a.pairs.length + ' of ' + a.total : a.total + (a.total === 1 ? ' pair' : ' pairs');
+    var count = $('attention-count');
+    while (count.firstChild) count.removeChild(count.firstChild);
+    [shown + ' · ', h('b', { text: c.failed }), ' failed · ', h('b', { text: c.parked }), ' need re-auth · ',
+      h('b', { text: c.ambiguous }), ' possible duplicates'].forEach(function (x) {
+      count.appendChild(typeof x === 'string' ? document.createTextNode(x) : x);
+    });
+    setText('retry-all-n', c.failed);
+    $('retry-all').disabled = c.failed === 0;
+    if (a.pairs.length === 0) {
+      replaceRows('attention-rows', [h('tr', { cls: 'empty-row' }, h('td', { colspan: 7, cls: 'empty' },
+        h('span', { cls: 'ok-note', text: 'Nothing needs attention.' }), ' No failed, parked or possibly duplicated pair.'))]);
+      return;
+    }
+    replaceRows('attention-rows', a.pairs.map(function (p) {
+      return h('tr', { 'data-portal': p.portal, 'data-code': p.code },
+        h('td', null, p.reasons.map(badge)),
+        h('td', { cls: 'portal', text: p.portal }),
+        h('td', { cls: 'portal', text: p.code }),
+        h('td', { cls: 'num' }, String(p.attempts), p.ambiguousAttempts > 0 ? h('span', { title: 'ambiguous register calls', text: ' (' + p.ambiguousAttempts + ' amb.)' }) : null),
+        h('td', null, lastError(p)),
+        h('td', null, h('ul', { cls: 'hist' }, p.history.map(function (r) {
+          var text = [age(r.at), r.op, r.outcome, r.code || ''].filter(function (x) { return x !== ''; }).join(' · ');
+          return h('li', { title: r.message || text, text: text });
+        }))),
+        h('td', { cls: 'action' }, action(p)));
+    }));
+  }
+
+  function miniBar(s) {
+    var total = s.pairs.length;
+    return [h('span', { cls: 'mini' }, ORDER.filter(function (st) { return s.states[st] > 0; }).map(function (st) {
+      return h('span', { cls: 'seg-' + st, width: pct(s.states[st], total) });
+    })), s.states.registered + '/' + total];
+  }
+  function chip(p) {
+    var title = [LABEL[p.state] || p.state, p.appId === null ? '' : 'APP_ID ' + p.appId,
+      p.attempts + (p.attempts === 1 ? ' attempt' : ' attempts'),
+      p.ambiguousAttempts > 0 ? p.ambiguousAttempts + ' ambiguous: may hold a duplicate' : ''].filter(function (x) { return x !== ''; }).join(' · ');
+    return h('span', { cls: 'chip s-' + p.state, title: title }, p.code, p.ambiguousAttempts > 0 ? h('span', { cls: 'dup', text: ' ⚠' }) : null);
+  }
+  function renderPortals(page) {
+    var from = Math.min(page.offset + 1, page.total), to = Math.min(page.offset + page.limit, page.total);
+    setText('portal-count', page.total === 0 ? 'no portal matches' : from + '–' + to + ' of ' + page.total + ' portals · ' + page.pairs + ' pairs');
+    $('prev').disabled = page.offset <= 0;
+    $('next').disabled = page.offset + page.limit >= page.total;
+    if (page.portals.length === 0) {
+      replaceRows('portal-rows', [h('tr', { cls: 'empty-row' }, h('td', { colspan: 5, cls: 'empty', text: 'No portal matches the filter.' }))]);
+      return;
+    }
+    replaceRows('portal-rows', page.portals.map(function (s) {
+      var err = null, updated = null;
+      s.pairs.forEach(function (p) {
+        if (!err && p.lastError && p.state !== 'registered') err = p;
+        if (p.updatedAt && (!updated || p.updatedAt > updated)) updated = p.updatedAt;
+      });
+      return h('tr', null,
+        h('td', { cls: 'portal', text: s.portal }),
+        h('td', { cls: 'num' }, miniBar(s)),
+        h('td', null, s.pairs.map(chip)),
+        h('td', null, err ? [h('span', { cls: 'muted', text: err.code + ':' }), ' ', lastError(err)] : h('span', { cls: 'muted', text: '–' })),
+        h('td', { cls: 'num muted', text: age(updated) }));
+    }));
+  }
+
+  function portalQuery() {
+    var q = new URLSearchParams();
+    if (filter.search) q.set('search', filter.search);
+    if (filter.state) q.set('state', filter.state);
+    if (filter.offset) q.set('offset', String(filter.offset));
+    return q;
+  }
+  function getJson(url) {
+    return fetch(url, { credentials: 'same-origin', headers: { accept: 'application/json' } }).then(function (r) {
+      if (r.status === 401) { location.href = '/login?next=' + encodeURIComponent(location.pathname + location.search); throw new Error('login'); }
+      if (!r.ok) throw new Error('HTTP ' + r.status);
+      return r.json();
+    });
+  }
+  function setLive() {
+    var live = $('live');
+    live.classList.toggle('stale', stale);
+    setText('live-text', (stale ? 'connection lost · last update ' : 'live · updated ') + age(lastUpdate));
+  }
+  var inflight = null, again = false;
+  function refresh() {
+    if (inflight) { again = true; return inflight; }
+    if (timer) { clearTimeout(timer); timer = null; }
+    var q = portalQuery(); q.set('limit', String(cfg.pageSize));
+    inflight = Promise.all([getJson('/api/progress'), getJson('/api/attention?limit=100&history=4'), getJson('/api/portals?' + q.toString())])
+      .then(function (r) {
+        renderAttention(r[1]);
+        renderProgress(r[0], r[1].counts.ambiguous);
+        renderPortals(r[2]);
+        lastUpdate = Date.now(); stale = false;
+      }, function () { stale = true; })
+      .then(function () {
+        inflight = null; setLive();
+        if (again) { again = false; return refresh(); }
+        timer = setTimeout(refresh, cfg.pollMs);
+      });
+    return inflight;
+  }
+  function post(url, body) {
+    var init = { method: 'POST', credentials: 'same-origin', headers: { accept: 'application/json' } };
+    if (body !== undefined) { init.headers['content-type'] = 'application/json'; init.body = JSON.stringify(body); }
+    return fetch(url, init).then(function (r) { return r.json().then(function (j) { return { status: r.status, body: j }; }); });
+  }
+  function flash(text) { setText('retry-flash', text); }
+
+  document.getElementById('attention-rows').addEventListener('click', function (ev) {
+    var btn = ev.target.closest('button.retry');
+    if (!btn) return;
+    btn.disabled = true; btn.textContent = 'Retrying…';
+    var portal = btn.getAttribute('data-portal'), code = btn.getAttribute('data-code');
+    post('/api/pairs/' + encodeURIComponent(portal) + '/' + encodeURIComponent(code) + '/retry').then(function (r) {
+      if (r.status === 200) { btn.textContent = 'Queued'; flash('Re-queued ' + portal + ' / ' + code + ': now ' + r.body.pair.state); }
+      else { btn.disabled = false; btn.textContent = 'Retry'; flash(r.body.message || 'retry refused'); }
+      return refresh();
+    }, function () { btn.disabled = false; btn.textContent = 'Retry'; flash('retry failed: no connection'); });
+  });
+  $('retry-all').addEventListener('click', function () {
+    var btn = $('retry-all'); btn.disabled = true;
+    post('/api/retry-failed', {}).then(function (r) {
+      flash(r.status === 200 ? r.body.retried + ' failed pair(s) re-queued' : (r.body.message || 'retry refused'));
+      return refresh();
+    }, function () { btn.disabled = false; flash('retry failed: no connection'); });
+  });
+  function applyFilter() {
+    filter.offset = 0;
+    history.replaceState(null, '', '/' + (portalQuery().toString() ? '?' + portalQuery().toString() : ''));
+    refresh();
+  }
+  var debounce = null;
+  $('search').addEventListener('input', function () {
+    filter.search = $('search').value.trim();
+    clearTimeout(debounce); debounce = setTimeout(applyFilter, 250);
+  });
+  $('state-filter').addEventListener('change', function () { filter.state = $('state-filter').value; applyFilter(); });
+  $('portal-filter').addEventListener('submit', function (ev) { ev.preventDefault(); applyFilter(); });
+  $('prev').addEventListener('click', function () { filter.offset = Math.max(0, filter.offset - cfg.pageSize); history.replaceState(null, '', '/?' + portalQuery().toString()); refresh(); });
+  $('next').addEventListener('click', function () { filter.offset += cfg.pageSize; history.replaceState(null, '', '/?' + portalQuery().toString()); refresh(); });
+  setInterval(setLive, 1000);
+  timer = setTimeout(refresh, 0);
+})();
+`;
