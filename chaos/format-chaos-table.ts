@@ -27,11 +27,12 @@ export interface ChaosRow {
 
 export function formatChaosTable(rows: readonly ChaosRow[]): string {
   return formatTable(
-    ['FAULT', 'PAIRS', 'REGISTERED', 'DUPLICATES', 'UNREPORTED', 'LOST', 'STUCK', 'TIME', 'RESULT'],
+    ['FAULT', 'PAIRS', 'REGISTERED', 'FAILED AS EXPECTED', 'DUPLICATES', 'UNREPORTED', 'LOST', 'STUCK', 'TIME', 'RESULT'],
     rows.map((r) => [
       r.fault,
       String(r.pairs),
       String(r.registered),
+      String(r.expectedFailures),
       String(r.duplicates),
       String(r.unreported),
       String(r.lost),

@@ -4,13 +4,7 @@ import { z } from 'zod';
 import { passed } from './check-rollout.js';
 import type { ChaosScenario } from './chaos-scenario.js';
 import { type ChaosRow, formatChaosTable } from './format-chaos-table.js';
-import { brokenPortals } from './scenarios/broken-portals.js';
-import { flakyApi } from './scenarios/flaky-api.js';
-import { redisRestart } from './scenarios/redis-restart.js';
-import { twoProducers } from './scenarios/two-producers.js';
-import { workerKills } from './scenarios/worker-kills.js';
-
-const SCENARIOS: readonly ChaosScenario[] = [workerKills, redisRestart, flakyApi, brokenPortals, twoProducers];
+import { selectScenarios } from './chaos-scenarios.js';
 
 const envSchema = z.object({
   CHAOS_SEED: z.coerce.number().int().min(0).optional(),
@@ -48,9 +42,7 @@ function failedRow(scenario: ChaosScenario, seconds: number, error: unknown): Ch
 async function main(): Promise<void> {
   const env = envSchema.parse(process.env);
   const seed = env.CHAOS_SEED ?? Math.floor(Math.random() * 1_000_000);
-  const only = env.CHAOS_ONLY?.split(',').map((s) => s.trim());
-  const scenarios = only ? SCENARIOS.filter((s) => only.includes(s.name)) : SCENARIOS;
-  if (scenarios.length === 0) throw new Error(`CHAOS_ONLY matches no scenario (${SCENARIOS.map((s) => s.name).join(', ')})`);
+  const scenarios = selectScenarios(env.CHAOS_ONLY);
   const log = (line: string) => process.stderr.write(`${line}\n`);
   log(`chaos: seed ${seed}, ${env.CHAOS_PORTALS} portals per scenario, ${scenarios.length} scenario(s)`);
 

@@ -69,7 +69,7 @@ export interface ChaosLab {
   startWorker(concurrency?: number): Worker<PairJob, PairOutcome>;
   /** `imbot-rollout worker` as an OS process; resolves once it printed that it started. */
   spawnWorker(concurrency: number): Promise<CliProcess>;
-  /** Every worker process started so far. */
+  /** Every worker process that started so far (printed that it started), alive or not. */
   workerProcesses(): readonly CliProcess[];
   /** The producer in this process. */
   rollout(apps: readonly AppDefinition[], portals?: readonly PortalEntry[]): Promise<EnqueueSummary>;
@@ -116,6 +116,7 @@ export async function startChaosLab(options: ChaosLabOptions): Promise<ChaosLab>
   const runtime = createRuntime({ config, logger });
   const workers: { worker: Worker<PairJob, PairOutcome>; connection: Redis }[] = [];
   const processes: CliProcess[] = [];
+  const started: CliProcess[] = [];
   const cliEnv = (): Record<string, string> => ({ ROLLOUT_CONFIG: configFile, LOG_LEVEL: 'warn' });
   const portals = () => portalsFileSchema({ allowHttp: true }).parse(sim.portalsFile());
   let inputs = 0;
@@ -145,9 +146,10 @@ export async function startChaosLab(options: ChaosLabOptions): Promise<ChaosLab>
         if (Date.now() > deadline) throw new Error(`worker process did not start:\n${worker.output()}`);
         await delay(25);
       }
+      started.push(worker);
       return worker;
     },
-    workerProcesses: () => processes,
+    workerProcesses: () => started,
     async rollout(apps, chosen) {
       return await enqueueRollout({ apps, portals: chosen ?? portals() }, runtime);
     },

@@ -1,10 +1,10 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import type { Config } from '../../src/config/config-schema.js';
 import { loadConfig } from '../../src/config/load-config.js';
 
 /**
  * A configuration for one benchmark: config/default.json with the simulator's OAuth server, plain http allowed,
- * a fresh key prefix and silent logs, then the benchmark's own overrides. The environment is not read, so a
+ * a fresh key prefix, a fresh secret key and silent logs, then the benchmark's own overrides. The environment is not read, so a
  * developer's REDIS_URL or ROLLOUT_* variables never leak into a measurement.
  */
 export function benchConfig(
@@ -19,6 +19,8 @@ export function benchConfig(
       prefix: `bench-${randomUUID().slice(0, 8)}`,
       allowHttp: true,
       hashSecret: 'bench-hash-secret-0123456789',
+      // Credentials are sealed at rest as in production (a fresh key per benchmark; nothing outlives the run).
+      secrets: { key: randomBytes(32).toString('base64') },
       logLevel: 'silent',
       b24: { clientId: 'sim-client-id', clientSecret: 'sim-client-secret', oauthUrl },
       ...overrides,

@@ -37,15 +37,19 @@ export const workerKills: ChaosScenario = {
       const kills: string[] = [];
       const replacements: Promise<unknown>[] = [];
       for (const threshold of thresholds) {
-        while (lab.sim.stats().registrations < threshold) await delay(5);
-        const alive = lab.workerProcesses().filter((w) => w.alive());
+        // Kill only started workers, and keep one running: replacements take a second or two to start.
+        const running = () => lab.workerProcesses().filter((w) => w.alive());
+        while (lab.sim.stats().registrations < threshold || running().length < 2) await delay(5);
+        const alive = running();
         const victim = alive[Math.floor(random() * alive.length)];
         if (!victim) throw new Error('no worker process left to kill');
+        const at = lab.sim.stats().registrations;
         victim.child.kill('SIGKILL');
         const { signal } = await victim.exited;
         if (signal !== 'SIGKILL') problems.push(`worker ${victim.pid} ended with ${signal}, not SIGKILL`);
-        kills.push(`${lab.sim.stats().registrations}/${total}`);
-        log(`  killed worker ${victim.pid} at ${lab.sim.stats().registrations}/${total} registrations`);
+        if (at >= total) problems.push(`kill ${kills.length + 1} came after the last registration`);
+        kills.push(`${at}/${total}`);
+        log(`  killed worker ${victim.pid} at ${at}/${total} registrations`);
         replacements.push(
           lab.spawnWorker(8).catch((error: unknown) => problems.push(`replacement worker: ${String(error)}`)),
         );

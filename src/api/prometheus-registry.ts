@@ -28,23 +28,29 @@ interface Reading {
   jobs: Record<QueueState, number>;
 }
 
+const LATENCY_HELP =
+  'Bitrix24 REST call latency (all methods, all workers), including time spent waiting for the answer';
+
 /** Histogram whose buckets are read from the workers' counters in Redis instead of observed in this process. */
 class RedisLatencyHistogram extends Histogram<string> {
   constructor(private readonly read: () => Promise<Reading>) {
     super({
       name: `${METRIC_PREFIX}rest_call_duration_seconds`,
-      help: 'Bitrix24 REST call latency (all methods, all workers), including time spent waiting for the answer',
+      help: LATENCY_HELP,
       buckets: LATENCY_BUCKETS_MS.map((ms) => ms / 1000),
       registers: [],
     });
   }
 
-  override async get() {
-    const base = await super.get();
+  /** prom-client 15 formats a histogram (and builds `get()`) from this method: it is fed from Redis here. */
+  async getForPromString() {
     const { latency } = (await this.read()).pipeline;
     const name = `${METRIC_PREFIX}rest_call_duration_seconds`;
     return {
-      ...base,
+      name,
+      help: LATENCY_HELP,
+      type: 'histogram' as const,
+      aggregator: 'sum' as const,
       values: [
         ...latency.buckets.map((b) => ({
           labels: { le: b.le / 1000 },

@@ -34,8 +34,9 @@ function wantsHtml(request: FastifyRequest): boolean {
 
 /** Where to go back after logging in: only a path on this server (never `//host` or a full URL). */
 export function safeNextPath(value: unknown): string {
-  if (typeof value !== 'string' || !value.startsWith('/') || value.startsWith('//') || value.includes('\\'))
-    return '/';
+  if (typeof value !== 'string' || !value.startsWith('/') || value.startsWith('//')) return '/';
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is refused here.
+  if (/[\\\u0000-\u001f\u007f]/.test(value)) return '/';
   return value;
 }
 

@@ -10,6 +10,7 @@ import { resolveCommand } from './commands/resolve.js';
 import { retryCommand } from './commands/retry.js';
 import { rolloutCommand } from './commands/rollout.js';
 import { rotateKeyCommand } from './commands/rotate-key.js';
+import { serveCommand } from './commands/serve.js';
 import { simulateCommand } from './commands/simulate.js';
 import { statusCommand } from './commands/status.js';
 import { unregisterCommand } from './commands/unregister.js';
@@ -39,6 +40,7 @@ export function buildProgram(): Command {
     exportCommand(),
     unregisterCommand(),
     resolveCommand(),
+    serveCommand(),
   ]) {
     program.addCommand(command.exitOverride());
   }

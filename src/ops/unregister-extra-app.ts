@@ -63,12 +63,10 @@ export async function unregisterExtraApp(
   const { domain, appId } = request;
   const sleep = deps.sleep ?? ((ms: number) => delay(ms));
   const deadline = deps.now() + (request.maxWaitMs ?? 60_000);
-  const waitUntil = async (at: number, why: string) => {
-    if (at > deadline) {
-      throw new ExtraAppError(
-        'rate_limited',
-        `portal ${domain} is busy (${why}) until ${new Date(at).toISOString()}: try again later`,
-      );
+  const waitUntil = async (at: number | undefined, why: string) => {
+    if (at === undefined || at > deadline) {
+      const until = at === undefined ? '' : ` until ${new Date(at).toISOString()}`;
+      throw new ExtraAppError('rate_limited', `portal ${domain} is busy (${why})${until}: try again later`);
     }
     await sleep(Math.max(0, at - deps.now()));
   };
@@ -120,7 +118,7 @@ export async function unregisterExtraApp(
           await deps.limiter.reportQueryLimitExceeded(domain);
           continue; // the next reservation waits out the slow-down
         }
-        await waitUntil(error.retryAt ?? Number.POSITIVE_INFINITY, error.code);
+        await waitUntil(error.retryAt, error.code);
         continue;
       }
       if (error.errorClass === 'ambiguous') {

@@ -1,5 +1,6 @@
-import { DelayedError, type Job, UnrecoverableError, Worker } from 'bullmq';
+import { DelayedError, type Job, type Queue, UnrecoverableError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { addPairJobs } from './add-pair-jobs.js';
 import { type PairJob, pairJobSchema, ROLLOUT_QUEUE } from './pair-job.js';
 import { type PairOutcome, type PairProcessorDeps, processPair } from './process-pair.js';
 
@@ -16,7 +17,7 @@ export interface RolloutWorkerOptions {
  * held), failures are `UnrecoverableError`s (the retry policy is ours, in decide.ts: one retry layer only).
  */
 export function createRolloutWorker(
-  deps: PairProcessorDeps,
+  deps: PairProcessorDeps & { queue: Queue<PairJob> },
   options: RolloutWorkerOptions,
 ): Worker<PairJob, PairOutcome> {
   const { config, logger } = deps;
@@ -43,25 +44,32 @@ export function createRolloutWorker(
       maxStalledCount: config.worker.maxStalledCount,
     },
   );
-  // A job can fail outside processPair (stalled too often, a Redis error mid-way). Make sure the pair does not
-  // stay `pending` with no job: record the failure so `status`/`failed` show it and `retry` can re-queue it.
-  worker.on('failed', (job, error) => {
-    if (!job) return;
-    const parsed = pairJobSchema.safeParse(job.data);
+  // After a job left the queue, its pair must not stay `pending` without a job:
+  // - a producer or `retry` re-queued the pair while this job was finishing (its add was ignored: same job id,
+  //   still live): add the job again now that the old one is gone;
+  // - the job failed outside processPair (stalled too often, an unexpected error): record the failure, so
+  //   `status`/`failed` show it and `retry` can re-queue it.
+  const afterJob = (job: Job<PairJob, PairOutcome> | undefined, error: Error | undefined) => {
+    const parsed = pairJobSchema.safeParse(job?.data);
     if (!parsed.success) return;
     const { domain, code } = parsed.data;
     void (async () => {
       const result = await deps.results.get(domain, code);
-      if (result?.state === 'pending') {
-        await deps.results.recordFailure(domain, code, {
-          op: 'job',
-          error: { code: 'JOB_FAILED', message: error.message },
-          final: true,
-          ambiguous: false,
-        });
+      if (result?.state !== 'pending') return;
+      if (error === undefined || error instanceof UnrecoverableError) {
+        await addPairJobs(deps.queue, [{ domain, code }]);
+        return;
       }
-    })().catch((e: unknown) => logger.error({ err: e, domain, code }, 'could not record a failed job'));
-  });
+      await deps.results.recordFailure(domain, code, {
+        op: 'job',
+        error: { code: 'JOB_FAILED', message: error.message },
+        final: true,
+        ambiguous: false,
+      });
+    })().catch((e: unknown) => logger.error({ err: e, domain, code }, 'could not settle a finished job'));
+  };
+  worker.on('completed', (job) => afterJob(job, undefined));
+  worker.on('failed', (job, error) => afterJob(job, error));
   worker.on('error', (error) => logger.error({ err: error }, 'worker error'));
   return worker;
 }

@@ -86,6 +86,7 @@ export async function enqueueRollout(request: EnqueueRequest, deps: EnqueueDeps)
 
   const counts: Record<RequestOutcome, number> = { unchanged: 0, queued: 0, already_pending: 0, parked: 0 };
   let jobsAdded = 0;
+  const positions = new Map<string, number>(); // per-portal job count across chunks (fairness: add-pair-jobs.ts)
   const chunkSize = config.producer.chunkSize;
   for (let i = 0; i < wanted.length; i += chunkSize) {
     const chunk = wanted.slice(i, i + chunkSize);
@@ -98,7 +99,7 @@ export async function enqueueRollout(request: EnqueueRequest, deps: EnqueueDeps)
       const pair = chunk[index];
       if (pair && (outcome === 'queued' || outcome === 'already_pending')) toQueue.push(pair);
     }
-    jobsAdded += await addPairJobs(queue, toQueue);
+    jobsAdded += await addPairJobs(queue, toQueue, positions);
     request.onProgress?.(Math.min(i + chunkSize, wanted.length), wanted.length);
   }
   deps.logger.info({ pairs: wanted.length, ...counts, jobsAdded }, 'rollout enqueued');

@@ -172,6 +172,31 @@ describe('unregisterExtraApp', () => {
     expect(h.sim.stats().callsByMethod['imbot.app.unregister']).toBeUndefined();
   });
 
+  it('says when the portal did not answer, and gives up after three server errors', async () => {
+    const h = await dupHarness();
+    const kept = (await h.runtime.results.get('dup.sim.test', 'echo'))?.appId;
+    const extra = h.sim.portal('dup.sim.test').apps.find((a) => a.appId !== kept)?.appId ?? 0;
+    const deps = { ...h.runtime, sleep: async () => undefined };
+    const attempt = () =>
+      unregisterExtraApp(deps, { domain: 'dup.sim.test', appId: extra }).catch((e: unknown) => e);
+
+    h.sim.control.setFaults('dup.sim.test', { dropAfterWorkRate: 1 });
+    const dropped = await attempt();
+    expect((dropped as ExtraAppError).reason).toBe('no_answer');
+    expect((dropped as Error).message).toContain('the app may or may not be gone; run resolve again');
+
+    h.sim.control.setFaults('dup.sim.test', { http500Rate: 1 });
+    h.sim.control.resetStats();
+    const failing = await attempt();
+    expect((failing as ExtraAppError).reason).toBe('failed');
+    expect((failing as Error).message).toMatch(
+      new RegExp(
+        `^imbot\\.app\\.unregister APP_ID ${extra} on dup\\.sim\\.test failed: INTERNAL_SERVER_ERROR`,
+      ),
+    );
+    expect(h.sim.stats().callsByMethod['imbot.app.unregister']).toBe(3);
+  });
+
   it('refuses a portal that needs re-authorisation, naming what to do', async () => {
     const h = await dupHarness();
     await h.runtime.portals.markNeedsReauth('dup.sim.test', 'invalid_grant: revoked');

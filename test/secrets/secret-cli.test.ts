@@ -111,7 +111,10 @@ describe('secret key at the command line', () => {
   });
 
   it('starts a worker with ROLLOUT_INSECURE_PLAINTEXT_SECRETS=1 set explicitly', async () => {
-    const child = start(['worker', '--concurrency', '1'], { ...env, ROLLOUT_INSECURE_PLAINTEXT_SECRETS: '1' });
+    const child = start(['worker', '--concurrency', '1'], {
+      ...env,
+      ROLLOUT_INSECURE_PLAINTEXT_SECRETS: '1',
+    });
     children.push(child);
     let output = '';
     child.stderr?.on('data', (d: Buffer) => {
@@ -178,7 +181,11 @@ describe('secret key at the command line', () => {
     expect(second.stdout).toContain('re-sealed 0 (0 values)');
     expect(second.stdout).toContain('4 already current');
 
-    const store = createPortalStore({ redis, keys, codec: createKeyringSecretCodec({ current: current.key }) });
+    const store = createPortalStore({
+      redis,
+      keys,
+      codec: createKeyringSecretCodec({ current: current.key }),
+    });
     expect((await store.get('cli0.example.com'))?.auth).toMatchObject({
       webhookUrl: 'https://cli0.example.com/rest/1/webhookcode0/',
     });
@@ -196,7 +203,9 @@ describe('secret key at the command line', () => {
     const result = await run(['rotate-key'], { ...env, ROLLOUT_SECRET_KEY: key().text });
     expect(result.code).toBe(1);
     expect(result.stdout).toContain('2 failed');
-    expect(result.stdout).toContain(`rotate-key: cli0.example.com: a stored secret is sealed with key id ${old.key.kid}`);
+    expect(result.stdout).toContain(
+      `rotate-key: cli0.example.com: a stored secret is sealed with key id ${old.key.kid}`,
+    );
   });
 
   it('rotate-key without ROLLOUT_SECRET_KEY says what it needs', async () => {

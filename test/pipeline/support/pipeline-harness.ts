@@ -41,7 +41,8 @@ export interface Harness {
   config: Config;
   runtime: Runtime;
   portals(): PortalEntry[];
-  startWorker(concurrency?: number): Worker<PairJob, PairOutcome>;
+  /** A worker in this process; `deps` lets a test wrap a dependency (default: the harness runtime). */
+  startWorker(concurrency?: number, deps?: Runtime): Worker<PairJob, PairOutcome>;
   rollout(
     apps: readonly AppDefinition[],
     portals?: readonly PortalEntry[],
@@ -85,9 +86,9 @@ export async function startHarness(
     config,
     runtime,
     portals: () => portalsFileSchema({ allowHttp: true }).parse(sim.portalsFile()),
-    startWorker(concurrency = config.worker.concurrency) {
+    startWorker(concurrency = config.worker.concurrency, deps = runtime) {
       const connection = connectRedis(config.redisUrl, logger, 'test-worker');
-      const worker = createRolloutWorker(runtime, { connection, concurrency });
+      const worker = createRolloutWorker(deps, { connection, concurrency });
       workers.push({ worker, connection });
       return worker;
     },

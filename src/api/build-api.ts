@@ -1,0 +1,121 @@
+import { fastifyCookie } from '@fastify/cookie';
+import { fastifyFormbody } from '@fastify/formbody';
+import { type FastifyBaseLogger, type FastifyInstance, fastify, LogController } from 'fastify';
+import type { Logger } from 'pino';
+import type { Runtime } from '../runtime/create-runtime.js';
+import { ApiInputError } from './api-input-error.js';
+import { isLoopbackHost } from './is-loopback-host.js';
+import { createPrometheusRegistry } from './prometheus-registry.js';
+import { requireSameOrigin } from './require-same-origin.js';
+import { requireToken } from './require-token.js';
+import { attentionRoutes } from './routes/attention-routes.js';
+import { authRoutes } from './routes/auth-routes.js';
+import { dashboardRoutes } from './routes/dashboard-routes.js';
+import { healthRoutes } from './routes/health-routes.js';
+import { metricsRoutes } from './routes/metrics-routes.js';
+import { progressRoutes } from './routes/progress-routes.js';
+import { queueBoardRoutes } from './routes/queue-board-routes.js';
+import { resultsRoutes } from './routes/results-routes.js';
+import { retryRoutes } from './routes/retry-routes.js';
+import { UnsafeBindError } from './unsafe-bind-error.js';
+
+/** What the API reads: the stores, the queue and Redis of a runtime (createRuntime). */
+export type ApiRuntime = Pick<Runtime, 'config' | 'logger' | 'redis' | 'queue' | 'results'>;
+
+export interface ApiOptions {
+  /** The address the server will listen on: without a token only a loopback address is allowed. */
+  host: string;
+  /** ROLLOUT_API_TOKEN. When set, every route but /healthz and /login requires it. */
+  token: string | undefined;
+  /** Where request problems are logged (default: the runtime's logger). */
+  logger?: Logger;
+  now?: () => number;
+}
+
+/** Small bodies only: the API takes a filter at most. */
+const BODY_LIMIT_BYTES = 16 * 1024;
+
+function statusOf(error: unknown): number {
+  const code = (error as { statusCode?: unknown } | null)?.statusCode;
+  return typeof code === 'number' && code >= 400 && code < 600 ? code : 500;
+}
+
+/**
+ * Builds the HTTP API, dashboard, bull-board queue view and /metrics on one Fastify instance (not listening:
+ * call `listen`, or `inject` in tests). Refuses (UnsafeBindError) to serve a non-loopback address without a
+ * token, because POST routes re-queue work.
+ */
+export async function buildApi(runtime: ApiRuntime, options: ApiOptions): Promise<FastifyInstance> {
+  const { token, host } = options;
+  const now = options.now ?? Date.now;
+  if (token === undefined && !isLoopbackHost(host)) {
+    throw new UnsafeBindError(
+      `refusing to listen on ${host} without ROLLOUT_API_TOKEN: anyone who can reach that address could read ` +
+        'the rollout and re-queue pairs. Set ROLLOUT_API_TOKEN (16+ characters, e.g. `openssl rand -hex 32`) ' +
+        'or bind a loopback address (--host 127.0.0.1).',
+    );
+  }
+  const logger: FastifyBaseLogger = (options.logger ?? runtime.logger).child({ component: 'api' });
+  const app: FastifyInstance = fastify({
+    loggerInstance: logger,
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: BODY_LIMIT_BYTES,
+  });
+
+  await app.register(fastifyCookie);
+  await app.register(fastifyFormbody);
+  requireSameOrigin(app, { tokenRequired: token !== undefined });
+  requireToken(app, { token, now });
+
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-content-type-options', 'nosniff');
+    reply.header('referrer-policy', 'no-referrer');
+    reply.header('x-frame-options', 'DENY');
+    if (request.url.startsWith('/api/')) reply.header('cache-control', 'no-store');
+  });
+  // The route pattern is logged, never the raw URL or headers (a query could carry anything).
+  app.addHook('onResponse', async (request, reply) => {
+    request.log.debug(
+      {
+        method: request.method,
+        route: request.routeOptions.url ?? '(no route)',
+        status: reply.statusCode,
+        ms: Math.round(reply.elapsedTime),
+      },
+      'request',
+    );
+  });
+  app.setErrorHandler(async (error, request, reply) => {
+    if (error instanceof ApiInputError) {
+      return reply.code(400).send({ error: 'bad_request', message: error.message, issues: error.issues });
+    }
+    const status = statusOf(error);
+    const message = error instanceof Error ? error.message : String(error);
+    if (status < 500) return reply.code(status).send({ error: 'bad_request', message });
+    request.log.error({ err: { name: (error as Error).name, message } }, 'request failed');
+    return reply.code(status).send({ error: 'internal_error', message: 'the request failed; see the API log' });
+  });
+  app.setNotFoundHandler(async (request, reply) =>
+    reply.code(404).send({ error: 'not_found', message: `no route ${request.method} ${request.url.split('?')[0]}` }),
+  );
+
+  const { results, queue, redis } = runtime;
+  healthRoutes(app, { redis });
+  authRoutes(app, { token, now });
+  progressRoutes(app, { results, queue, now });
+  resultsRoutes(app, { results });
+  attentionRoutes(app, { results });
+  retryRoutes(app, { results, queue });
+  metricsRoutes(app, {
+    registry: createPrometheusRegistry({ redis, prefix: runtime.config.prefix, results, queue }),
+  });
+  dashboardRoutes(app, {
+    results,
+    queue,
+    prefix: runtime.config.prefix,
+    tokenRequired: token !== undefined,
+    now,
+  });
+  await queueBoardRoutes(app, { queue });
+  return app;
+}

@@ -1,0 +1,65 @@
+import { Command } from 'commander';
+import { z } from 'zod';
+import { buildApi } from '../../api/build-api.js';
+import { UnsafeBindError } from '../../api/unsafe-bind-error.js';
+import { createRuntime } from '../../runtime/create-runtime.js';
+import { cliContext } from '../cli-context.js';
+import { CliError } from '../cli-error.js';
+
+const portSchema = z.coerce.number().int().min(0).max(65535);
+
+/** `imbot-rollout serve`: the HTTP API, dashboard, queue board and /metrics, until SIGTERM/SIGINT. */
+export function serveCommand(): Command {
+  return new Command('serve')
+    .description(
+      'Serve the HTTP API (JSON), the results dashboard (/), the BullMQ queue board (/queues) and Prometheus ' +
+        'metrics (/metrics). Binds 127.0.0.1 by default; with ROLLOUT_API_TOKEN set every route but /healthz ' +
+        'needs the token (Bearer header or the /login form). A non-loopback --host requires the token.',
+    )
+    .option('--port <port>', 'TCP port (default: config api.port, 3000; 0 = any free port)')
+    .option('--host <host>', 'address to listen on (default: config api.host, 127.0.0.1)')
+    .action(async (options: { port?: string; host?: string }) => {
+      const { config, logger } = cliContext();
+      let port = config.api.port;
+      if (options.port !== undefined) {
+        const parsed = portSchema.safeParse(options.port);
+        if (!parsed.success) throw new CliError(`--port must be a whole number from 0 to 65535, got "${options.port}"`);
+        port = parsed.data;
+      }
+      const host = options.host?.trim() || config.api.host;
+      const runtime = createRuntime({ config, logger });
+      let app: Awaited<ReturnType<typeof buildApi>>;
+      try {
+        app = await buildApi(runtime, { host, token: config.api.token });
+        await app.listen({ host, port });
+      } catch (error) {
+        await runtime.close();
+        if (error instanceof UnsafeBindError) throw new CliError(error.message, 2);
+        const reason = error instanceof Error ? error.message : String(error);
+        throw new CliError(`cannot listen on ${host}:${port}: ${reason}`, 1);
+      }
+      const address = app.server.address();
+      const bound = typeof address === 'object' && address !== null ? address.port : port;
+      const shown = host.includes(':') ? `[${host}]` : host;
+      process.stdout.write(
+        `api: listening on http://${shown}:${bound} (dashboard /, queue board /queues, metrics /metrics, ` +
+          `health /healthz); ${config.api.token ? 'token required' : 'no token: loopback only, open'}\n`,
+      );
+      logger.info({ host, port: bound, tokenRequired: config.api.token !== undefined }, 'api started');
+      await new Promise<void>((resolve) => {
+        let stopping = false;
+        const stop = (signal: string) => {
+          if (stopping) return;
+          stopping = true;
+          logger.info({ signal }, 'api stopping');
+          void app
+            .close()
+            .then(() => runtime.close())
+            .finally(() => resolve());
+        };
+        process.once('SIGTERM', () => stop('SIGTERM'));
+        process.once('SIGINT', () => stop('SIGINT'));
+      });
+      process.stdout.write('api: stopped\n');
+    });
+}

@@ -1,0 +1,140 @@
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { pino } from 'pino';
+import { afterEach, describe, expect, it } from 'vitest';
+import { buildApi } from '../../src/api/build-api.js';
+import { isLoopbackHost } from '../../src/api/is-loopback-host.js';
+import { UnsafeBindError } from '../../src/api/unsafe-bind-error.js';
+import { loadConfig } from '../../src/config/load-config.js';
+import { createRuntime, type Runtime } from '../../src/runtime/create-runtime.js';
+import { testRedisUrl, uniquePrefix } from '../support/redis.js';
+
+const CLI = join(import.meta.dirname, '../../src/cli/main.ts');
+const TOKEN = 'binding-token-0123456789';
+
+let runtime: Runtime | undefined;
+let app: FastifyInstance | undefined;
+afterEach(async () => {
+  await app?.close();
+  app = undefined;
+  await runtime?.close();
+  runtime = undefined;
+});
+
+function newRuntime(): Runtime {
+  const config = loadConfig({}, { redisUrl: testRedisUrl(), prefix: uniquePrefix('api'), logLevel: 'silent' });
+  runtime = createRuntime({ config, logger: pino({ level: 'silent' }) });
+  return runtime;
+}
+
+/** Runs the CLI as a child process; `until` ends it early (SIGTERM) once its output contains that text. */
+async function runCli(args: string[], env: Record<string, string>, until?: (out: string) => Promise<void>) {
+  const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], {
+    env: { ...process.env, LOG_LEVEL: 'silent', REDIS_URL: testRedisUrl(), ROLLOUT_PREFIX: uniquePrefix('cli'), ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (d: Buffer) => {
+    stdout += d.toString();
+  });
+  child.stderr.on('data', (d: Buffer) => {
+    stderr += d.toString();
+  });
+  const closed = new Promise<number | null>((resolve) => child.once('close', (c) => resolve(c)));
+  const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+  try {
+    if (until) {
+      const deadline = Date.now() + 15_000;
+      while (!stdout.includes('listening on') && child.exitCode === null && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      await until(stdout);
+      child.kill('SIGTERM');
+    }
+    const code = await closed;
+    return { code, stdout, stderr };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+describe('binding and access control', () => {
+  it.each([
+    ['127.0.0.1', true],
+    ['127.1.2.3', true],
+    ['localhost', true],
+    ['::1', true],
+    ['[::1]', true],
+    ['0.0.0.0', false],
+    ['::', false],
+    ['192.168.1.10', false],
+    ['api.example.com', false],
+  ])('treats %s as loopback: %s', (host, loopback) => {
+    expect(isLoopbackHost(host)).toBe(loopback);
+  });
+
+  it.each(['0.0.0.0', '::', '10.1.2.3'])('refuses to serve %s without ROLLOUT_API_TOKEN', async (host) => {
+    const error = await buildApi(newRuntime(), { host, token: undefined }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UnsafeBindError);
+    expect((error as Error).message).toContain(`refusing to listen on ${host} without ROLLOUT_API_TOKEN`);
+    expect((error as Error).message).toContain('--host 127.0.0.1');
+  });
+
+  it('serves a non-loopback address when the token is set, and requires it', async () => {
+    app = await buildApi(newRuntime(), { host: '0.0.0.0', token: TOKEN });
+    expect((await app.inject({ method: 'GET', url: '/api/progress' })).statusCode).toBe(401);
+    const res = await app.inject({ method: 'GET', url: '/api/progress', headers: { authorization: `Bearer ${TOKEN}` } });
+    expect(res.statusCode).toBe(200);
+  });
+
+  it('without a token on loopback, is open to loopback host names only (no DNS rebinding)', async () => {
+    app = await buildApi(newRuntime(), { host: '127.0.0.1', token: undefined });
+    expect((await app.inject({ method: 'GET', url: '/api/progress' })).statusCode).toBe(200);
+    const rebound = await app.inject({ method: 'POST', url: '/api/retry-failed', headers: { host: 'evil.example:3000' }, payload: {} });
+    expect(rebound.statusCode).toBe(403);
+    expect((await app.inject({ method: 'GET', url: '/healthz', headers: { host: 'evil.example' } })).statusCode).toBe(200);
+    // The login form has nothing to do: straight to the dashboard.
+    const login = await app.inject({ method: 'GET', url: '/login?next=/%3Fstate%3Dfailed' });
+    expect(login.statusCode).toBe(302);
+    expect(login.headers.location).toBe('/?state=failed');
+  });
+
+  it('answers /healthz 503 when Redis does not answer', async () => {
+    const config = loadConfig({}, { redisUrl: 'redis://127.0.0.1:1', prefix: uniquePrefix('api'), logLevel: 'silent' });
+    runtime = createRuntime({ config, logger: pino({ level: 'silent' }) });
+    app = await buildApi(runtime, { host: '127.0.0.1', token: undefined });
+    const res = await app.inject({ method: 'GET', url: '/healthz' });
+    expect(res.statusCode).toBe(503);
+    expect(res.json()).toEqual({ status: 'unavailable', redis: 'unreachable' });
+  });
+
+  it('`serve --host 0.0.0.0` without a token exits 2 with one clear line', async () => {
+    const { code, stderr, stdout } = await runCli(['serve', '--host', '0.0.0.0', '--port', '0'], {});
+    expect(code).toBe(2);
+    expect(stderr).toContain('refusing to listen on 0.0.0.0 without ROLLOUT_API_TOKEN');
+    expect(stderr).not.toMatch(/\n\s+at /);
+    expect(stdout).toBe('');
+  });
+
+  it('`serve` listens, answers with the token from ROLLOUT_API_TOKEN and stops on SIGTERM', async () => {
+    let health = 0;
+    let progress: number[] = [];
+    const { code, stdout } = await runCli(['serve', '--port', '0'], { ROLLOUT_API_TOKEN: TOKEN }, async (out) => {
+      const url = /listening on (http:\/\/\S+) /.exec(out)?.[1];
+      if (!url) return;
+      health = (await fetch(`${url}/healthz`)).status;
+      progress = [
+        (await fetch(`${url}/api/progress`)).status,
+        (await fetch(`${url}/api/progress`, { headers: { authorization: `Bearer ${TOKEN}` } })).status,
+      ];
+    });
+    expect(stdout).toMatch(/api: listening on http:\/\/127\.0\.0\.1:\d+ .*token required/);
+    expect(health).toBe(200);
+    expect(progress).toEqual([401, 200]);
+    expect(stdout).toContain('api: stopped');
+    expect(code).toBe(0);
+    expect(stdout).not.toContain(TOKEN);
+  });
+});

@@ -1,0 +1,59 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { PairResult } from '../../src/results/pair-result.js';
+import type { Runtime } from '../../src/runtime/create-runtime.js';
+import { type Harness, jsApp, startHarness } from './support/pipeline-harness.js';
+
+let harness: Harness | undefined;
+afterEach(async () => {
+  await harness?.close();
+  harness = undefined;
+});
+
+/** A runtime whose result reads can be held: the read value is fetched, then handed out only when released. */
+function holdSecondRead(runtime: Runtime) {
+  let reads = 0;
+  let release: () => void = () => undefined;
+  const released = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  let reachedResolve: () => void = () => undefined;
+  const reached = new Promise<void>((resolve) => {
+    reachedResolve = resolve;
+  });
+  const results = {
+    ...runtime.results,
+    async get(domain: string, code: string): Promise<PairResult | undefined> {
+      const value = await runtime.results.get(domain, code);
+      reads++;
+      if (reads === 2) {
+        reachedResolve();
+        await released;
+      }
+      return value;
+    },
+  };
+  return { deps: { ...runtime, results }, reached, release };
+}
+
+describe('a pair re-queued while its job is finishing', () => {
+  it('gets its job again once the old one is gone (the add during the window was ignored)', async () => {
+    harness = await startHarness({ portals: 1 });
+    const [portal] = harness.portals();
+    if (!portal) throw new Error('no portal');
+    const held = holdSecondRead(harness.runtime);
+    harness.startWorker(1, held.deps);
+    const first = await harness.rollout([jsApp('echo', '/help')], [portal]);
+
+    // The job registered the app and read the pair once more (stale: "registered, nothing to do").
+    await held.reached;
+    const changed = await harness.rollout([jsApp('echo', '/start')], [portal]);
+    expect(changed.counts.queued).toBe(1); // the pair is pending again, but its add hit the live job's id
+    held.release();
+
+    const counts = await harness.settle(first.pairs, 10_000);
+    expect(counts.registered).toBe(1);
+    const app = harness.sim.portal(portal.domain).apps[0];
+    expect(app?.params['JS_PARAM']).toBe('/start');
+    expect(harness.sim.stats().callsByMethod['imbot.app.update']).toBe(1);
+  });
+});
