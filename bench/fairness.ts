@@ -102,7 +102,14 @@ export async function runFairness(ctx: BenchContext): Promise<BenchResult> {
     const [aloneApp1, mixedApp, aloneApp2] = benchApps(3, 'small');
     if (!aloneApp1 || !mixedApp || !aloneApp2) throw new Error('no apps');
     // Alone, mixed, alone again (new app codes each time): the faster alone run is the baseline.
-    const alone1 = await phase(ctx, 'alone', sim.oauthUrl, { portals: smallPortals, app: aloneApp1 }, undefined, sim);
+    const alone1 = await phase(
+      ctx,
+      'alone',
+      sim.oauthUrl,
+      { portals: smallPortals, app: aloneApp1 },
+      undefined,
+      sim,
+    );
     ctx.log(`  alone: p95 ${alone1.p95Ms} ms`);
     const mixed = await phase(
       ctx,
@@ -113,7 +120,14 @@ export async function runFairness(ctx: BenchContext): Promise<BenchResult> {
       sim,
     );
     ctx.log(`  mixed: p95 ${mixed.p95Ms} ms`);
-    const alone2 = await phase(ctx, 'alone', sim.oauthUrl, { portals: smallPortals, app: aloneApp2 }, undefined, sim);
+    const alone2 = await phase(
+      ctx,
+      'alone',
+      sim.oauthUrl,
+      { portals: smallPortals, app: aloneApp2 },
+      undefined,
+      sim,
+    );
     ctx.log(`  alone again: p95 ${alone2.p95Ms} ms`);
     const alone = alone2.p95Ms < alone1.p95Ms ? alone2 : alone1;
     const p95Ratio = mixed.p95Ms / alone.p95Ms;
@@ -139,7 +153,11 @@ export async function runFairness(ctx: BenchContext): Promise<BenchResult> {
         'big-portal requests meanwhile',
         'moves to delayed',
       ],
-      rows: [row(alone), row(mixed), ['ratio mixed / alone', p50Ratio.toFixed(2), p95Ratio.toFixed(2), '', '', '', '']],
+      rows: [
+        row(alone),
+        row(mixed),
+        ['ratio mixed / alone', p50Ratio.toFixed(2), p95Ratio.toFixed(2), '', '', '', ''],
+      ],
       targets: [
         {
           name: 'small portals p95 behind a 5,000-job portal vs alone',

@@ -3,11 +3,13 @@ import { brokenPortals } from './scenarios/broken-portals.js';
 import { flakyApi } from './scenarios/flaky-api.js';
 import { redisRestart } from './scenarios/redis-restart.js';
 import { twoProducers } from './scenarios/two-producers.js';
+import { workerFreeze } from './scenarios/worker-freeze.js';
 import { workerKills } from './scenarios/worker-kills.js';
 
 /** Every scenario of `npm run chaos`, in the order they run. */
 export const CHAOS_SCENARIOS: readonly ChaosScenario[] = [
   workerKills,
+  workerFreeze,
   redisRestart,
   flakyApi,
   brokenPortals,

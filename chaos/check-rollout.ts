@@ -1,5 +1,5 @@
-import { PAIR_STATES, type PairState } from '../src/results/pair-result.js';
 import type { StatusRow } from '../src/ops/status-row.js';
+import { PAIR_STATES, type PairState } from '../src/results/pair-result.js';
 
 /** How one pair must end. A healthy portal: `accept: ['registered']`. */
 export interface PairExpectation {
@@ -126,14 +126,18 @@ export function checkRollout(input: RolloutCheckInput): RolloutCheck {
       if (named) check.registered++;
       else {
         check.lost++;
-        violation(`${key}: registered with APP_ID ${row.appId} but the portal holds [${onPortal.join(', ')}]`);
+        violation(
+          `${key}: registered with APP_ID ${row.appId} but the portal holds [${onPortal.join(', ')}]`,
+        );
       }
       continue;
     }
     const reason = row.lastError?.code;
     if (expected.reasons && (reason === undefined || !expected.reasons.includes(reason))) {
       check.lost++;
-      violation(`${key}: ${row.state} for ${reason ?? 'no reason'}, expected ${expected.reasons.join(' or ')}`);
+      violation(
+        `${key}: ${row.state} for ${reason ?? 'no reason'}, expected ${expected.reasons.join(' or ')}`,
+      );
       continue;
     }
     check.expectedFailures++;

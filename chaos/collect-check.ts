@@ -1,11 +1,14 @@
-import { type PairExpectation, type RolloutCheck, checkRollout } from './check-rollout.js';
+import { checkRollout, type PairExpectation, type RolloutCheck } from './check-rollout.js';
 import type { ChaosLab } from './start-chaos-lab.js';
 
 /**
  * Runs the shared end-of-run check against what an operator would see: `imbot-rollout status --json` (as an OS
  * process), the store's counters, and the apps the simulator really holds.
  */
-export async function collectCheck(lab: ChaosLab, expected: readonly PairExpectation[]): Promise<RolloutCheck> {
+export async function collectCheck(
+  lab: ChaosLab,
+  expected: readonly PairExpectation[],
+): Promise<RolloutCheck> {
   const status = await lab.status();
   const stateCounts = await lab.runtime.results.countsByState();
   return checkRollout({
@@ -17,9 +20,8 @@ export async function collectCheck(lab: ChaosLab, expected: readonly PairExpecta
 }
 
 /** Every pair of these portals x these codes must end registered. */
-export function allRegistered(
-  domains: readonly string[],
-  codes: readonly string[],
-): PairExpectation[] {
-  return domains.flatMap((domain) => codes.map((code) => ({ domain, code, accept: ['registered'] as const })));
+export function allRegistered(domains: readonly string[], codes: readonly string[]): PairExpectation[] {
+  return domains.flatMap((domain) =>
+    codes.map((code) => ({ domain, code, accept: ['registered'] as const })),
+  );
 }

@@ -27,7 +27,18 @@ export interface ChaosRow {
 
 export function formatChaosTable(rows: readonly ChaosRow[]): string {
   return formatTable(
-    ['FAULT', 'PAIRS', 'REGISTERED', 'FAILED AS EXPECTED', 'DUPLICATES', 'UNREPORTED', 'LOST', 'STUCK', 'TIME', 'RESULT'],
+    [
+      'FAULT',
+      'PAIRS',
+      'REGISTERED',
+      'FAILED AS EXPECTED',
+      'DUPLICATES',
+      'UNREPORTED',
+      'LOST',
+      'STUCK',
+      'TIME',
+      'RESULT',
+    ],
     rows.map((r) => [
       r.fault,
       String(r.pairs),

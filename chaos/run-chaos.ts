@@ -1,10 +1,10 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { passed } from './check-rollout.js';
 import type { ChaosScenario } from './chaos-scenario.js';
-import { type ChaosRow, formatChaosTable } from './format-chaos-table.js';
 import { selectScenarios } from './chaos-scenarios.js';
+import { passed } from './check-rollout.js';
+import { type ChaosRow, formatChaosTable } from './format-chaos-table.js';
 
 const envSchema = z.object({
   CHAOS_SEED: z.coerce.number().int().min(0).optional(),
@@ -29,7 +29,9 @@ function failedRow(scenario: ChaosScenario, seconds: number, error: unknown): Ch
     flagged: 0,
     expectedFailures: 0,
     facts: {},
-    problems: [`the scenario crashed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`],
+    problems: [
+      `the scenario crashed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
+    ],
     violations: [],
   };
 }
@@ -91,7 +93,9 @@ async function main(): Promise<void> {
   }
   const totalSeconds = Math.round((performance.now() - started) / 100) / 10;
   const ok = rows.every((r) => r.passed);
-  process.stdout.write(`\n${formatChaosTable(rows)}\n\nchaos: ${ok ? 'pass' : 'FAIL'} in ${totalSeconds} s (seed ${seed})\n`);
+  process.stdout.write(
+    `\n${formatChaosTable(rows)}\n\nchaos: ${ok ? 'pass' : 'FAIL'} in ${totalSeconds} s (seed ${seed})\n`,
+  );
   mkdirSync(join(import.meta.dirname, 'results'), { recursive: true });
   writeFileSync(
     RESULTS_FILE,

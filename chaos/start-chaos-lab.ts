@@ -192,6 +192,7 @@ export async function startChaosLab(options: ChaosLabOptions): Promise<ChaosLab>
           clearTimeout(timer);
         }),
       );
+      for (const p of processes) writeFileSync(join(dir, `worker-${p.pid}.log`), p.output());
       await Promise.all(workers.map(({ worker }) => worker.close(true)));
       await Promise.all(workers.map(({ connection }) => connection.quit().catch(() => undefined)));
       await runtime.close();

@@ -10,11 +10,14 @@ import { startChaosLab } from '../start-chaos-lab.js';
 const BURST_EVERY_MS = 1_000;
 const BURST_MS = 400;
 const BURST_SHARE = 0.1;
+/** Bursts stop after this many: each one slows the portals it hits down (adaptive back-off), so cap the tail. */
+const MAX_BURSTS = 10;
 
 /**
  * The portals misbehave on every REST call (OAuth is left alone): 20% HTTP 500, 5% connections dropped after the
  * work was done (the app exists, the answer is lost), 3% answered after the client's timeout (the work was done
- * too), and bursts of QUERY_LIMIT_EXCEEDED on a random tenth of the portals (other apps filling their bucket).
+ * too), and ten 400 ms bursts of QUERY_LIMIT_EXCEEDED, one a second, each on a random tenth of the portals (other
+ * apps filling their bucket).
  * Dropped and late answers to a register are the hard case: the chat-app API has no list method, so the retry
  * creates a second app. Each such pair must be reported (ambiguousAttempts), none may be reported clean.
  */
@@ -46,6 +49,7 @@ export const flakyApi: ChaosScenario = {
       let burstCount = 0;
       const burstLoop = (async () => {
         for await (const _ of every(BURST_EVERY_MS, undefined, { signal: bursts.signal })) {
+          if (burstCount >= MAX_BURSTS) break;
           const hit = domains.filter(() => random() < BURST_SHARE);
           for (const domain of hit) lab.sim.control.setFaults(domain, { queryLimitRate: 1 });
           burstCount++;

@@ -1,8 +1,8 @@
-import { setTimeout as delay } from 'node:timers/promises';
 import { BASE_APP_CODES, baseApps } from '../chaos-apps.js';
 import type { ChaosScenario } from '../chaos-scenario.js';
 import { allRegistered, collectCheck } from '../collect-check.js';
 import { startChaosLab } from '../start-chaos-lab.js';
+import { waitFor } from '../wait-for.js';
 
 /**
  * Redis (AOF on) is killed with SIGKILL and started again on the same port and data dir, twice: once while a
@@ -27,7 +27,7 @@ export const redisRestart: ChaosScenario = {
       const first = await lab.rollout(apps, firstHalf);
 
       // Restart 1: while the second producer run enqueues (its commands wait for the reconnect).
-      while (lab.sim.stats().registrations < first.pairs.length * 0.3) await delay(5);
+      await waitFor(() => lab.sim.stats().registrations >= first.pairs.length * 0.3, '30% of the first half');
       const restarts: string[] = [];
       const restart = async () => {
         const at = lab.sim.stats().registrations;
@@ -36,11 +36,23 @@ export const redisRestart: ChaosScenario = {
         restarts.push(`at ${at} registrations, down ${Math.round(performance.now() - t0)} ms`);
         log(`  redis restarted at ${at} registrations (down ${Math.round(performance.now() - t0)} ms)`);
       };
-      const [second] = await Promise.all([lab.rollout(apps, secondHalf), restart()]);
+      let producerEnd = 0;
+      let restartEnd = 0;
+      const [second] = await Promise.all([
+        lab.rollout(apps, secondHalf).finally(() => {
+          producerEnd = performance.now();
+        }),
+        restart().finally(() => {
+          restartEnd = performance.now();
+        }),
+      ]);
+      // The producer must still have been at work when Redis came back, else the restart missed it.
+      const producerWaited = producerEnd > restartEnd;
+      if (!producerWaited) problems.push('the second producer run finished before Redis went down');
 
       // Restart 2: mid-processing.
       const total = first.pairs.length + second.pairs.length;
-      while (lab.sim.stats().registrations < total * 0.6) await delay(5);
+      await waitFor(() => lab.sim.stats().registrations >= total * 0.6, '60% of the registrations');
       await restart();
 
       const pairs = [...first.pairs, ...second.pairs];
@@ -52,6 +64,14 @@ export const redisRestart: ChaosScenario = {
           BASE_APP_CODES.map((a) => a.code),
         ),
       );
+      {
+        const { writeFileSync } = await import('node:fs');
+        const rows = await lab.runtime.results.getMany(pairs);
+        const flagged = rows.filter((r) => (r?.ambiguousAttempts ?? 0) > 0);
+        const dump = [];
+        for (const r of flagged) if (r) dump.push({ r, h: await lab.runtime.results.history(r.portal, r.code), apps: lab.sim.portal(r.portal).apps.filter((a) => a.code === r.code).map((a) => [a.appId, a.createdAt]) });
+        writeFileSync(`${lab.dir}/flagged.json`, JSON.stringify(dump, null, 1));
+      }
       if (settled.leftoverJobs > 0) problems.push(`${settled.leftoverJobs} jobs left in the queue`);
       const alive = lab.workerProcesses().filter((w) => w.alive()).length;
       if (alive !== 2) problems.push(`${2 - alive} worker process(es) died across the restarts`);
@@ -63,6 +83,7 @@ export const redisRestart: ChaosScenario = {
         dir: lab.dir,
         facts: {
           restarts: restarts.join('; '),
+          producerWaited,
           refreshes: stats.refreshes,
           simDuplicates: stats.duplicates,
         },

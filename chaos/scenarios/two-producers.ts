@@ -36,11 +36,17 @@ export const twoProducers: ChaosScenario = {
           enqueueRollout({ apps: [chaosApp(first.code, first.kind)], portals: entries }, runtime),
         ),
       );
-      const { appsFile, portalsFile } = lab.writeInputFiles(BASE_APP_CODES.map((a) => chaosAppJson(a.code, a.kind)));
+      const { appsFile, portalsFile } = lab.writeInputFiles(
+        BASE_APP_CODES.map((a) => chaosAppJson(a.code, a.kind)),
+      );
       const producers = [0, 1].map(() =>
         spawnCli(['rollout', '--apps', appsFile, '--portals', portalsFile], lab.cliEnv()),
       );
+      const stop = setTimeout(() => {
+        for (const p of producers) p.child.kill('SIGKILL');
+      }, 60_000);
       const exits = await Promise.all(producers.map((p) => p.exited));
+      clearTimeout(stop);
 
       let queued = 0;
       const summaries: string[] = [];
@@ -51,7 +57,9 @@ export const twoProducers: ChaosScenario = {
       producers.forEach((producer, index) => {
         const match = SUMMARY.exec(producer.stdout());
         if (exits[index]?.code !== 0 || !match) {
-          problems.push(`rollout process ${index + 1} exited ${exits[index]?.code}: ${producer.output().slice(-500)}`);
+          problems.push(
+            `rollout process ${index + 1} exited ${exits[index]?.code}: ${producer.output().slice(-500)}`,
+          );
           return;
         }
         queued += Number(match[2]);
@@ -66,7 +74,9 @@ export const twoProducers: ChaosScenario = {
       const stats = lab.sim.stats();
       if (settled.leftoverJobs > 0) problems.push(`${settled.leftoverJobs} jobs left in the queue`);
       if (queued !== expected.length)
-        problems.push(`the producers queued ${queued} pairs together, expected each of ${expected.length} once`);
+        problems.push(
+          `the producers queued ${queued} pairs together, expected each of ${expected.length} once`,
+        );
       if (stats.invalidGrants > 0) problems.push(`${stats.invalidGrants} refresh(es) answered invalid_grant`);
       if (stats.duplicates > 0) problems.push(`${stats.duplicates} duplicate register(s) without any fault`);
       return {

@@ -1,9 +1,9 @@
-import { setTimeout as delay } from 'node:timers/promises';
 import { createSeededRandom } from '../../src/simulator/seeded-random.js';
 import { BASE_APP_CODES, baseApps } from '../chaos-apps.js';
 import type { ChaosScenario } from '../chaos-scenario.js';
 import { allRegistered, collectCheck } from '../collect-check.js';
 import { startChaosLab } from '../start-chaos-lab.js';
+import { waitFor } from '../wait-for.js';
 
 const WORKERS = 3;
 const KILLS = 3;
@@ -39,7 +39,10 @@ export const workerKills: ChaosScenario = {
       for (const threshold of thresholds) {
         // Kill only started workers, and keep one running: replacements take a second or two to start.
         const running = () => lab.workerProcesses().filter((w) => w.alive());
-        while (lab.sim.stats().registrations < threshold || running().length < 2) await delay(5);
+        await waitFor(
+          () => lab.sim.stats().registrations >= threshold && running().length >= 2,
+          `${threshold} registrations with two workers running`,
+        );
         const alive = running();
         const victim = alive[Math.floor(random() * alive.length)];
         if (!victim) throw new Error('no worker process left to kill');

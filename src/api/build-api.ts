@@ -69,7 +69,7 @@ export async function buildApi(runtime: ApiRuntime, options: ApiOptions): Promis
 
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-content-type-options', 'nosniff');
-    reply.header('referrer-policy', 'no-referrer');
+    reply.header('referrer-policy', 'same-origin');
     reply.header('x-frame-options', 'DENY');
     if (request.url.startsWith('/api/')) reply.header('cache-control', 'no-store');
   });
@@ -93,10 +93,14 @@ export async function buildApi(runtime: ApiRuntime, options: ApiOptions): Promis
     const message = error instanceof Error ? error.message : String(error);
     if (status < 500) return reply.code(status).send({ error: 'bad_request', message });
     request.log.error({ err: { name: (error as Error).name, message } }, 'request failed');
-    return reply.code(status).send({ error: 'internal_error', message: 'the request failed; see the API log' });
+    return reply
+      .code(status)
+      .send({ error: 'internal_error', message: 'the request failed; see the API log' });
   });
   app.setNotFoundHandler(async (request, reply) =>
-    reply.code(404).send({ error: 'not_found', message: `no route ${request.method} ${request.url.split('?')[0]}` }),
+    reply
+      .code(404)
+      .send({ error: 'not_found', message: `no route ${request.method} ${request.url.split('?')[0]}` }),
   );
 
   const { results, queue, redis } = runtime;

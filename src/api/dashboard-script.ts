@@ -95,12 +95,23 @@ export const DASHBOARD_SCRIPT = `
     var m = pair.lastError.message;
     return h('div', { cls: 'err', title: m }, h('b', { text: pair.lastError.code }), ' ' + (m.length > 160 ? m.slice(0, 157) + '…' : m));
   }
-  function action(pair) {
-    if (pair.reasons.indexOf('failed') >= 0)
-      return h('button', { cls: 'primary retry', 'data-portal': pair.portal, 'data-code': pair.code, text: 'Retry' });
-    if (pair.reasons.indexOf('parked') >= 0)
-      return h('span', { cls: 'hint' }, 'import new credentials', h('br'), '(rollout --portals)');
-    return h('span', { cls: 'hint' }, 'check the portal for a', h('br'), 'second app with this CODE');
+  function attentionRows(pairs) {
+    var rows = [], parked = {};
+    pairs.forEach(function (p) {
+      var parkedOnly = p.reasons.length === 1 && p.reasons[0] === 'parked';
+      if (parkedOnly && parked[p.portal]) { parked[p.portal].codes.push(p.code); return; }
+      var row = Object.assign({}, p, { codes: [p.code] });
+      if (parkedOnly) parked[p.portal] = row;
+      rows.push(row);
+    });
+    Object.keys(parked).forEach(function (k) { parked[k].codes.sort(); });
+    return rows;
+  }
+  function action(row) {
+    if (row.reasons.indexOf('failed') >= 0)
+      return h('button', { cls: 'primary retry', 'data-portal': row.portal, 'data-code': row.code, text: 'Retry' });
+    if (row.reasons.indexOf('parked') >= 0) return h('span', { cls: 'hint', text: 're-import credentials' });
+    return h('span', { cls: 'hint', text: 'check for a duplicate app' });
   }
   function renderAttention(a) {
     var c = a.counts;
@@ -118,13 +129,13 @@ export const DASHBOARD_SCRIPT = `
         h('span', { cls: 'ok-note', text: 'Nothing needs attention.' }), ' No failed, parked or possibly duplicated pair.'))]);
       return;
     }
-    replaceRows('attention-rows', a.pairs.map(function (p) {
-      return h('tr', { 'data-portal': p.portal, 'data-code': p.code },
-        h('td', null, p.reasons.map(badge)),
+    replaceRows('attention-rows', attentionRows(a.pairs).map(function (p) {
+      return h('tr', { 'data-portal': p.portal, 'data-code': p.codes.join(',') },
+        h('td', { cls: 'why' }, p.reasons.map(badge)),
         h('td', { cls: 'portal', text: p.portal }),
-        h('td', { cls: 'portal', text: p.code }),
-        h('td', { cls: 'num' }, String(p.attempts), p.ambiguousAttempts > 0 ? h('span', { title: 'ambiguous register calls', text: ' (' + p.ambiguousAttempts + ' amb.)' }) : null),
-        h('td', null, lastError(p)),
+        h('td', { cls: 'code', text: p.codes.join(', ') }),
+        h('td', { cls: 'num' }, p.codes.length > 1 ? '–' : String(p.attempts), p.ambiguousAttempts > 0 ? h('span', { cls: 'amb', title: 'register calls without an answer: each may have created an app', text: ' (' + p.ambiguousAttempts + ' amb.)' }) : null),
+        h('td', { cls: 'lasterr' }, lastError(p)),
         h('td', null, h('ul', { cls: 'hist' }, p.history.map(function (r) {
           var text = [age(r.at), r.op, r.outcome, r.code || ''].filter(function (x) { return x !== ''; }).join(' · ');
           return h('li', { title: r.message || text, text: text });
@@ -163,8 +174,8 @@ export const DASHBOARD_SCRIPT = `
       return h('tr', null,
         h('td', { cls: 'portal', text: s.portal }),
         h('td', { cls: 'num' }, miniBar(s)),
-        h('td', null, s.pairs.map(chip)),
-        h('td', null, err ? [h('span', { cls: 'muted', text: err.code + ':' }), ' ', lastError(err)] : h('span', { cls: 'muted', text: '–' })),
+        h('td', { cls: 'apps' }, s.pairs.map(chip)),
+        h('td', { cls: 'lasterr' }, err ? [h('span', { cls: 'muted', text: err.code + ':' }), ' ', lastError(err)] : h('span', { cls: 'muted', text: '–' })),
         h('td', { cls: 'num muted', text: age(updated) }));
     }));
   }

@@ -6,7 +6,7 @@ export const DASHBOARD_STYLE = `
 body{margin:0;font:13px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans",Arial,sans-serif;color:var(--text);background:var(--bg)}
 a{color:#0969da}
 header.top{display:flex;align-items:center;gap:18px;padding:9px 20px;background:#24292f;color:#fff}
-header.top h1{font-size:15px;margin:0;font-weight:600;white-space:nowrap}
+header.top h1{font-size:15px;margin:0;font-weight:650;white-space:nowrap}header.top h1 .sub{font-weight:400;color:#afb8c1;margin-left:6px}
 header.top .prefix{font-family:var(--mono);font-size:12px;color:#afb8c1;background:#32383f;padding:1px 6px;border-radius:4px}
 header.top nav{margin-left:auto;display:flex;gap:16px;align-items:center}
 header.top nav a{color:#c9d1d9;text-decoration:none}header.top nav a:hover{color:#fff;text-decoration:underline}
@@ -14,7 +14,8 @@ header.top form{margin:0}header.top nav button{background:none;border:0;color:#c
 .live{display:inline-flex;align-items:center;gap:6px;font-size:12px;color:#c9d1d9}
 .live .dot{width:8px;height:8px;border-radius:50%;background:#2da44e;box-shadow:0 0 0 3px rgba(45,164,78,.25)}
 .live.stale .dot{background:#cf222e;box-shadow:0 0 0 3px rgba(207,34,46,.3)}
-main{padding:14px 20px 28px;display:grid;gap:14px;max-width:1480px;margin:0 auto}
+main{padding:14px 20px 28px;display:grid;grid-template-columns:minmax(0,1fr);gap:14px;max-width:1480px;margin:0 auto}
+.card{overflow-x:auto}
 .card{background:#fff;border:1px solid var(--line);border-radius:8px;padding:12px 16px}
 .headline{display:flex;align-items:baseline;gap:14px;flex-wrap:wrap}
 .big{font-size:30px;font-weight:650;font-variant-numeric:tabular-nums;letter-spacing:-.01em}
@@ -23,7 +24,7 @@ main{padding:14px 20px 28px;display:grid;gap:14px;max-width:1480px;margin:0 auto
 .rate{margin-left:auto;color:var(--muted);font-variant-numeric:tabular-nums}
 .rate b{color:var(--text)}
 .bar{display:flex;height:22px;border-radius:5px;overflow:hidden;background:var(--soft);margin:10px 0 8px}
-.bar span{display:block;height:100%;transition:width .7s ease;min-width:0}
+.bar span{display:block;height:100%;transition:width .3s ease;min-width:0}
 .seg-registered,.s-registered{background:var(--ok)}.seg-pending,.s-pending{background:var(--pending)}
 .seg-failed,.s-failed{background:var(--failed)}.seg-needs_reauth,.s-needs_reauth{background:var(--parked)}
 .seg-unregistered,.s-unregistered{background:var(--gone)}
@@ -42,9 +43,11 @@ main{padding:14px 20px 28px;display:grid;gap:14px;max-width:1480px;margin:0 auto
 .count{color:var(--muted);font-variant-numeric:tabular-nums}
 table{width:100%;border-collapse:collapse;font-variant-numeric:tabular-nums}
 th{text-align:left;font-weight:600;color:var(--muted);font-size:11px;text-transform:uppercase;letter-spacing:.04em;padding:5px 8px;border-bottom:1px solid var(--line);white-space:nowrap}
-td{padding:5px 8px;border-bottom:1px solid var(--soft);vertical-align:top}
+td{padding:4px 8px;border-bottom:1px solid var(--soft);vertical-align:top}
 tbody tr:hover td{background:#f6f8fa}
-td.portal{font-family:var(--mono);font-size:12px;word-break:break-all}
+td.portal,td.code{font-family:var(--mono);font-size:12px;white-space:nowrap}
+td.why,td.action{white-space:nowrap}td.lasterr{min-width:240px;max-width:560px}td.apps{min-width:240px}
+.amb{color:#8250df;font-weight:600}
 td.num{text-align:right;white-space:nowrap}
 .badge{display:inline-block;margin:0 3px 2px 0;padding:1px 8px;border-radius:10px;font-size:11px;font-weight:600;color:#fff;white-space:nowrap}
 .badge.s-ambiguous{background:#8250df}
@@ -58,8 +61,8 @@ td.num{text-align:right;white-space:nowrap}
 .err{font-family:var(--mono);font-size:12px;color:#82071e;word-break:break-word}
 .err b{font-weight:700}
 .hist{margin:2px 0 0;padding:0;list-style:none;font-size:11.5px;color:var(--muted)}
-.hist li{white-space:nowrap;overflow:hidden;text-overflow:ellipsis;max-width:460px}
-.hint{color:var(--muted);font-size:12px}
+.hist li{white-space:nowrap;overflow:hidden;text-overflow:ellipsis;max-width:300px}
+.hint{color:var(--muted);font-size:12px;white-space:nowrap}
 .empty{color:var(--muted);padding:10px 8px}
 .ok-note{color:var(--ok);font-weight:600}
 button{font:inherit;padding:3px 11px;border-radius:6px;border:1px solid #c4cad1;background:#f6f8fa;cursor:pointer;white-space:nowrap}

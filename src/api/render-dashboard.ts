@@ -97,7 +97,8 @@ ${tile('q-delayed', 't-queue', q.delayed, 'queue: delayed')}
 
 function badge(reason: string): string {
   const cls = reason === 'parked' ? 's-needs_reauth' : reason === 'ambiguous' ? 's-ambiguous' : `s-${reason}`;
-  const label = reason === 'parked' ? 'needs re-auth' : reason === 'ambiguous' ? 'possible duplicate' : reason;
+  const label =
+    reason === 'parked' ? 'needs re-auth' : reason === 'ambiguous' ? 'possible duplicate' : reason;
   return `<span class="badge ${cls}">${e(label)}</span>`;
 }
 
@@ -114,20 +115,44 @@ function lastError(pair: { lastError: { code: string; message: string } | null }
   return `<div class="err" title="${e(message)}"><b>${e(pair.lastError.code)}</b> ${e(short)}</div>`;
 }
 
-function action(pair: AttentionPair): string {
-  if (pair.reasons.includes('failed'))
-    return `<button class="primary retry" data-portal="${e(pair.portal)}" data-code="${e(pair.code)}">Retry</button>`;
-  if (pair.reasons.includes('parked'))
-    return '<span class="hint">import new credentials<br>(rollout --portals)</span>';
-  return '<span class="hint">check the portal for a<br>second app with this CODE</span>';
+/** One row of the attention table: a pair, or all parked pairs of one portal (the cause is the portal). */
+interface AttentionRow extends AttentionPair {
+  codes: string[];
 }
 
-function attentionRow(pair: AttentionPair, now: number): string {
-  return `<tr data-portal="${e(pair.portal)}" data-code="${e(pair.code)}">
-<td>${pair.reasons.map(badge).join(' ')}</td><td class="portal">${e(pair.portal)}</td><td class="portal">${e(pair.code)}</td>
-<td class="num">${pair.attempts}${pair.ambiguousAttempts > 0 ? ` <span title="ambiguous register calls">(${pair.ambiguousAttempts} amb.)</span>` : ''}</td>
-<td>${lastError(pair)}</td><td><ul class="hist">${pair.history.map((h) => historyLine(h, now)).join('')}</ul></td>
-<td class="action">${action(pair)}</td></tr>`;
+/** Collapses the parked-only pairs of a portal into one row; other pairs keep a row each. */
+export function attentionRows(pairs: readonly AttentionPair[]): AttentionRow[] {
+  const rows: AttentionRow[] = [];
+  const parked = new Map<string, AttentionRow>();
+  for (const pair of pairs) {
+    const parkedOnly = pair.reasons.length === 1 && pair.reasons[0] === 'parked';
+    const existing = parkedOnly ? parked.get(pair.portal) : undefined;
+    if (existing) {
+      existing.codes.push(pair.code);
+      continue;
+    }
+    const row = { ...pair, codes: [pair.code] };
+    if (parkedOnly) parked.set(pair.portal, row);
+    rows.push(row);
+  }
+  for (const row of parked.values()) row.codes.sort();
+  return rows;
+}
+
+function action(row: AttentionRow): string {
+  if (row.reasons.includes('failed'))
+    return `<button class="primary retry" data-portal="${e(row.portal)}" data-code="${e(row.code)}">Retry</button>`;
+  if (row.reasons.includes('parked')) return '<span class="hint">re-import credentials</span>';
+  return '<span class="hint">check for a duplicate app</span>';
+}
+
+function attentionRow(row: AttentionRow, now: number): string {
+  const attempts = row.codes.length > 1 ? '–' : String(row.attempts);
+  return `<tr data-portal="${e(row.portal)}" data-code="${e(row.codes.join(','))}">
+<td class="why">${row.reasons.map(badge).join('')}</td><td class="portal">${e(row.portal)}</td><td class="code">${e(row.codes.join(', '))}</td>
+<td class="num">${attempts}${row.ambiguousAttempts > 0 ? ` <span class="amb" title="register calls without an answer: each may have created an app">(${row.ambiguousAttempts} amb.)</span>` : ''}</td>
+<td class="lasterr">${lastError(row)}</td><td><ul class="hist">${row.history.map((h) => historyLine(h, now)).join('')}</ul></td>
+<td class="action">${action(row)}</td></tr>`;
 }
 
 function renderAttention(view: DashboardView): string {
@@ -136,7 +161,9 @@ function renderAttention(view: DashboardView): string {
   const rows =
     attention.pairs.length === 0
       ? '<tr class="empty-row"><td colspan="7" class="empty"><span class="ok-note">Nothing needs attention.</span> No failed, parked or possibly duplicated pair.</td></tr>'
-      : attention.pairs.map((p) => attentionRow(p, now)).join('');
+      : attentionRows(attention.pairs)
+          .map((row) => attentionRow(row, now))
+          .join('');
   const more =
     attention.total > attention.pairs.length
       ? `showing ${attention.pairs.length} of ${attention.total}`
@@ -177,15 +204,18 @@ function portalRow(summary: PortalSummary, now: number): string {
     null,
   );
   return `<tr><td class="portal">${e(summary.portal)}</td><td class="num">${miniBar(summary)}</td>
-<td>${summary.pairs.map(chip).join('')}</td>
-<td>${withError ? `<span class="muted">${e(withError.code)}:</span> ${lastError(withError)}` : '<span class="muted">–</span>'}</td>
+<td class="apps">${summary.pairs.map(chip).join('')}</td>
+<td class="lasterr">${withError ? `<span class="muted">${e(withError.code)}:</span> ${lastError(withError)}` : '<span class="muted">–</span>'}</td>
 <td class="num muted">${e(age(updated, now))}</td></tr>`;
 }
 
 function stateOptions(selected: string): string {
   const options = [['', 'all states'], ...STATE_ORDER.map((s) => [s, STATE_LABEL[s]])];
   return options
-    .map(([value, label]) => `<option value="${e(value)}"${value === selected ? ' selected' : ''}>${e(label)}</option>`)
+    .map(
+      ([value, label]) =>
+        `<option value="${e(value)}"${value === selected ? ' selected' : ''}>${e(label)}</option>`,
+    )
     .join('');
 }
 
@@ -216,7 +246,10 @@ function renderPortals(view: DashboardView): string {
 
 /** JSON for a <script type="application/json"> block: `<` is escaped so no text can close the element. */
 function scriptJson(value: unknown): string {
-  return JSON.stringify(value).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+  return JSON.stringify(value)
+    .replace(/</g, '\\u003c')
+    .replace(/\u2028/g, '\\u2028')
+    .replace(/\u2029/g, '\\u2029');
 }
 
 /**
@@ -235,7 +268,7 @@ export function renderDashboard(view: DashboardView): string {
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>Rollout · imbot-rollout</title><style>${DASHBOARD_STYLE}</style></head>
 <body>
-<header class="top"><h1>imbot-rollout · rollout</h1><span class="prefix" title="Redis key prefix">${e(view.prefix)}</span>
+<header class="top"><h1>imbot-rollout <span class="sub">Rollout dashboard</span></h1><span class="prefix" title="Redis key prefix">${e(view.prefix)}</span>
 <span class="live" id="live"><span class="dot"></span><span id="live-text">live · updated ${e(age(view.now, view.now))}</span></span>
 <nav><a href="/queues">Queue board (BullMQ)</a><a href="/metrics">Metrics</a><a href="/api/progress">JSON API</a>
 ${view.canLogOut ? '<form method="post" action="/logout"><button type="submit">Log out</button></form>' : ''}</nav></header>

@@ -12,8 +12,10 @@ function hostnameOf(hostHeader: string): string {
 }
 
 function crossOriginReason(request: FastifyRequest): string | undefined {
+  // Browsers that send Sec-Fetch-Site say exactly where the request comes from; older ones only send Origin.
   const fetchSite = request.headers['sec-fetch-site'];
   if (fetchSite === 'cross-site' || fetchSite === 'same-site') return 'a cross-site request';
+  if (fetchSite === 'same-origin' || fetchSite === 'none') return undefined;
   const origin = request.headers.origin;
   if (typeof origin === 'string' && origin !== '') {
     let originHost: string;

@@ -107,7 +107,8 @@ describe('HTTP API on a finished rollout (real Redis + simulator)', () => {
       ['echo', 'failed', 'BOT_ID_ERROR'],
       ['help', 'failed', 'BOT_ID_ERROR'],
     ]);
-    for (const pair of portals.flatMap((p) => p.pairs)) expect(Object.keys(pair).sort()).toEqual(STATUS_ROW_KEYS);
+    for (const pair of portals.flatMap((p) => p.pairs))
+      expect(Object.keys(pair).sort()).toEqual(STATUS_ROW_KEYS);
     expect(portals.find((p) => p.portal === 'dropped.sim.test')?.ambiguous).toBe(2);
 
     const failed = await getJson('/api/portals?state=failed');
@@ -134,7 +135,12 @@ describe('HTTP API on a finished rollout (real Redis + simulator)', () => {
 
     const pair = await getJson('/api/pairs/badbot.sim.test/echo');
     expect(pair.status).toBe(200);
-    expect(pair.body['pair']).toMatchObject({ portal: 'badbot.sim.test', code: 'echo', state: 'failed', attempts: 1 });
+    expect(pair.body['pair']).toMatchObject({
+      portal: 'badbot.sim.test',
+      code: 'echo',
+      state: 'failed',
+      attempts: 1,
+    });
     expect(pair.body['history']).toEqual([
       expect.objectContaining({ op: 'register', outcome: 'failed', code: 'BOT_ID_ERROR' }),
     ]);
@@ -173,7 +179,9 @@ describe('HTTP API on a finished rollout (real Redis + simulator)', () => {
       expect(p.history.length).toBeLessThanOrEqual(5);
     }
     const parked = await getJson('/api/attention?only=parked&history=0');
-    expect((parked.body['pairs'] as { portal: string; history: unknown[] }[]).map((p) => [p.portal, p.history])).toEqual([
+    expect(
+      (parked.body['pairs'] as { portal: string; history: unknown[] }[]).map((p) => [p.portal, p.history]),
+    ).toEqual([
       ['revoked.sim.test', []],
       ['revoked.sim.test', []],
     ]);
@@ -197,7 +205,11 @@ describe('HTTP API on a finished rollout (real Redis + simulator)', () => {
   ])('answers 400 naming the field: %s %s', async (method, url, field, message) => {
     const res = await app.inject({ method: method as 'GET' | 'POST', url, headers: BEARER });
     expect(res.statusCode).toBe(400);
-    const body = res.json() as { error: string; message: string; issues: { field: string; message: string }[] };
+    const body = res.json() as {
+      error: string;
+      message: string;
+      issues: { field: string; message: string }[];
+    };
     expect(body.error).toBe('bad_request');
     expect(body.issues).toEqual(
       expect.arrayContaining([{ field, message: expect.stringContaining(message) as unknown as string }]),
@@ -268,9 +280,9 @@ describe('/metrics after the rollout', () => {
     // Three healthy portals x two apps: six register calls answered ok (the dropped ones got no answer).
     expect(sample(text, 'imbot_rollout_registrations_total')).toBe(6);
     expect(sample(text, 'imbot_rollout_rest_calls_total{method="imbot.app.register",outcome="ok"}')).toBe(6);
-    expect(sample(text, 'imbot_rollout_rest_calls_total{method="imbot.app.register",outcome="BOT_ID_ERROR"}')).toBe(
-      2,
-    );
+    expect(
+      sample(text, 'imbot_rollout_rest_calls_total{method="imbot.app.register",outcome="BOT_ID_ERROR"}'),
+    ).toBe(2);
     expect(sample(text, 'imbot_rollout_query_limit_exceeded_total')).toBe(0);
     expect(sample(text, 'imbot_rollout_token_refreshes_total')).toBe(1);
     const retries = text
@@ -310,7 +322,11 @@ describe('access control with ROLLOUT_API_TOKEN set', () => {
   ];
 
   it.each(protectedRoutes)('refuses %s %s without the token (401)', async (method, url) => {
-    for (const headers of [{}, { authorization: 'Bearer wrong-token-0000000000' }, { authorization: TOKEN }]) {
+    for (const headers of [
+      {},
+      { authorization: 'Bearer wrong-token-0000000000' },
+      { authorization: TOKEN },
+    ]) {
       const res = await app.inject({ method, url, headers });
       expect(res.statusCode, JSON.stringify(headers)).toBe(401);
       expect(res.headers['www-authenticate']).toContain('Bearer');
@@ -366,9 +382,9 @@ describe('access control with ROLLOUT_API_TOKEN set', () => {
     expect(page.body).toContain('action="/logout"');
 
     const tampered = cookie.replace(/=(\d+)\./, (_m, at: string) => `=${Number(at) + 1000}.`);
-    expect((await app.inject({ method: 'GET', url: '/api/progress', headers: { cookie: tampered } })).statusCode).toBe(
-      401,
-    );
+    expect(
+      (await app.inject({ method: 'GET', url: '/api/progress', headers: { cookie: tampered } })).statusCode,
+    ).toBe(401);
     const logout = await app.inject({ method: 'POST', url: '/logout', headers: { cookie } });
     expect(logout.statusCode).toBe(303);
     expect(String(logout.headers['set-cookie'])).toMatch(/imbot_rollout_session=;.*Expires=Thu, 01 Jan 1970/);

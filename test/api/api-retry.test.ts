@@ -30,7 +30,10 @@ describe('retry endpoints (real Redis + simulator)', () => {
     await h.runtime.portals.importPortals(entries.filter((p) => p.domain === 'bad.sim.test'));
     const one = await post('/api/pairs/bad.sim.test/echo/retry');
     expect(one.statusCode).toBe(200);
-    expect(one.json()).toMatchObject({ retried: 1, pair: { portal: 'bad.sim.test', code: 'echo', state: 'pending', attempts: 0 } });
+    expect(one.json()).toMatchObject({
+      retried: 1,
+      pair: { portal: 'bad.sim.test', code: 'echo', state: 'pending', attempts: 0 },
+    });
     await h.settle(summary.pairs);
     expect(await h.runtime.results.get('bad.sim.test', 'echo')).toMatchObject({ state: 'registered' });
     expect(await h.runtime.results.get('bad.sim.test', 'help')).toMatchObject({ state: 'failed' });
@@ -49,7 +52,11 @@ describe('retry endpoints (real Redis + simulator)', () => {
 
     const nothing = await post('/api/retry-failed', { code: 'help' });
     expect(nothing.statusCode).toBe(200);
-    expect(nothing.json()).toEqual({ retried: 0, pairs: [], message: 'no failed pair for code help to retry' });
+    expect(nothing.json()).toEqual({
+      retried: 0,
+      pairs: [],
+      message: 'no failed pair for code help to retry',
+    });
   });
 
   it('limits a bulk retry to one portal or one app', async () => {
@@ -68,7 +75,10 @@ describe('retry endpoints (real Redis + simulator)', () => {
     expect(res.json()).toEqual({ retried: 1, pairs: [{ portal: 'two.sim.test', code: 'help' }] });
     // The pair ran again against the still-wrong botId and failed again on its first attempt.
     await h.settle(summary.pairs);
-    expect(await h.runtime.results.get('two.sim.test', 'help')).toMatchObject({ state: 'failed', attempts: 1 });
+    expect(await h.runtime.results.get('two.sim.test', 'help')).toMatchObject({
+      state: 'failed',
+      attempts: 1,
+    });
     expect(h.sim.portal('two.sim.test').calls).toBe(3);
   });
 });

@@ -1,9 +1,9 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { toRegisterParams } from '../../src/apps/to-method-params.js';
 import { BASE_APP_CODES, baseApps, chaosApp } from '../../chaos/chaos-apps.js';
 import { passed } from '../../chaos/check-rollout.js';
 import { allRegistered, collectCheck } from '../../chaos/collect-check.js';
 import { type ChaosLab, startChaosLab } from '../../chaos/start-chaos-lab.js';
+import { toRegisterParams } from '../../src/apps/to-method-params.js';
 
 let lab: ChaosLab | undefined;
 afterEach(async () => {
@@ -12,7 +12,7 @@ afterEach(async () => {
 });
 
 describe('chaos lab and check, end to end', () => {
-  it('passes a clean rollout and catches an app registered behind the store\'s back', async () => {
+  it("passes a clean rollout and catches an app registered behind the store's back", async () => {
     lab = await startChaosLab({ name: 'selftest', sim: { portals: 4, seed: 7 } });
     lab.startWorker(5);
     const summary = await lab.rollout(baseApps());

@@ -16,7 +16,11 @@ function row(portal: string, code: string, fields: Partial<StatusRow> = {}): Sta
   };
 }
 
-const registered = (domain: string, code: string): PairExpectation => ({ domain, code, accept: ['registered'] });
+const registered = (domain: string, code: string): PairExpectation => ({
+  domain,
+  code,
+  accept: ['registered'],
+});
 
 function countsOf(rows: readonly StatusRow[]): Record<string, number> {
   const counts: Record<string, number> = {};
@@ -38,7 +42,14 @@ describe('checkRollout (the end-of-run check of every chaos scenario)', () => {
     const result = check([registered('a.test', 'x')], [row('a.test', 'x', { appId: 7 })], {
       'a.test': [{ appId: 7, code: 'x' }],
     });
-    expect(result).toMatchObject({ pairs: 1, registered: 1, duplicates: 0, unreported: 0, lost: 0, stuck: 0 });
+    expect(result).toMatchObject({
+      pairs: 1,
+      registered: 1,
+      duplicates: 0,
+      unreported: 0,
+      lost: 0,
+      stuck: 0,
+    });
     expect(passed(result)).toBe(true);
   });
 
@@ -76,9 +87,9 @@ describe('checkRollout (the end-of-run check of every chaos scenario)', () => {
       duplicates: 1,
       unreported: 1,
     });
-    expect(
-      check(expected, [row('gone.test', 'x', { ...failed, ambiguousAttempts: 1 })], apps),
-    ).toMatchObject({ expectedFailures: 1, unreported: 0, lost: 0 });
+    expect(check(expected, [row('gone.test', 'x', { ...failed, ambiguousAttempts: 1 })], apps)).toMatchObject(
+      { expectedFailures: 1, unreported: 0, lost: 0 },
+    );
   });
 
   it('counts a pending pair as stuck and a pair missing from status as lost', () => {
@@ -120,7 +131,12 @@ describe('checkRollout (the end-of-run check of every chaos scenario)', () => {
     const result = check(
       [registered('a.test', 'x')],
       status,
-      { 'a.test': [{ appId: 1, code: 'x' }, { appId: 2, code: 'stray' }] },
+      {
+        'a.test': [
+          { appId: 1, code: 'x' },
+          { appId: 2, code: 'stray' },
+        ],
+      },
       { registered: 3 },
     );
     expect(result.unreported).toBe(1);

@@ -4,7 +4,14 @@ import { CHAOS_SCENARIOS, selectScenarios } from '../../chaos/chaos-scenarios.js
 describe('selectScenarios (CHAOS_ONLY)', () => {
   it('runs every scenario when nothing is named, each under its own name', () => {
     const names = selectScenarios(undefined).map((s) => s.name);
-    expect(names).toEqual(['worker-kill', 'redis-restart', 'flaky-api', 'broken-portals', 'two-producers']);
+    expect(names).toEqual([
+      'worker-kill',
+      'worker-freeze',
+      'redis-restart',
+      'flaky-api',
+      'broken-portals',
+      'two-producers',
+    ]);
     expect(new Set(CHAOS_SCENARIOS.map((s) => s.fault)).size).toBe(CHAOS_SCENARIOS.length);
   });
 
@@ -13,6 +20,8 @@ describe('selectScenarios (CHAOS_ONLY)', () => {
       'worker-kill',
       'two-producers',
     ]);
-    expect(() => selectScenarios('worker-kill,nope')).toThrow(/unknown scenario\(s\) nope; known: worker-kill/);
+    expect(() => selectScenarios('worker-kill,nope')).toThrow(
+      /unknown scenario\(s\) nope; known: worker-kill/,
+    );
   });
 });

@@ -15,7 +15,17 @@ import {
   type RawDefinition,
 } from './support/app-definition-arbitraries.js';
 
-const JS_FIELDS = ['CODE', 'JS_METHOD', 'JS_PARAM', 'ICON_FILE', 'CONTEXT', 'EXTRANET_SUPPORT', 'LIVECHAT_SUPPORT', 'IFRAME_POPUP', 'LANG'];
+const JS_FIELDS = [
+  'CODE',
+  'JS_METHOD',
+  'JS_PARAM',
+  'ICON_FILE',
+  'CONTEXT',
+  'EXTRANET_SUPPORT',
+  'LIVECHAT_SUPPORT',
+  'IFRAME_POPUP',
+  'LANG',
+];
 const IFRAME_FIELDS = [
   'CODE',
   'IFRAME',
@@ -53,15 +63,18 @@ const corruptionArb: fc.Arbitrary<Corruption> = appsFileArb.chain((file) =>
       }));
     });
     if (lang.length === 0) return topLevel;
-    const inLang = fc.tuple(fc.nat({ max: lang.length - 1 }), fc.constantFrom(...Object.keys(BAD_LANG_VALUES))).chain(
-      ([entry, field]) =>
+    const inLang = fc
+      .tuple(fc.nat({ max: lang.length - 1 }), fc.constantFrom(...Object.keys(BAD_LANG_VALUES)))
+      .chain(([entry, field]) =>
         (BAD_LANG_VALUES[field] as fc.Arbitrary<unknown>).map((value) => ({
           file: file.map((d, i) =>
-            i === index ? { ...d, LANG: lang.map((l, j) => (j === entry ? { ...l, [field]: value } : l)) } : d,
+            i === index
+              ? { ...d, LANG: lang.map((l, j) => (j === entry ? { ...l, [field]: value } : l)) }
+              : d,
           ),
           path: [index, 'LANG', entry, field],
         })),
-    );
+      );
     return fc.oneof(topLevel, inLang);
   }),
 );
@@ -92,7 +105,10 @@ describe('app definition schema (property-based)', () => {
         parsed.data.forEach((out, i) => {
           const input = file[i] as RawDefinition;
           const expected = Object.fromEntries(
-            Object.entries(input).map(([k, v]) => [k, PIXELS.has(k) && typeof v === 'string' ? Number(v) : v]),
+            Object.entries(input).map(([k, v]) => [
+              k,
+              PIXELS.has(k) && typeof v === 'string' ? Number(v) : v,
+            ]),
           );
           expect(out).toEqual({ ...DEFAULTS, ...('IFRAME' in input ? { HIDDEN: 'N' } : {}), ...expected });
         });
@@ -121,7 +137,10 @@ describe('app definition schema (property-based)', () => {
         if (parsed.success) return;
         const wheres = formatZodIssues(parsed.error, 'apps.json').map((p) => p.where);
         const entry = `apps.json[${path[0]}]`;
-        expect(wheres.some((where) => names(where, path)), wheres.join(', ')).toBe(true);
+        expect(
+          wheres.some((where) => names(where, path)),
+          wheres.join(', '),
+        ).toBe(true);
         // Nothing else is blamed: every problem is inside the corrupted entry.
         for (const where of wheres) expect(where.startsWith(entry), `${where} outside ${entry}`).toBe(true);
       }),
@@ -140,7 +159,10 @@ describe('app definition schema (property-based)', () => {
         );
         expect(error).toBeInstanceOf(InputError);
         const wheres = (error as InputError).problems.map((p) => p.where);
-        expect(wheres.some((where) => names(where, path)), wheres.join(', ')).toBe(true);
+        expect(
+          wheres.some((where) => names(where, path)),
+          wheres.join(', '),
+        ).toBe(true);
       }),
       { numRuns: 100 },
     );

@@ -49,7 +49,12 @@ describe('PHP-style form encoding (property-based)', () => {
   it('the encoder matches http_build_query on the documented example', () => {
     // The LANG block of the spec's restCommand example, as http_build_query prints it.
     expect(
-      encodePhpForm({ BOT_ID: 62, CODE: 'echo', LANG: [{ LANGUAGE_ID: 'en', TITLE: 'Echobot BUTTON' }], X: null }),
+      encodePhpForm({
+        BOT_ID: 62,
+        CODE: 'echo',
+        LANG: [{ LANGUAGE_ID: 'en', TITLE: 'Echobot BUTTON' }],
+        X: null,
+      }),
     ).toBe('BOT_ID=62&CODE=echo&LANG%5B0%5D%5BLANGUAGE_ID%5D=en&LANG%5B0%5D%5BTITLE%5D=Echobot+BUTTON');
     expect(phpUrlencode("a b~*'()!")).toBe('a+b%7E%2A%27%28%29%21');
   });
@@ -80,7 +85,11 @@ describe('PHP-style form encoding (property-based)', () => {
   });
 
   it('no key of any form pollutes Object.prototype or shows up as a parameter', () => {
-    const segment = fc.oneof(fc.constantFrom('__proto__', 'constructor', 'prototype'), keyArb, fc.constant(''));
+    const segment = fc.oneof(
+      fc.constantFrom('__proto__', 'constructor', 'prototype'),
+      keyArb,
+      fc.constant(''),
+    );
     const formArb = fc.array(
       fc.tuple(keyArb, fc.array(segment, { maxLength: 4 }), fc.string({ maxLength: 8 })),
       { minLength: 1, maxLength: 8 },
@@ -88,7 +97,10 @@ describe('PHP-style form encoding (property-based)', () => {
     fc.assert(
       fc.property(formArb, fc.constantFrom('__proto__', 'constructor', 'prototype'), (pairs, evil) => {
         const text = [
-          ...pairs.map(([head, rest, value]) => `${phpUrlencode(`${head}${rest.map((s) => `[${s}]`).join('')}`)}=${phpUrlencode(value)}`),
+          ...pairs.map(
+            ([head, rest, value]) =>
+              `${phpUrlencode(`${head}${rest.map((s) => `[${s}]`).join('')}`)}=${phpUrlencode(value)}`,
+          ),
           `${evil}[polluted]=1`,
           `a[${evil}][polluted]=1`,
         ].join('&');

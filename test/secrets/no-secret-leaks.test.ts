@@ -109,6 +109,7 @@ describe('secrets never leak', () => {
     const sampleJobs = async (): Promise<void> => {
       for (const job of await queue.getJobs([
         'waiting',
+        'prioritized',
         'delayed',
         'active',
         'completed',

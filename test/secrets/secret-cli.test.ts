@@ -75,21 +75,25 @@ let redis: Redis;
 let prefix: string;
 let env: Record<string, string>;
 let children: ChildProcess[] = [];
+let opened: Redis[] = [];
 beforeEach(() => {
   redis = newRedis();
+  opened.push(redis);
   prefix = uniquePrefix('seccli');
   env = { REDIS_URL: testRedisUrl(), ROLLOUT_PREFIX: prefix };
 });
 afterEach(async () => {
-  for (const child of children) {
-    if (child.exitCode === null && child.signalCode === null) {
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGTERM');
-      await exited;
-    }
-  }
+  // Only what this test opened (a hook that ran late must not close the next test's client).
+  const mine = { children, opened };
   children = [];
-  await redis.quit();
+  opened = [];
+  for (const child of mine.children) {
+    if (child.exitCode !== null || child.signalCode !== null) continue;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGKILL'); // not a graceful-stop test: a worker stopped right after it started may linger
+    await exited;
+  }
+  await Promise.all(mine.opened.map((r) => r.quit()));
 });
 
 describe('secret key at the command line', () => {
@@ -120,12 +124,13 @@ describe('secret key at the command line', () => {
     child.stderr?.on('data', (d: Buffer) => {
       output += d.toString();
     });
-    const deadline = Date.now() + 20_000;
+    const deadline = Date.now() + 40_000;
     while (!output.includes('worker: started') && child.exitCode === null && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 50));
     }
     expect(output).toContain('worker: started');
-  });
+    expect(output).not.toContain('ROLLOUT_SECRET_KEY');
+  }, 60_000);
 
   it('refuses `rollout` without ROLLOUT_SECRET_KEY and stores nothing', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'secret-cli-'));

@@ -1,5 +1,5 @@
-import type { FastifyInstance } from 'fastify';
 import type {} from '@fastify/cookie';
+import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { renderLogin } from '../render-login.js';
 import { safeNextPath } from '../require-token.js';
@@ -18,7 +18,10 @@ const LOGIN_CSP =
  * GET /login (the form), POST /login (token -> HttpOnly, SameSite=Strict session cookie; the cookie holds an
  * HMAC, never the token) and POST /logout. Without a configured token there is nothing to log in to.
  */
-export function authRoutes(app: FastifyInstance, deps: { token: string | undefined; now: () => number }): void {
+export function authRoutes(
+  app: FastifyInstance,
+  deps: { token: string | undefined; now: () => number },
+): void {
   app.get('/login', async (request, reply) => {
     const next = safeNextPath((request.query as Record<string, unknown> | undefined)?.['next']);
     if (deps.token === undefined) return reply.redirect(next, 302);

@@ -47,7 +47,10 @@ export function dashboardRoutes(
       readAttention(deps.results, { limit: 100, historyLimit: 4 }),
       readPortalPage(
         deps.results,
-        { ...(filter.search ? { search: filter.search } : {}), ...(filter.state ? { states: [filter.state] } : {}) },
+        {
+          ...(filter.search ? { search: filter.search } : {}),
+          ...(filter.state ? { states: [filter.state] } : {}),
+        },
         { offset: filter.offset, limit: DASHBOARD_PAGE_SIZE },
       ),
     ]);

@@ -23,7 +23,8 @@ export function serveCommand(): Command {
       let port = config.api.port;
       if (options.port !== undefined) {
         const parsed = portSchema.safeParse(options.port);
-        if (!parsed.success) throw new CliError(`--port must be a whole number from 0 to 65535, got "${options.port}"`);
+        if (!parsed.success)
+          throw new CliError(`--port must be a whole number from 0 to 65535, got "${options.port}"`);
         port = parsed.data;
       }
       const host = options.host?.trim() || config.api.host;

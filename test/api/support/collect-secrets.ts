@@ -12,9 +12,11 @@ export function collectSecrets(h: Harness, extra: readonly string[] = []): strin
       secrets.add(entry.auth.refreshToken);
     } else {
       secrets.add(entry.auth.url);
-      // https://<portal>/rest/<user id>/<webhook code>/
-      const code = new URL(entry.auth.url).pathname.split('/').filter(Boolean)[2];
-      if (code) secrets.add(code);
+      // .../rest/<user id>/<webhook code>/
+      const segments = new URL(entry.auth.url).pathname.split('/').filter(Boolean);
+      const code = segments[segments.lastIndexOf('rest') + 2];
+      if (!code) throw new Error('no webhook code in a webhook URL of the portals file');
+      secrets.add(code);
     }
     const view = h.sim.portal(entry.domain);
     if (view.currentAccessToken) secrets.add(view.currentAccessToken);

@@ -107,7 +107,9 @@ export async function startHarness(
       }
     },
     async close() {
-      await Promise.all(workers.map(({ worker }) => worker.close(true)));
+      // Graceful: let the jobs in flight finish before their connection is closed under them (a forced close
+      // left a processor writing to a quit connection: an unhandled "Connection is closed").
+      await Promise.all(workers.map(({ worker }) => worker.close()));
       await Promise.all(workers.map(({ connection }) => connection.quit()));
       await runtime.queue.obliterate({ force: true }).catch(() => undefined);
       await runtime.close();

@@ -76,12 +76,7 @@ const commonOptional = {
 };
 
 export const jsCommandArb: fc.Arbitrary<RawDefinition> = fc
-  .tuple(
-    codeArb,
-    jsMethodAndParam,
-    langArb,
-    fc.record(commonOptional, { requiredKeys: [] }),
-  )
+  .tuple(codeArb, jsMethodAndParam, langArb, fc.record(commonOptional, { requiredKeys: [] }))
   .map(([CODE, js, LANG, optional]) => ({ CODE, ...js, ...optional, LANG }));
 
 /** Spec IFRAME: an https URL (note 2); no user info; at most 2048 characters (ours). */
@@ -128,7 +123,13 @@ const notAFlag = fc.oneof(
   fc.integer(),
   fc.constant(null),
 );
-const injected = fc.constantFrom("'; DROP TABLE apps; --", '<script>alert(1)</script>', '$(rm -rf /)', '`id`', '\u0000');
+const injected = fc.constantFrom(
+  "'; DROP TABLE apps; --",
+  '<script>alert(1)</script>',
+  '$(rm -rf /)',
+  '`id`',
+  '\u0000',
+);
 
 /** Invalid values for each top-level field, given the definition they go into. */
 export const BAD_VALUES: Readonly<Record<string, (def: RawDefinition) => fc.Arbitrary<unknown>>> = {
@@ -140,7 +141,8 @@ export const BAD_VALUES: Readonly<Record<string, (def: RawDefinition) => fc.Arbi
       fc.tuple(codeArb, injected).map(([code, bad]) => `${code}${bad}`),
     ),
   JS_METHOD: () => fc.oneof(notAString, fc.constantFrom('send', 'POST', 'EVAL', '', 'SEND ')),
-  JS_PARAM: (def) => fc.oneof(notAString, fc.constant(''), fc.constant(`${String(def['JS_PARAM'])}<`), injected),
+  JS_PARAM: (def) =>
+    fc.oneof(notAString, fc.constant(''), fc.constant(`${String(def['JS_PARAM'])}<`), injected),
   ICON_FILE: () =>
     fc.oneof(
       fc.integer(),
@@ -151,7 +153,8 @@ export const BAD_VALUES: Readonly<Record<string, (def: RawDefinition) => fc.Arbi
       fc.constant({ paht: 'icons/x.png' }),
       fc.constant({ path: '' }),
     ),
-  CONTEXT: () => fc.oneof(fc.integer(), fc.boolean(), fc.constantFrom('bot', 'EVERYWHERE', 'BOT-ADMIN', 'BOT-admin ', '')),
+  CONTEXT: () =>
+    fc.oneof(fc.integer(), fc.boolean(), fc.constantFrom('bot', 'EVERYWHERE', 'BOT-ADMIN', 'BOT-admin ', '')),
   EXTRANET_SUPPORT: () => notAFlag,
   LIVECHAT_SUPPORT: () => notAFlag,
   IFRAME_POPUP: () => notAFlag,
@@ -192,11 +195,12 @@ export const BAD_VALUES: Readonly<Record<string, (def: RawDefinition) => fc.Arbi
 /** Invalid values for each field of a LANG entry. */
 export const BAD_LANG_VALUES: Readonly<Record<string, fc.Arbitrary<unknown>>> = {
   LANGUAGE_ID: fc.oneof(notAString, fc.constantFrom('EN', 'eng', 'e', '', 'en-US', '__proto__')),
-  TITLE: fc.oneof(
-    notAString,
-    fc.constantFrom('', '   ', '\t\n'),
-    fc.constant('x'.repeat(TITLE_MAX + 1)),
+  TITLE: fc.oneof(notAString, fc.constantFrom('', '   ', '\t\n'), fc.constant('x'.repeat(TITLE_MAX + 1))),
+  DESCRIPTION: fc.oneof(
+    fc.integer(),
+    fc.boolean(),
+    fc.constant([]),
+    fc.constant('d'.repeat(DESCRIPTION_MAX + 1)),
   ),
-  DESCRIPTION: fc.oneof(fc.integer(), fc.boolean(), fc.constant([]), fc.constant('d'.repeat(DESCRIPTION_MAX + 1))),
   COPYRIGHT: fc.oneof(fc.integer(), fc.constant({}), fc.constant('c'.repeat(COPYRIGHT_MAX + 1))),
 };

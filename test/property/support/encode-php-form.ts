@@ -1,5 +1,12 @@
 /** What PHP's `http_build_query` takes: scalars, lists and maps, nested. */
-export type PhpFormValue = string | number | boolean | null | undefined | PhpFormValue[] | { [key: string]: PhpFormValue };
+export type PhpFormValue =
+  | string
+  | number
+  | boolean
+  | null
+  | undefined
+  | PhpFormValue[]
+  | { [key: string]: PhpFormValue };
 
 /** PHP `urlencode` (RFC 1738 as PHP does it): everything but A-Z a-z 0-9 - _ . percent-encoded, space as "+". */
 export function phpUrlencode(text: string): string {

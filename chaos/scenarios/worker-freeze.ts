@@ -1,0 +1,67 @@
+import { setTimeout as delay } from 'node:timers/promises';
+import { createSeededRandom } from '../../src/simulator/seeded-random.js';
+import { BASE_APP_CODES, baseApps } from '../chaos-apps.js';
+import type { ChaosScenario } from '../chaos-scenario.js';
+import { allRegistered, collectCheck } from '../collect-check.js';
+import { startChaosLab } from '../start-chaos-lab.js';
+import { waitFor } from '../wait-for.js';
+
+/**
+ * A worker process is frozen (SIGSTOP, like a long GC pause or a suspended VM) for longer than its job locks
+ * last, then resumed (SIGCONT). Its jobs are taken over by the other workers while its own calls are still in
+ * flight, so the same pair is processed twice at once: the second register finds the first one's `inflight`
+ * marker and counts it ambiguous; the frozen worker then finishes its call and records its APP_ID too.
+ */
+export const workerFreeze: ChaosScenario = {
+  name: 'worker-freeze',
+  fault: 'worker frozen past its job lock (SIGSTOP)',
+  async run({ seed, portals, log }) {
+    const random = createSeededRandom(seed ^ 0xf2ee);
+    const lab = await startChaosLab({
+      name: 'worker-freeze',
+      sim: { portals, webhookShare: 0.2, latencyMs: 100, seed },
+    });
+    const problems: string[] = [];
+    try {
+      await Promise.all([lab.spawnWorker(8), lab.spawnWorker(8), lab.spawnWorker(8)]);
+      const apps = baseApps();
+      const total = portals * apps.length;
+      const summary = await lab.rollout(apps);
+      const at = Math.floor(total * (0.2 + random() * 0.4));
+      await waitFor(() => lab.sim.stats().registrations >= at, `${at} registrations`);
+      const workers = lab.workerProcesses();
+      const victim = workers[Math.floor(random() * workers.length)];
+      if (!victim) throw new Error('no worker process to freeze');
+      // Past the lock (lockDuration) and the next stalled-job check (stalledInterval) of the others.
+      const frozenMs = lab.config.worker.lockDurationMs + lab.config.worker.stalledIntervalMs + 1_000;
+      victim.child.kill('SIGSTOP');
+      log(
+        `  froze worker ${victim.pid} at ${lab.sim.stats().registrations}/${total} registrations for ${frozenMs} ms`,
+      );
+      await delay(frozenMs);
+      victim.child.kill('SIGCONT');
+      const settled = await lab.waitSettled(summary.pairs, 90_000);
+      const check = await collectCheck(
+        lab,
+        allRegistered(
+          lab.portals().map((p) => p.domain),
+          BASE_APP_CODES.map((a) => a.code),
+        ),
+      );
+      if (settled.leftoverJobs > 0) problems.push(`${settled.leftoverJobs} jobs left in the queue`);
+      if (!victim.alive()) problems.push(`the frozen worker ${victim.pid} did not survive being resumed`);
+      return {
+        check,
+        problems,
+        dir: lab.dir,
+        facts: {
+          frozenMs,
+          registerCalls: lab.sim.stats().registrations,
+          simDuplicates: lab.sim.stats().duplicates,
+        },
+      };
+    } finally {
+      await lab.close({ keepDir: true });
+    }
+  },
+};

@@ -1,0 +1,188 @@
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import { afterEach, describe, expect, it } from 'vitest';
+import { buildApi } from '../../src/api/build-api.js';
+import type { SimPortalSeed } from '../../src/simulator/simulator-types.js';
+import { type Harness, iframeApp, jsApp, startHarness } from '../pipeline/support/pipeline-harness.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const ARTIFACTS = join(import.meta.dirname, '../artifacts');
+const DOCS_SCREENSHOT = join(import.meta.dirname, '../../docs/dashboard.png');
+const TOKEN = 'browser-test-token-0123456789';
+
+const COMPANIES = [
+  'acme-corp',
+  'blue-harbor',
+  'cedar-logistics',
+  'delta-dental',
+  'evergreen-foods',
+  'fjord-travel',
+  'granite-build',
+  'helios-energy',
+  'iris-clinic',
+  'juniper-legal',
+  'kestrel-air',
+  'lumen-labs',
+  'maple-retail',
+  'nimbus-cloud',
+  'orbit-media',
+  'pioneer-bank',
+];
+const BAD_BOT = 'delta-dental.sim.test';
+const REVOKED = 'juniper-legal.sim.test';
+const DROPPED = 'orbit-media.sim.test';
+
+let harness: Harness | undefined;
+let app: FastifyInstance | undefined;
+let context: BrowserContext | undefined;
+let profile: string | undefined;
+afterEach(async () => {
+  await context?.close();
+  context = undefined;
+  if (profile) rmSync(profile, { recursive: true, force: true });
+  profile = undefined;
+  await app?.close();
+  app = undefined;
+  await harness?.close();
+  harness = undefined;
+});
+
+async function number(page: Page, id: string): Promise<number> {
+  return Number((await page.textContent(`#${id}`))?.trim());
+}
+
+describe('dashboard in headless Chromium during a simulated rollout', () => {
+  it('shows progress rising, a failed pair, and re-queues it with the Retry button', async () => {
+    expect(existsSync(CHROMIUM), `${CHROMIUM} is missing: apt-get install -y chromium`).toBe(true);
+    const seeds: SimPortalSeed[] = COMPANIES.map((name) => ({ domain: `${name}.sim.test` }));
+    for (const seed of seeds) {
+      if (seed.domain === REVOKED) seed.accessTokenExpired = true;
+      if (seed.domain === DROPPED) seed.faults = { dropAfterWorkRate: 1 };
+      if (seed.domain === 'helios-energy.sim.test') seed.auth = 'webhook';
+    }
+    // Slow on purpose: 250 ms per call and 0.8 calls per second per portal, so progress rises over seconds.
+    harness = await startHarness(
+      { portals: seeds, latencyMs: 250 },
+      {
+        portalRate: { rate: 0.8, burst: 1 },
+        retry: { maxAttempts: 3, baseDelayMs: 300, maxDelayMs: 1_000, jitter: 0.2 },
+      },
+    );
+    const h = harness;
+    h.sim.control.revokeRefreshToken(REVOKED);
+    const entries = h.portals();
+    const withWrongBot = entries.map((p) => (p.domain === BAD_BOT ? { ...p, botId: p.botId + 1000 } : p));
+    const summary = await h.rollout(
+      [jsApp('echo'), jsApp('help', '/help me'), iframeApp('panel')],
+      withWrongBot,
+    );
+    const total = summary.pairs.length;
+    expect(total).toBe(48);
+
+    app = await buildApi(h.runtime, { host: '127.0.0.1', token: TOKEN });
+    const base = await app.listen({ host: '127.0.0.1', port: 0 });
+
+    profile = mkdtempSync(join(tmpdir(), 'chromium-profile-'));
+    context = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+      viewport: { width: 1360, height: 1000 },
+      deviceScaleFactor: 1,
+    });
+    const page = context.pages()[0] ?? (await context.newPage());
+    const pageErrors: string[] = [];
+    page.on('pageerror', (error) => pageErrors.push(error.message));
+
+    // Not logged in: the dashboard sends the browser to the login form.
+    await page.goto(`${base}/`);
+    expect(new URL(page.url()).pathname).toBe('/login');
+    await page.fill('#token', TOKEN);
+    await Promise.all([page.waitForURL(`${base}/`), page.click('button[type=submit]')]);
+    expect(await number(page, 'n-total')).toBe(total);
+    expect(await number(page, 'n-registered-big')).toBe(0);
+
+    // Workers start: the page (polling every 2 s) shows the registered count rising.
+    h.startWorker(6);
+    const seen: number[] = [];
+    let midShot = false;
+    const deadline = Date.now() + 25_000;
+    while (Date.now() < deadline) {
+      const registered = await number(page, 'n-registered-big');
+      if (seen.at(-1) !== registered) seen.push(registered);
+      const pending = await number(page, 'n-pending');
+      if (!midShot && registered > total * 0.3 && (await number(page, 'n-failed')) > 0) {
+        await page.screenshot({ path: join(ARTIFACTS, 'dashboard-progress.png'), fullPage: true });
+        midShot = true;
+      }
+      if (pending === 0) break;
+      await page.waitForTimeout(250);
+    }
+    expect(seen.length, `registered counts seen: ${seen.join(', ')}`).toBeGreaterThanOrEqual(3);
+    expect(seen).toEqual([...seen].sort((a, b) => a - b));
+    expect(seen.at(-1)).toBe(39); // 13 healthy portals x 3 apps
+    expect(await page.textContent('#pct-registered')).toBe(`${Math.floor((100 * 39) / total)}%`);
+
+    // The failed pair is listed with its error and a Retry button.
+    const row = page.locator(`#attention-rows tr[data-portal="${BAD_BOT}"][data-code="echo"]`);
+    await row.waitFor();
+    expect(await row.textContent()).toContain('BOT_ID_ERROR');
+    // The parked portal's pairs share one row: the cause (dead credentials) is the portal's.
+    const parked = page.locator(`#attention-rows tr[data-portal="${REVOKED}"]`);
+    expect(await parked.count()).toBe(1);
+    expect(await parked.textContent()).toContain('echo, help, panel');
+    expect(await parked.textContent()).toContain('invalid_grant');
+    expect(
+      await page.textContent(`#attention-rows tr[data-portal="${DROPPED}"][data-code="echo"]`),
+    ).toContain('possible duplicate');
+    await page.screenshot({ path: join(ARTIFACTS, 'dashboard-failed.png'), fullPage: true });
+
+    // The operator fixes the botId (re-import of the portal) and clicks Retry on that pair.
+    await h.runtime.portals.importPortals(entries.filter((p) => p.domain === BAD_BOT));
+    await row.locator('button.retry').click();
+    await page.locator('#retry-flash', { hasText: `Re-queued ${BAD_BOT} / echo` }).waitFor();
+    const flash = await page.textContent('#retry-flash');
+    expect(flash).toMatch(/now (pending|registered)/);
+
+    // It leaves the attention list and shows as registered in the portal table.
+    await row.waitFor({ state: 'detached', timeout: 10_000 });
+    await page.fill('#search', 'delta');
+    await expect
+      .poll(async () => await page.locator('#portal-rows .chip.s-registered').allTextContents(), {
+        timeout: 10_000,
+      })
+      .toEqual(['echo']);
+    expect(await page.locator('#portal-rows tr').count()).toBe(1);
+    expect(await h.runtime.results.get(BAD_BOT, 'echo')).toMatchObject({ state: 'registered' });
+    expect(await page.locator('#portal-rows .chip.s-failed').allTextContents()).toEqual(['help', 'panel']);
+    expect(new URL(page.url()).search).toBe('?search=delta');
+    await page.fill('#search', '');
+    await expect.poll(async () => await page.locator('#portal-rows tr').count(), { timeout: 5_000 }).toBe(16);
+    expect(await number(page, 'n-registered')).toBe(40);
+    await page.screenshot({ path: join(ARTIFACTS, 'dashboard.png'), fullPage: true });
+    expect(pageErrors).toEqual([]);
+
+    // The queue view is bull-board's, behind the same login.
+    await page.click('a[href="/queues"]');
+    await page.getByText('rollout', { exact: true }).first().waitFor({ timeout: 10_000 });
+    await page.screenshot({ path: join(ARTIFACTS, 'queue-board.png') });
+    expect(pageErrors).toEqual([]);
+
+    if (process.env['UPDATE_DOCS_SCREENSHOT'] === '1') {
+      mkdirSync(join(DOCS_SCREENSHOT, '..'), { recursive: true });
+      copyFileSync(join(ARTIFACTS, midShot ? 'dashboard-progress.png' : 'dashboard.png'), DOCS_SCREENSHOT);
+    }
+  }, 60_000);
+});
