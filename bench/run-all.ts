@@ -1,4 +1,5 @@
 import { mkdir, writeFile } from 'node:fs/promises';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { formatTable } from '../src/ops/format-table.js';
@@ -67,15 +68,17 @@ async function main(argv: readonly string[]): Promise<number> {
       const run = BENCHMARKS[name];
       if (!run) continue;
       await admin.flushall();
-      log(`\n-- ${name}`);
+      // Other processes on the machine skew every figure: record the load each benchmark started under.
+      const loadBefore = loadavg()[0] ?? 0;
+      log(`\n-- ${name} (load average ${loadBefore.toFixed(2)})`);
       const t0 = performance.now();
       try {
         const result = await run({ redisUrl: server.url, log: (line) => log(line) });
         const seconds = (performance.now() - t0) / 1000;
         printResult(result, seconds);
-        const record = { ...result, ranAt: new Date().toISOString(), seconds, machine };
+        const record = { ...result, ranAt: new Date().toISOString(), seconds, loadBefore, machine };
         await writeFile(join(RESULTS_DIR, `${result.id}.json`), `${JSON.stringify(record, null, 2)}\n`);
-        summary.push({ id: result.id, title: result.title, seconds, targets: result.targets });
+        summary.push({ id: result.id, title: result.title, seconds, loadBefore, targets: result.targets });
       } catch (error) {
         failures++;
         const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
@@ -88,10 +91,13 @@ async function main(argv: readonly string[]): Promise<number> {
     await server.stop();
   }
   const totalSeconds = (performance.now() - runStarted) / 1000;
-  await writeFile(
-    join(RESULTS_DIR, argv.length > 0 ? `summary-${selected.join('+')}.json` : 'summary.json'),
-    `${JSON.stringify({ startedAt, totalSeconds, machine, benchmarks: summary }, null, 2)}\n`,
-  );
+  // summary.json describes a complete run only; a partial run updates just its benchmarks' files.
+  if (argv.length === 0) {
+    await writeFile(
+      join(RESULTS_DIR, 'summary.json'),
+      `${JSON.stringify({ startedAt, totalSeconds, machine, benchmarks: summary }, null, 2)}\n`,
+    );
+  }
   process.stdout.write(
     `\nall done in ${totalSeconds.toFixed(0)} s; ${failures} benchmark(s) could not run; results in bench/results/\n`,
   );

@@ -116,7 +116,10 @@ export async function runScale(ctx: BenchContext): Promise<BenchResult> {
         [
           'worker RSS at 25/50/75/100% of the run',
           [0.25, 0.5, 0.75, 1]
-            .map((f) => rssSamples[Math.min(rssSamples.length - 1, Math.floor(f * (rssSamples.length - 1)))]?.rssMb)
+            .map(
+              (f) =>
+                rssSamples[Math.min(rssSamples.length - 1, Math.floor(f * (rssSamples.length - 1)))]?.rssMb,
+            )
             .join(' / ')
             .concat(' MB'),
           '',

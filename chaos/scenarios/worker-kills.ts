@@ -75,6 +75,7 @@ export const workerKills: ChaosScenario = {
         facts: {
           kills: kills.join(' '),
           registerCalls: lab.sim.stats().registrations,
+          refreshes: lab.sim.stats().refreshes,
           simDuplicates: lab.sim.stats().duplicates,
         },
       };

@@ -66,8 +66,43 @@ const codeSchema = requiredString(CODE_RULE).superRefine((code, ctx) => {
       code: 'custom',
       message: `may only contain letters, digits, "_", "-" and "." (${CODE_MAX} at most)`,
     });
+  } else if (RESERVED_CODES.has(code.toLowerCase())) {
+    ctx.addIssue({
+      code: 'custom',
+      message: `"${code}" is reserved (a JavaScript object key); choose another CODE`,
+    });
   }
 });
+
+/** Names that would collide with JavaScript object internals wherever a CODE is used as a key. */
+const RESERVED_CODES = new Set(['__proto__', 'constructor', 'prototype']);
+
+// --- Texts shown in the messenger ---------------------------------------------------------------------------
+// Ours, not the spec's: titles and descriptions are plain text in the chat UI. Markup and control characters
+// have no business there and are the usual carriers of injection, so they are refused.
+const MARKUP = /<\s*[A-Za-z!/?]/;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point here
+const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/;
+/** True when `text` has no HTML markup and no control characters (tabs and newlines are fine). */
+export function isPlainText(text: string): boolean {
+  return !MARKUP.test(text) && !CONTROL.test(text);
+}
+
+function plainText(what: string) {
+  return (text: string, ctx: z.RefinementCtx) => {
+    if (MARKUP.test(text)) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `must be plain text: HTML markup ("<...") is not allowed in the ${what}`,
+      });
+    } else if (CONTROL.test(text)) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `must be plain text: control characters are not allowed in the ${what}`,
+      });
+    }
+  };
+}
 
 // --- Y/N flags ----------------------------------------------------------------------------------------------
 // Spec: EXTRANET_SUPPORT 'N' ("default is N"), LIVECHAT_SUPPORT 'N', IFRAME_POPUP 'N', HIDDEN 'N'.
@@ -96,14 +131,17 @@ const langEntrySchema = strictObject({
     .refine((title) => title.trim() !== '', {
       error: 'must not be empty or blank: the button or command title',
     })
-    .max(TITLE_MAX, { error: `must be at most ${TITLE_MAX} characters` }),
+    .max(TITLE_MAX, { error: `must be at most ${TITLE_MAX} characters`, abort: true })
+    .superRefine(plainText('title')),
   DESCRIPTION: z
     .string({ error: 'must be a string: the description of the command' })
-    .max(DESCRIPTION_MAX, { error: `must be at most ${DESCRIPTION_MAX} characters` })
+    .max(DESCRIPTION_MAX, { error: `must be at most ${DESCRIPTION_MAX} characters`, abort: true })
+    .superRefine(plainText('description'))
     .optional(),
   COPYRIGHT: z
     .string({ error: 'must be a string: the copyright line' })
-    .max(COPYRIGHT_MAX, { error: `must be at most ${COPYRIGHT_MAX} characters` })
+    .max(COPYRIGHT_MAX, { error: `must be at most ${COPYRIGHT_MAX} characters`, abort: true })
+    .superRefine(plainText('copyright line'))
     .optional(),
 });
 

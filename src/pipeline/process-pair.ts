@@ -50,6 +50,7 @@ const MAX_STEPS = 8;
 
 function asPairError(error: unknown): PairError {
   if (error instanceof BitrixError) return { code: error.code, message: error.description || error.message };
+  if (error instanceof UnreadableAppIdError) return { code: 'UNREADABLE_APP_ID', message: error.message };
   return { code: 'INTERNAL_ERROR', message: error instanceof Error ? error.message : String(error) };
 }
 
@@ -141,19 +142,26 @@ export async function processPair(job: PairJob, deps: PairProcessorDeps): Promis
     try {
       const answer = await deps.rest.call(target, method, params);
       deps.metrics.call(method, 'ok', performance.now() - callStarted);
-      await deps.limiter.reportSuccess(domain);
+      // The limiter's bookkeeping and the durable result are independent writes: sent together.
+      const reported = deps.limiter.reportSuccess(domain);
       let appId: number | null = op === 'unregister' ? null : result.appId;
       if (op === 'register') {
         const created = parseAppId(answer.result);
-        if (created === undefined) throw new UnreadableAppIdError(answer.result);
+        if (created === undefined) {
+          await reported;
+          throw new UnreadableAppIdError(answer.result);
+        }
         appId = created;
       }
-      await results.markApplied(domain, code, {
-        op,
-        appId,
-        defHash: op === 'unregister' ? undefined : result.desiredDefHash,
-        hashUsed,
-      });
+      await Promise.all([
+        reported,
+        results.markApplied(domain, code, {
+          op,
+          appId,
+          defHash: op === 'unregister' ? undefined : result.desiredDefHash,
+          hashUsed,
+        }),
+      ]);
       deps.logger.debug({ domain, code, op, appId }, 'pair applied');
     } catch (error) {
       if (error instanceof BitrixError)
@@ -201,8 +209,14 @@ function mayHaveCreated(error: unknown): boolean {
 class UnreadableAppIdError extends Error {
   override readonly name = 'UnreadableAppIdError';
   constructor(result: unknown) {
-    super(`imbot.app.register answered without a numeric APP_ID (${JSON.stringify(result)?.slice(0, 60)})`);
+    super(`imbot.app.register answered without a numeric APP_ID (${describeResult(result)})`);
   }
+}
+
+/** A short, safe description of an unexpected `result` (never throws: it may be nested arbitrarily deep). */
+function describeResult(result: unknown): string {
+  if (result === null || typeof result !== 'object') return String(result).slice(0, 60);
+  return Array.isArray(result) ? `an array of ${result.length}` : 'an object';
 }
 
 function buildParams(

@@ -64,7 +64,7 @@ end
 `;
 
 /**
- * KEYS: tat, adapt, park, wake. ARGV: clock, rate (per s), burst, method, quiet period ms.
+ * KEYS: tat, adapt, park, wake. ARGV: clock, rate (per s), burst, method, quiet period ms, arrival margin ms.
  * Returns {'granted', '0'} or {reason, retryAt} with reason 'rate' | 'backoff' | 'method_parked'.
  */
 const reserveLua = `${prelude}
@@ -81,13 +81,15 @@ end
 local f, bu = adapt_load(KEYS[2], now, quiet)
 local T = 1000 * f / rate
 local tau = (burst - 1) * T
+-- Part of the burst kept unused, so requests arriving a little early still fit the server's bucket.
+local margin = math.min(tonumber(ARGV[6]) or 0, tau)
 
 local tat = tonumber(redis.call('GET', KEYS[1])) or now
 if tat < now then tat = now end
 -- After QUERY_LIMIT_EXCEEDED the server's bucket is full: resume at backoff end with no burst credit.
 if bu > 0 and tat < bu + tau then tat = bu + tau end
 
-if tat - now <= tau + EPS then
+if tat - now <= tau - margin + EPS then
   local next_tat = tat + T
   redis.call('SET', KEYS[1], num(next_tat), 'PX', math.max(1, math.ceil(next_tat - now)))
   return {'granted', '0'}
@@ -95,7 +97,7 @@ end
 
 -- Denied: nothing is taken. The caller gets a wake-up ticket: the first time a slot frees, or, if earlier
 -- callers were already told that time, one emission interval after the last ticket handed out.
-local at = tat - tau
+local at = tat - tau + margin
 local reason = 'rate'
 if now < bu then reason = 'backoff' end
 local wake = tonumber(redis.call('GET', KEYS[4]))

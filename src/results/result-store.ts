@@ -325,7 +325,7 @@ export function createResultStore(options: ResultStoreOptions) {
       },
     ): Promise<void> {
       const state: PairState = applied.appId === null ? 'unregistered' : 'registered';
-      await setState(domain, code, state, {
+      const fields = {
         appId: applied.appId === null ? '' : String(applied.appId),
         appliedDefHash: applied.defHash ?? '',
         hashUsed: applied.hashUsed ?? '',
@@ -333,9 +333,20 @@ export function createResultStore(options: ResultStoreOptions) {
         nextAttemptAt: '',
         updatedAt: String(now()),
         ...errorFields(null),
-      });
-      await redis.hincrby(keys.result(domain, code), 'attempts', 1);
-      await pushHistory(domain, code, { at: now(), op: applied.op, outcome: 'ok' });
+      };
+      const key = keys.result(domain, code);
+      const history = keys.attempts(domain, code);
+      const record: AttemptRecord = { at: now(), op: applied.op, outcome: 'ok' };
+      // Every successful job ends here: state, attempt count and history in one MULTI (one round trip, atomic).
+      const replies = await redis
+        .multi()
+        .eval(SET_STATE, 2, key, keys.stateCounts, state, ...Object.entries(fields).flat())
+        .hincrby(key, 'attempts', 1)
+        .lpush(history, JSON.stringify(record))
+        .ltrim(history, 0, HISTORY_LENGTH - 1)
+        .exec();
+      const failed = replies?.find(([error]) => error !== null)?.[0];
+      if (failed) throw failed;
     },
 
     /**

@@ -16,6 +16,13 @@ import { createPortalStore } from '../store/portal-store.js';
 import { createRedisKeys, type RedisKeys } from '../store/redis-keys.js';
 import { createTokenManager } from '../tokens/token-manager.js';
 
+/**
+ * Network jitter the per-portal limiter absorbs (portal-rate-limiter.ts, "Arrival margin"): with the client's limit
+ * equal to the server's, a request granted on time can still reach Bitrix24 a few ms early and be refused 503.
+ * 50 ms costs 50 ms once per burst refill (a tenth of a slot at 2 requests/s).
+ */
+const ARRIVAL_MARGIN_MS = 50;
+
 export interface RuntimeOptions {
   config: Config;
   logger: Logger;
@@ -64,7 +71,12 @@ export function createRuntime(options: RuntimeOptions): Runtime {
   const portals = createPortalStore({ redis, keys, now, codec: secretCodecFromConfig(config.secrets) });
   const results = createResultStore({ redis, keys, now });
   const definitions = createDefinitionStore({ redis, keys });
-  const limiter = createPortalRateLimiter({ redis, prefix: config.prefix, now });
+  const limiter = createPortalRateLimiter({
+    redis,
+    prefix: config.prefix,
+    now,
+    arrivalMarginMs: ARRIVAL_MARGIN_MS,
+  });
   const fetchImpl = options.fetch;
   const rest = createRestClient({
     timeoutMs: config.request.timeoutMs,

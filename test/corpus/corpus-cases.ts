@@ -77,6 +77,22 @@ export const APPS_CASES: readonly CorpusCase[] = [
   { file: 'code-sql-injection.bad', where: ['apps.json[1].CODE'], says: /may only contain letters, digits/ },
   { file: 'code-html-injection.bad', where: ['apps.json[0].CODE'], says: /may only contain letters, digits/ },
   {
+    file: 'title-html-injection.bad',
+    where: ['apps.json[0].LANG[0].TITLE'],
+    says: /must be plain text: HTML markup/,
+  },
+  {
+    file: 'description-script-injection.bad',
+    where: ['apps.json[0].LANG[0].DESCRIPTION'],
+    says: /must be plain text: HTML markup/,
+  },
+  {
+    file: 'title-control-characters.bad',
+    where: ['apps.json[0].LANG[0].TITLE'],
+    says: /control characters are not allowed/,
+  },
+  { file: 'code-proto.bad', where: ['apps.json[0].CODE'], says: /"__proto__" is reserved/ },
+  {
     file: 'code-shell-injection.bad',
     where: ['apps.json[0].CODE'],
     says: /may only contain letters, digits/,

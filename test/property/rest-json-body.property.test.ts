@@ -88,7 +88,7 @@ describe('REST client JSON bodies (property-based)', () => {
             ...(clientId ? { clientId } : {}),
           };
           await client.call(target, 'imbot.app.update', params);
-        const last = received.at(-1);
+          const last = received.at(-1);
           expect(last?.url).toBe('/rest/1/abc123/imbot.app.update.json');
           const expected = clientId === undefined ? { ...params } : { ...params, CLIENT_ID: clientId };
           expectRoundTrip(last, expected);

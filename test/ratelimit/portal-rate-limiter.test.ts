@@ -76,6 +76,32 @@ describe('GCRA reserve', () => {
     expect(await limiter.reserve(PORTAL, METHOD, SMALL)).toEqual({ granted: true });
   });
 
+  it('with an arrival margin, sends burst - 1 at once, the last burst slot `margin` later, then one per interval', async () => {
+    const clock = { t: T0 };
+    const limiter = createPortalRateLimiter({
+      redis,
+      prefix: uniquePrefix('rl'),
+      now: () => clock.t,
+      arrivalMarginMs: 50,
+    });
+    const first = await reserveMany(limiter, 3, SMALL);
+    expect(first.map((r) => r.granted)).toEqual([true, true, false]);
+    expect(first[2]).toEqual({ granted: false, retryAt: T0 + 50, reason: 'rate' });
+
+    clock.t = T0 + 49;
+    expect((await limiter.reserve(PORTAL, METHOD, SMALL)).granted).toBe(false);
+    clock.t = T0 + 50;
+    expect(await limiter.reserve(PORTAL, METHOD, SMALL)).toEqual({ granted: true });
+    // From here one per T = 500 ms, each 50 ms after the unmargined schedule: the server's bucket (3, 2/s)
+    // never holds more than 2.9 requests, so a request arriving up to 50 ms early still fits.
+    clock.t = T0 + 549;
+    expect((await limiter.reserve(PORTAL, METHOD, SMALL)).granted).toBe(false);
+    clock.t = T0 + 550;
+    expect(await limiter.reserve(PORTAL, METHOD, SMALL)).toEqual({ granted: true });
+    clock.t = T0 + 1050;
+    expect(await limiter.reserve(PORTAL, METHOD, SMALL)).toEqual({ granted: true });
+  });
+
   it('answers the exact time the next slot frees, and sends each further denied caller one interval later', async () => {
     const { limiter, clock } = harness();
     await reserveMany(limiter, 3, SMALL);

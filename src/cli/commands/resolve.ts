@@ -4,6 +4,7 @@ import { ExtraAppError } from '../../ops/extra-app-error.js';
 import { resolveAmbiguousPair } from '../../ops/resolve-ambiguous-pair.js';
 import { ResolveRefusedError } from '../../ops/resolve-refused-error.js';
 import { createRuntime } from '../../runtime/create-runtime.js';
+import { requireSecretKey } from '../../secrets/require-secret-key.js';
 import { cliContext } from '../cli-context.js';
 import { CliError } from '../cli-error.js';
 
@@ -54,6 +55,7 @@ export function resolveCommand(): Command {
         throw new CliError('give either --extra-app-id N (repeatable) or --accept');
       }
       const { config, logger } = cliContext();
+      requireSecretKey(config, 'resolve');
       const runtime = createRuntime({ config, logger });
       const domain = options.portal.toLowerCase();
       try {

@@ -5,6 +5,7 @@ import {
   COPYRIGHT_MAX,
   DESCRIPTION_MAX,
   IFRAME_URL_MAX,
+  isPlainText,
   JS_PARAM_MAX,
   TITLE_MAX,
 } from '../../../src/apps/app-definition-schema.js';
@@ -17,10 +18,13 @@ const alnum = (length: number) =>
   fc.string({ unit: fc.constantFrom(...ALNUM), minLength: length, maxLength: length });
 
 /** Spec CODE ('echo'), with our charset: letters, digits, "_", "-", "." (1..64). */
-export const codeArb = fc.stringMatching(new RegExp(`^[A-Za-z0-9_.-]{1,${CODE_MAX}}$`));
+export const codeArb = fc
+  .stringMatching(new RegExp(`^[A-Za-z0-9_.-]{1,${CODE_MAX}}$`))
+  .filter((code) => !['__proto__', 'constructor', 'prototype'].includes(code.toLowerCase()));
 
 const flagArb = fc.constantFrom('Y', 'N');
-const textArb = (max: number) => fc.string({ unit: 'binary', maxLength: Math.min(max, 80) });
+const textArb = (max: number) =>
+  fc.string({ unit: 'binary', maxLength: Math.min(max, 80) }).filter(isPlainText);
 const titleArb = fc
   .string({ unit: 'grapheme', minLength: 1, maxLength: 60 })
   .filter((t) => t.trim() !== '' && t.length <= TITLE_MAX);
