@@ -4,6 +4,7 @@ import { pino } from 'pino';
 import { readPipelineMetrics } from '../src/metrics/pipeline-metrics.js';
 import { createRolloutWorker } from '../src/pipeline/create-rollout-worker.js';
 import { enqueueRollout } from '../src/pipeline/enqueue-rollout.js';
+import { createPortalRateLimiter } from '../src/ratelimit/portal-rate-limiter.js';
 import { connectRedis, createRuntime } from '../src/runtime/create-runtime.js';
 import { benchApps } from './support/bench-apps.js';
 import { benchConfig } from './support/bench-config.js';
@@ -54,7 +55,6 @@ function maxInWindow(times: readonly number[], windowMs: number): number {
 async function measureRun(
   ctx: BenchContext,
   label: string,
-  clientBurst: number,
   startWorkers: (config: ReturnType<typeof benchConfig>) => Promise<() => Promise<void>>,
 ): Promise<RateRun> {
   const sim = await startSimProcess({
@@ -65,7 +65,7 @@ async function measureRun(
     seed: 21,
   });
   const config = benchConfig(ctx.redisUrl, sim.oauthUrl, {
-    portalRate: { rate: RATE, burst: clientBurst },
+    portalRate: { rate: RATE, burst: BURST },
     worker: {
       concurrency: CONCURRENCY,
       stalledIntervalMs: 30_000,
@@ -120,24 +120,28 @@ async function measureRun(
  * 2. Rate-limit efficiency: one portal, 600 pairs, the simulator's bucket 20 burst / 20 per second and the
  * client's limit the same. How close to the theoretical minimum ((jobs - burst) / rate) does the rollout finish,
  * and does the server ever answer QUERY_LIMIT_EXCEEDED? Once with one in-process worker, once with three worker
- * OS processes sharing the limiter through Redis.
+ * OS processes sharing the limiter through Redis, and (not a target) once with the limiter's arrival margin off.
  */
 export async function runRateLimitEfficiency(ctx: BenchContext): Promise<BenchResult> {
-  const runs: RateRun[] = [];
-  runs.push(
-    await measureRun(ctx, '1 worker (in-process)', BURST, async (config) => {
-      const logger = pino({ level: 'silent' });
-      const runtime = createRuntime({ config, logger });
-      const connection: Redis = connectRedis(config.redisUrl, logger, 'bench-rl-worker');
-      const worker: Worker = createRolloutWorker(runtime, { connection, concurrency: CONCURRENCY });
-      return async () => {
-        await worker.close();
-        await runtime.close();
-        await connection.quit();
-      };
-    }),
-  );
-  ctx.log(`  1 worker: ${runs[0]?.wallSeconds.toFixed(1)} s, ${runs[0]?.queryLimitExceeded} x 503`);
+  /** One worker in this process; `arrivalMarginMs` replaces the runtime's limiter (0 = the limiter without margin). */
+  const inProcess = (arrivalMarginMs?: number) => async (config: ReturnType<typeof benchConfig>) => {
+    const logger = pino({ level: 'silent' });
+    const runtime = createRuntime({ config, logger });
+    const limiter =
+      arrivalMarginMs === undefined
+        ? runtime.limiter
+        : createPortalRateLimiter({ redis: runtime.redis, prefix: config.prefix, arrivalMarginMs });
+    const connection: Redis = connectRedis(config.redisUrl, logger, 'bench-rl-worker');
+    const worker: Worker = createRolloutWorker(
+      { ...runtime, limiter },
+      { connection, concurrency: CONCURRENCY },
+    );
+    return async () => {
+      await worker.close();
+      await runtime.close();
+      await connection.quit();
+    };
+  };
   const threeProcesses = async (config: ReturnType<typeof benchConfig>) => {
     const processes: WorkerProcess[] = await Promise.all(
       [0, 1, 2].map(() => spawnWorkerProcess(config, CONCURRENCY)),
@@ -146,16 +150,14 @@ export async function runRateLimitEfficiency(ctx: BenchContext): Promise<BenchRe
       await Promise.all(processes.map((p) => p.stop()));
     };
   };
-  runs.push(await measureRun(ctx, '3 worker processes', BURST, threeProcesses));
+  const runs: RateRun[] = [];
+  runs.push(await measureRun(ctx, '1 worker (in-process)', inProcess()));
+  ctx.log(`  1 worker: ${runs[0]?.wallSeconds.toFixed(1)} s, ${runs[0]?.queryLimitExceeded} x 503`);
+  runs.push(await measureRun(ctx, '3 worker processes', threeProcesses));
   ctx.log(`  3 processes: ${runs[1]?.wallSeconds.toFixed(1)} s, ${runs[1]?.queryLimitExceeded} x 503`);
-  // Not a target: the same with one request of headroom in the client's burst, to show where the 503s come from.
-  const headroom = await measureRun(
-    ctx,
-    `3 worker processes, client burst ${BURST - 1}`,
-    BURST - 1,
-    threeProcesses,
-  );
-  ctx.log(`  with headroom: ${headroom.wallSeconds.toFixed(1)} s, ${headroom.queryLimitExceeded} x 503`);
+  // Not a target: the limiter without its arrival margin, to show where 503s came from and what one costs.
+  const noMargin = await measureRun(ctx, '1 worker, no arrival margin', inProcess(0));
+  ctx.log(`  no margin: ${noMargin.wallSeconds.toFixed(1)} s, ${noMargin.queryLimitExceeded} x 503`);
 
   const targets: BenchTarget[] = runs.flatMap((run) => [
     {
@@ -187,7 +189,7 @@ export async function runRateLimitEfficiency(ctx: BenchContext): Promise<BenchRe
       'moves to delayed',
       'delay reasons (metrics)',
     ],
-    rows: [...runs, headroom].map((run) => [
+    rows: [...runs, noMargin].map((run) => [
       run.workers,
       `${run.wallSeconds.toFixed(2)} s`,
       (run.wallSeconds / MIN_SECONDS).toFixed(3),
@@ -206,6 +208,7 @@ export async function runRateLimitEfficiency(ctx: BenchContext): Promise<BenchRe
     notes: [
       `run time: from the start of enqueueRollout to the last pair settled; request span: first to last request seen by the simulator (its own clock). Simulator latency ${LATENCY_MS} ms, worker concurrency ${CONCURRENCY} per process.`,
       `the server admits at most burst + rate * window requests in any window: ${BURST + RATE} in 1 s.`,
+      'the runtime limiter keeps a 50 ms arrival margin (src/runtime/create-runtime.ts); the last row swaps in the same limiter with margin 0: a request granted on schedule that travels a few ms faster than the one before reaches the full server bucket early and gets 503, and the slow-down that follows halves the rate for every job already holding a wake-up ticket.',
     ],
     data: {
       jobs: JOBS,
@@ -215,7 +218,7 @@ export async function runRateLimitEfficiency(ctx: BenchContext): Promise<BenchRe
       concurrency: CONCURRENCY,
       minSeconds: MIN_SECONDS,
       runs,
-      headroom,
+      noMargin,
     },
   };
 }

@@ -16,7 +16,7 @@ import { type EnqueueSummary, enqueueRollout } from '../src/pipeline/enqueue-rol
 import type { PairJob } from '../src/pipeline/pair-job.js';
 import type { PairOutcome } from '../src/pipeline/process-pair.js';
 import { type PortalEntry, portalsFileSchema } from '../src/portals/portal-entry-schema.js';
-import { type RedisServerHandle, startRedisServer } from '../src/redis/start-redis-server.js';
+import { startRedisServer } from '../src/redis/start-redis-server.js';
 import { connectRedis, createRuntime, type Runtime } from '../src/runtime/create-runtime.js';
 import type { SimulatorHandle, SimulatorOptions } from '../src/simulator/start-simulator.js';
 import { startSimulator } from '../src/simulator/start-simulator.js';
@@ -52,7 +52,6 @@ export interface SettleResult extends ProgressCounts {
 }
 
 export interface ChaosLab {
-  readonly redisServer: RedisServerHandle;
   readonly sim: SimulatorHandle;
   readonly config: Config;
   /** The config as a JSON file, for CLI processes (`ROLLOUT_CONFIG`). */
@@ -137,7 +136,6 @@ export async function startChaosLab(options: ChaosLabOptions): Promise<ChaosLab>
   let inputs = 0;
 
   return {
-    redisServer,
     sim,
     config,
     configFile,

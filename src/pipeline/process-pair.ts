@@ -136,7 +136,14 @@ export async function processPair(job: PairJob, deps: PairProcessorDeps): Promis
       return { kind: 'failed', error };
     }
     const params = buildParams(op, definition, { botId: portal.botId, appId: result.appId, hash: hashUsed });
-    if (op === 'register') await results.beginRegister(domain, code, randomUUID());
+    // Checked and marked atomically: another run of this job (a stalled lock taken over) may have registered the
+    // app since the read above; then look again instead of registering a second app.
+    if (
+      op === 'register' &&
+      (await results.beginRegister(domain, code, randomUUID())) === 'already_registered'
+    ) {
+      continue;
+    }
 
     const callStarted = performance.now();
     try {

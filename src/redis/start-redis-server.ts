@@ -10,6 +10,11 @@ export interface RedisServerOptions {
   readonly port?: number;
   /** Keep an append-only file so a restart keeps the data (default false). */
   readonly appendOnly?: boolean;
+  /**
+   * With appendOnly: when Redis syncs the file (default 'always'). 'everysec' can lose writes Redis already
+   * confirmed when it is killed (the chaos suite saw results and in-flight markers vanish that way).
+   */
+  readonly appendFsync?: 'always' | 'everysec';
   /** Data directory; a fresh temp dir by default (removed on stop unless given). */
   readonly dir?: string;
   readonly binary?: string;
@@ -78,7 +83,7 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
     '--appendonly',
     options.appendOnly ? 'yes' : 'no',
     '--appendfsync',
-    'everysec',
+    options.appendFsync ?? 'always',
     '--maxmemory-policy',
     'noeviction',
     '--daemonize',

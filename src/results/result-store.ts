@@ -60,9 +60,13 @@ return 1
 
 /**
  * Marks the start of a register call. KEYS: result. ARGV: attemptId.
- * Returns 1 when an earlier register call was still marked in flight (its worker died mid-call: ambiguous).
+ * Returns 2 when the pair already holds an APP_ID (another run of the same job registered it meanwhile: do not
+ * register again), 1 when an earlier register call was still marked in flight (its worker died mid-call:
+ * counted ambiguous), else 0.
  */
 const BEGIN_INFLIGHT = `
+local appId = redis.call('HGET', KEYS[1], 'appId')
+if appId and appId ~= '' then return 2 end
 local previous = redis.call('HGET', KEYS[1], 'inflight')
 redis.call('HSET', KEYS[1], 'inflight', ARGV[1])
 if previous and previous ~= '' then
@@ -289,9 +293,17 @@ export function createResultStore(options: ResultStoreOptions) {
       return raw.map((line) => JSON.parse(line) as AttemptRecord);
     },
 
-    /** Before a register call: marks it in flight; true when an earlier call died in flight (counted ambiguous). */
-    async beginRegister(domain: string, code: string, attemptId: string): Promise<boolean> {
-      return (await redis.eval(BEGIN_INFLIGHT, 1, keys.result(domain, code), attemptId)) === 1;
+    /**
+     * Before a register call: marks it in flight. 'already_registered' when the pair holds an APP_ID by now (do
+     * not register); 'earlier_died' when an earlier call died in flight (counted ambiguous); else 'clear'.
+     */
+    async beginRegister(
+      domain: string,
+      code: string,
+      attemptId: string,
+    ): Promise<'clear' | 'earlier_died' | 'already_registered'> {
+      const reply = await redis.eval(BEGIN_INFLIGHT, 1, keys.result(domain, code), attemptId);
+      return reply === 2 ? 'already_registered' : reply === 1 ? 'earlier_died' : 'clear';
     },
 
     /** A definite answer that created nothing (e.g. the token was rejected): the call is no longer in flight. */

@@ -57,3 +57,51 @@ describe('a pair re-queued while its job is finishing', () => {
     expect(harness.sim.stats().callsByMethod['imbot.app.update']).toBe(1);
   });
 });
+
+describe('a job run twice at once (a stalled lock taken over)', () => {
+  it('does not register again when the other run stored the APP_ID between its read and its call', async () => {
+    harness = await startHarness({ portals: 1 });
+    const [portal] = harness.portals();
+    if (!portal) throw new Error('no portal');
+    const runtime = harness.runtime;
+    let release: () => void = () => undefined;
+    const released = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let reached: () => void = () => undefined;
+    const firstRead = new Promise<void>((resolve) => {
+      reached = resolve;
+    });
+    let reads = 0;
+    const results = {
+      ...runtime.results,
+      async get(domain: string, code: string) {
+        const value = await runtime.results.get(domain, code);
+        if (++reads === 1) {
+          reached();
+          await released;
+        }
+        return value;
+      },
+    };
+    const worker = harness.startWorker(1, { ...runtime, results });
+    const finished = new Promise<void>((resolve) => worker.once('completed', () => resolve()));
+    const summary = await harness.rollout([jsApp('echo')], [portal]);
+
+    // This run read "no APP_ID yet"; meanwhile the other run registers the app and stores its APP_ID.
+    await firstRead;
+    const stored = await runtime.results.get(portal.domain, 'echo');
+    await runtime.results.markApplied(portal.domain, 'echo', {
+      op: 'register',
+      appId: 4242,
+      defHash: stored?.desiredDefHash,
+      hashUsed: undefined,
+    });
+    release();
+    await finished;
+
+    expect((await harness.settle(summary.pairs)).registered).toBe(1);
+    expect(harness.sim.stats().callsByMethod['imbot.app.register'] ?? 0).toBe(0);
+    expect((await runtime.results.get(portal.domain, 'echo'))?.appId).toBe(4242);
+  });
+});
