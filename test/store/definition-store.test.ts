@@ -33,8 +33,9 @@ describe('definition store', () => {
     const second = await store.get('h1');
     expect(second).toEqual(first);
     expect(second).not.toBe(first);
-    if (second) second.LANG[0] = { LANGUAGE_ID: 'de', TITLE: 'changed by a caller' };
-    expect((await store.get('h1'))?.LANG[0]?.TITLE).toBe('Title echo');
+    const lang = second?.LANG?.[0];
+    if (lang) lang.TITLE = 'changed by a caller';
+    expect((await store.get('h1'))?.LANG?.[0]?.TITLE).toBe('Title echo');
   });
 
   it('does not remember a missing definition, and drops the oldest entries past its byte budget', async () => {
