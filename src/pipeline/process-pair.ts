@@ -81,7 +81,15 @@ export async function processPair(job: PairJob, deps: PairProcessorDeps): Promis
   const { config, results, now } = deps;
   let refreshes = 0;
   for (let step = 0; step < MAX_STEPS; step++) {
-    const result = await results.get(domain, code);
+    // The pair and the portal's credentials are read at once (one round trip of latency instead of two); the
+    // credentials are only used if there is something to call.
+    const [result, resolved] = await Promise.all([
+      results.get(domain, code),
+      deps.tokens.targetFor(domain).then(
+        (value) => ({ value }),
+        (error: unknown) => ({ error }),
+      ),
+    ]);
     if (!result) return { kind: 'done', state: 'unknown_pair' };
     const op = planOperation(result);
     if (op === undefined) {
@@ -93,7 +101,8 @@ export async function processPair(job: PairJob, deps: PairProcessorDeps): Promis
     let target: PortalTarget;
     let portal: StoredPortal;
     try {
-      ({ target, portal } = await deps.tokens.targetFor(domain));
+      if ('error' in resolved) throw resolved.error;
+      ({ target, portal } = resolved.value);
     } catch (error) {
       if (error instanceof ReauthRequiredError) {
         await results.markNeedsReauth(domain, code, { code: error.code, message: error.message });
@@ -160,7 +169,7 @@ export async function processPair(job: PairJob, deps: PairProcessorDeps): Promis
         }
         appId = created;
       }
-      await Promise.all([
+      const [, applied] = await Promise.all([
         reported,
         results.markApplied(domain, code, {
           op,
@@ -170,6 +179,8 @@ export async function processPair(job: PairJob, deps: PairProcessorDeps): Promis
         }),
       ]);
       deps.logger.debug({ domain, code, op, appId }, 'pair applied');
+      // Done, unless the definition (or the wish to unregister) changed while the call ran: then look again.
+      if (applied.stillWanted) return { kind: 'done', state: appId === null ? 'unregistered' : 'registered' };
     } catch (error) {
       if (error instanceof BitrixError)
         deps.metrics.call(method, error.code, performance.now() - callStarted);

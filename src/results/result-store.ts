@@ -335,7 +335,7 @@ export function createResultStore(options: ResultStoreOptions) {
         defHash: string | undefined;
         hashUsed: string | undefined;
       },
-    ): Promise<void> {
+    ): Promise<{ stillWanted: boolean }> {
       const state: PairState = applied.appId === null ? 'unregistered' : 'registered';
       const fields = {
         appId: applied.appId === null ? '' : String(applied.appId),
@@ -356,9 +356,17 @@ export function createResultStore(options: ResultStoreOptions) {
         .hincrby(key, 'attempts', 1)
         .lpush(history, JSON.stringify(record))
         .ltrim(history, 0, HISTORY_LENGTH - 1)
+        .hmget(key, 'desired', 'desiredDefHash')
         .exec();
       const failed = replies?.find(([error]) => error !== null)?.[0];
       if (failed) throw failed;
+      // Read in the same MULTI: whether what was applied is still what is asked (else the caller looks again).
+      const [desired, desiredDefHash] = (replies?.[4]?.[1] ?? []) as (string | null)[];
+      const stillWanted =
+        applied.appId === null
+          ? desired === 'absent'
+          : desired === 'present' && (desiredDefHash ?? '') === (applied.defHash ?? '');
+      return { stillWanted };
     },
 
     /**
