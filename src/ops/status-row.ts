@@ -24,3 +24,29 @@ export function toStatusRow(result: PairResult): StatusRow {
     updatedAt: result.updatedAt > 0 ? new Date(result.updatedAt).toISOString() : null,
   };
 }
+
+/** Column headers of the text table `status` and `failed` print. */
+export const STATUS_TABLE_HEADERS = [
+  'PORTAL',
+  'CODE',
+  'STATE',
+  'APP_ID',
+  'ATTEMPTS',
+  'AMBIGUOUS',
+  'LAST ERROR',
+];
+
+/** One row of that table: untrusted error text folded onto one line and cut to fit. */
+export function statusTableCells(row: StatusRow): string[] {
+  return [
+    row.portal,
+    row.code,
+    row.state,
+    row.appId === null ? '-' : String(row.appId),
+    String(row.attempts),
+    row.ambiguousAttempts > 0 ? `${row.ambiguousAttempts} (may hold a duplicate)` : '0',
+    row.lastError
+      ? `${row.lastError.code}: ${row.lastError.message}`.replace(/\s+/g, ' ').trim().slice(0, 80)
+      : '-',
+  ];
+}

@@ -1,33 +1,14 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type Harness, startHarness } from '../pipeline/support/pipeline-harness.js';
 import { spawnWorker, untilStarted, type WorkerProcess } from '../pipeline/support/spawn-worker.js';
+import { runCli } from '../support/run-cli.js';
 
-const CLI = join(import.meta.dirname, '../../src/cli/main.ts');
 const EXAMPLE_APPS = join(import.meta.dirname, '../../examples/apps.json');
 
-/** Runs the CLI as a child process without blocking this process (the simulator lives here). */
-async function run(args: string[], env: Record<string, string> = {}) {
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], {
-    env: { ...process.env, LOG_LEVEL: 'silent', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => {
-    stdout += d.toString();
-  });
-  child.stderr.on('data', (d: Buffer) => {
-    stderr += d.toString();
-  });
-  const timer = setTimeout(() => child.kill('SIGKILL'), 60_000);
-  const code = await new Promise<number | null>((resolve) => child.once('close', (c) => resolve(c)));
-  clearTimeout(timer);
-  return { code, stdout, stderr };
-}
+const run = (args: string[], env: Record<string, string> = {}) => runCli(args, env);
 
 let harness: Harness | undefined;
 let worker: WorkerProcess | undefined;

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,34 +12,9 @@ import { unregisterCommand } from '../../src/cli/commands/unregister.js';
 import { retryFailedPairs } from '../../src/ops/retry-failed-pairs.js';
 import { createResultStore } from '../../src/results/result-store.js';
 import { type Harness, jsApp, startHarness } from '../pipeline/support/pipeline-harness.js';
+import { type CliRun, runCli } from '../support/run-cli.js';
 
-const CLI = join(import.meta.dirname, '../../src/cli/main.ts');
-
-interface CliRun {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-/** Runs the CLI as a child process without blocking this process (the simulator and the worker live here). */
-async function run(args: string[], env: Record<string, string> = {}): Promise<CliRun> {
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], {
-    env: { ...process.env, LOG_LEVEL: 'silent', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => {
-    stdout += d.toString();
-  });
-  child.stderr.on('data', (d: Buffer) => {
-    stderr += d.toString();
-  });
-  const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
-  const code = await new Promise<number | null>((resolve) => child.once('close', (c) => resolve(c)));
-  clearTimeout(timer);
-  return { code, stdout, stderr };
-}
+const run = (args: string[], env: Record<string, string> = {}): Promise<CliRun> => runCli(args, env, 20_000);
 
 /** One line on stderr, no stack trace. */
 function expectOneLineError(result: CliRun, code: number, text: string): void {

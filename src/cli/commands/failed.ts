@@ -2,14 +2,11 @@ import { Command } from 'commander';
 import { type AttentionRow, toAttentionRow } from '../../ops/attention-row.js';
 import { findAttentionPairs } from '../../ops/find-attention-pairs.js';
 import { formatTable } from '../../ops/format-table.js';
+import { STATUS_TABLE_HEADERS, statusTableCells } from '../../ops/status-row.js';
 import { createRuntime } from '../../runtime/create-runtime.js';
 import { cliContext } from '../cli-context.js';
 
 const HISTORY_READS_AT_ONCE = 200;
-
-function oneLine(text: string): string {
-  return text.replace(/\s+/g, ' ').trim();
-}
 
 /** What the operator does next, one line per kind of problem present. */
 function hints(rows: readonly AttentionRow[]): string[] {
@@ -73,17 +70,8 @@ export function failedCommand(): Command {
           rows.filter((r) => r.reasons.includes(reason)).length;
         process.stdout.write(
           `${formatTable(
-            ['PORTAL', 'CODE', 'STATE', 'APP_ID', 'ATTEMPTS', 'AMBIGUOUS', 'LAST ERROR', 'WHEN'],
-            rows.map((r) => [
-              r.portal,
-              r.code,
-              r.state,
-              r.appId === null ? '-' : String(r.appId),
-              String(r.attempts),
-              r.ambiguousAttempts > 0 ? `${r.ambiguousAttempts} (may hold a duplicate)` : '0',
-              r.lastError ? oneLine(`${r.lastError.code}: ${r.lastError.message}`).slice(0, 80) : '-',
-              r.updatedAt ?? '-',
-            ]),
+            [...STATUS_TABLE_HEADERS, 'WHEN'],
+            rows.map((r) => [...statusTableCells(r), r.updatedAt ?? '-']),
           )}\n\n${rows.length} pair(s) need attention: ${count('failed')} failed, ${count('needs_reauth')} ` +
             `needs_reauth, ${count('may_duplicate')} may hold a duplicate\n${hints(rows)
               .map((line) => `next: ${line}\n`)
