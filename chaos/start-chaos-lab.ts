@@ -96,7 +96,7 @@ export interface ChaosLab {
  * startRedisServer and docker-compose.yml use) Redis may hold the AOF write back for up to 2 s while a background
  * fsync is slow, and a kill then loses writes the workers were told were done. A register whose `inflight` marker
  * and result are both lost is repeated without being reported: the suite saw 20 such duplicates in one of ~45
- * runs of the restart scenario. `always` writes and fsyncs before Redis answers (docs/readme/reliability.md).
+ * runs of the restart scenario. `always` writes and fsyncs before Redis answers (README, "Reliability").
  */
 const DURABLE_AOF = ['appendfsync', 'always'] as const;
 

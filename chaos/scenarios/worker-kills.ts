@@ -13,7 +13,7 @@ const KILLS = 3;
  * (no clean-up of any kind) and a replacement is started. Its jobs come back through BullMQ's stalled-job check;
  * a register it had in flight is found by the next attempt (`inflight` marker) and counted as ambiguous.
  * Portals use valid OAuth tokens and webhooks: a kill between the OAuth server's answer and storing the new
- * token pair loses the portal's single-use refresh token — a known limit, see docs/readme/reliability.md.
+ * token pair loses the portal's single-use refresh token — a known limit, see README, "Reliability".
  */
 export const workerKills: ChaosScenario = {
   name: 'worker-kill',

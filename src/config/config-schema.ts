@@ -77,7 +77,7 @@ export const configSchema = z
     producer: z.object({ chunkSize: positiveInt.max(100_000) }).strict(),
     input: z.object({ maxFileBytes: positiveInt, maxIconBytes: positiveInt }).strict(),
     /**
-     * Secrets at rest (docs/readme/security.md). Without `key`, tokens and webhook URLs are stored in plaintext:
+     * Secrets at rest (README, "Security"). Without `key`, tokens and webhook URLs are stored in plaintext:
      * `worker` and `rollout` refuse to run so unless `insecurePlaintext` is set explicitly (local experiments).
      */
     secrets: z

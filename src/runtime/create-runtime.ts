@@ -67,7 +67,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
   const now = options.now ?? Date.now;
   const redis = connectRedis(config.redisUrl, logger, 'imbot-rollout');
   const keys = createRedisKeys(config.prefix);
-  // Tokens and webhook URLs are sealed at rest with ROLLOUT_SECRET_KEY (docs/readme/security.md).
+  // Tokens and webhook URLs are sealed at rest with ROLLOUT_SECRET_KEY (README, "Security").
   const portals = createPortalStore({ redis, keys, now, codec: secretCodecFromConfig(config.secrets) });
   const results = createResultStore({ redis, keys, now });
   const definitions = createDefinitionStore({ redis, keys });
