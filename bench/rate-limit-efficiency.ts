@@ -6,6 +6,7 @@ import { createRolloutWorker } from '../src/pipeline/create-rollout-worker.js';
 import { enqueueRollout } from '../src/pipeline/enqueue-rollout.js';
 import { createPortalRateLimiter } from '../src/ratelimit/portal-rate-limiter.js';
 import { connectRedis, createRuntime } from '../src/runtime/create-runtime.js';
+import { maxInWindow } from '../test/support/max-in-window.js';
 import { benchApps } from './support/bench-apps.js';
 import { benchConfig } from './support/bench-config.js';
 import type { BenchContext, BenchResult, BenchTarget } from './support/bench-result.js';
@@ -38,18 +39,6 @@ export interface RateRun {
   delayedMoves: number;
   /** Delays by reason as the pipeline metrics in Redis count them. */
   delayedMetrics: Record<string, number>;
-}
-
-/** Most requests in any window of `windowMs` (sliding over the request times). */
-function maxInWindow(times: readonly number[], windowMs: number): number {
-  const sorted = [...times].sort((a, b) => a - b);
-  let best = 0;
-  let start = 0;
-  for (let end = 0; end < sorted.length; end++) {
-    while ((sorted[end] ?? 0) - (sorted[start] ?? 0) >= windowMs) start++;
-    best = Math.max(best, end - start + 1);
-  }
-  return best;
 }
 
 async function measureRun(

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { maxInWindow } from '../support/max-in-window.js';
 import { type Harness, jsApp, startHarness } from './support/pipeline-harness.js';
 import { spawnWorker, untilStarted, type WorkerProcess } from './support/spawn-worker.js';
 
@@ -12,18 +13,6 @@ afterEach(async () => {
   await harness?.close();
   harness = undefined;
 });
-
-/** Most requests in any window of `windowMs` (sliding over the request times). */
-function maxInWindow(times: readonly number[], windowMs: number): number {
-  const sorted = [...times].sort((a, b) => a - b);
-  let best = 0;
-  let start = 0;
-  for (let end = 0; end < sorted.length; end++) {
-    while ((sorted[end] ?? 0) - (sorted[start] ?? 0) >= windowMs) start++;
-    best = Math.max(best, end - start + 1);
-  }
-  return best;
-}
 
 describe('worker processes sharing one Redis', () => {
   it('never exceeds the per-portal rate with 3 worker processes at once', async () => {

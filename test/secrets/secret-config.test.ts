@@ -1,21 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '../../src/config/config-error.js';
 import { loadConfig } from '../../src/config/load-config.js';
 import { plaintextSecretCodec } from '../../src/secrets/plaintext-secret-codec.js';
 import { requireSecretKey } from '../../src/secrets/require-secret-key.js';
 import { keyringCodecFromConfig, secretCodecFromConfig } from '../../src/secrets/secret-codec-from-config.js';
 import { keyIdOf } from '../../src/secrets/secret-key.js';
-
-function configErrorOf(fn: () => unknown): ConfigError {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof ConfigError) return error;
-    throw error;
-  }
-  throw new Error('expected a ConfigError');
-}
+import { configErrorOf } from '../support/config-error-of.js';
 
 describe('secret key configuration', () => {
   it('has no key and no plaintext opt-out by default', () => {
