@@ -79,10 +79,7 @@ export async function enqueueRollout(request: EnqueueRequest, deps: EnqueueDeps)
   }
   const imported = request.portals ? await deps.portals.importPortals(request.portals) : undefined;
 
-  const parked = new Set<string>();
-  for (const domain of new Set(domains)) {
-    if ((await deps.portals.get(domain))?.state === 'needs_reauth') parked.add(domain);
-  }
+  const parked = await deps.portals.domainsNeedingReauth([...new Set(domains)]);
 
   const counts: Record<RequestOutcome, number> = { unchanged: 0, queued: 0, already_pending: 0, parked: 0 };
   let jobsAdded = 0;

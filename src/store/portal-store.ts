@@ -195,6 +195,22 @@ export function createPortalStore(options: PortalStoreOptions) {
       });
     },
 
+    /** The domains among `domains` that are parked as needs_reauth: one pipelined read of the state field only. */
+    async domainsNeedingReauth(domains: readonly string[]): Promise<Set<string>> {
+      const parked = new Set<string>();
+      for (let i = 0; i < domains.length; i += 2_000) {
+        const slice = domains.slice(i, i + 2_000);
+        const pipeline = redis.pipeline();
+        for (const domain of slice) pipeline.hget(keys.portal(domain), 'state');
+        const replies = (await pipeline.exec()) ?? [];
+        replies.forEach(([, state], index) => {
+          const domain = slice[index];
+          if (state === 'needs_reauth' && domain !== undefined) parked.add(domain);
+        });
+      }
+      return parked;
+    },
+
     async listDomains(): Promise<string[]> {
       return (await redis.smembers(keys.portals)).sort();
     },
