@@ -28,7 +28,7 @@ export async function progressCounts(
   };
   const chunk = 2_000;
   for (let i = 0; i < pairs.length; i += chunk) {
-    for (const result of await results.getMany(pairs.slice(i, i + chunk))) {
+    for (const result of await results.statesOf(pairs.slice(i, i + chunk))) {
       const state: PairState = result?.state ?? 'pending';
       if (state === 'registered') counts.registered++;
       else if (state === 'failed') counts.failed++;

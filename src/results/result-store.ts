@@ -270,6 +270,25 @@ export function createResultStore(options: ResultStoreOptions) {
       return replies.map(([, value]) => decodeResult((value ?? {}) as Record<string, string>));
     },
 
+    /**
+     * Only the state and the ambiguous count of each pair (missing pair: undefined): what progress polling needs,
+     * without reading and decoding whole results every tick.
+     */
+    async statesOf(
+      pairs: readonly { domain: string; code: string }[],
+    ): Promise<({ state: PairState; ambiguousAttempts: number } | undefined)[]> {
+      if (pairs.length === 0) return [];
+      const pipeline = redis.pipeline();
+      for (const p of pairs) pipeline.hmget(keys.result(p.domain, p.code), 'state', 'ambiguousAttempts');
+      const replies = (await pipeline.exec()) ?? [];
+      return replies.map(([, value]) => {
+        const [state, ambiguous] = (value ?? []) as (string | null)[];
+        if (!state) return undefined;
+        const known = (PAIR_STATES as readonly string[]).includes(state) ? (state as PairState) : 'pending';
+        return { state: known, ambiguousAttempts: toNumber(ambiguous ?? undefined) ?? 0 };
+      });
+    },
+
     /** Pairs in index order; `portal` limits to one portal. */
     async listPairs(options: { portal?: string; offset?: number; limit?: number } = {}) {
       const min = options.portal ? `[${options.portal}|` : '-';
