@@ -4,8 +4,10 @@ import { type FastifyBaseLogger, type FastifyInstance, fastify, LogController } 
 import type { Logger } from 'pino';
 import type { Runtime } from '../runtime/create-runtime.js';
 import { ApiInputError } from './api-input-error.js';
+import { apiTokenProblem, TOKEN_HINT } from './api-token-problem.js';
 import { isLoopbackHost } from './is-loopback-host.js';
 import { createPrometheusRegistry } from './prometheus-registry.js';
+import { requireRedisReady, sendUnavailable } from './require-redis-ready.js';
 import { requireSameOrigin } from './require-same-origin.js';
 import { requireToken } from './require-token.js';
 import { attentionRoutes } from './routes/attention-routes.js';
@@ -17,6 +19,7 @@ import { progressRoutes } from './routes/progress-routes.js';
 import { queueBoardRoutes } from './routes/queue-board-routes.js';
 import { resultsRoutes } from './routes/results-routes.js';
 import { retryRoutes } from './routes/retry-routes.js';
+import { createSessionStore } from './session-cookie.js';
 import { UnsafeBindError } from './unsafe-bind-error.js';
 
 /** What the API reads: the stores, the queue and Redis of a runtime (createRuntime). */
@@ -25,8 +28,15 @@ export type ApiRuntime = Pick<Runtime, 'config' | 'logger' | 'redis' | 'queue' |
 export interface ApiOptions {
   /** The address the server will listen on: without a token only a loopback address is allowed. */
   host: string;
-  /** ROLLOUT_API_TOKEN. When set, every route but /healthz and /login requires it. */
+  /**
+   * ROLLOUT_API_TOKEN. When set, every route but /healthz and /login requires it; a weak one (apiTokenProblem) is
+   * refused with UnsafeBindError.
+   */
   token: string | undefined;
+  /** The queue board may change the queue (default: config `api.queueBoardWrite`, ROLLOUT_QUEUE_BOARD_WRITE). */
+  queueBoardWrite?: boolean;
+  /** Fastify's `trustProxy` (default: config `api.trustProxy`, ROLLOUT_TRUST_PROXY). */
+  trustProxy?: boolean | string;
   /** Where request problems are logged (default: the runtime's logger). */
   logger?: Logger;
   now?: () => number;
@@ -48,10 +58,14 @@ function statusOf(error: unknown): number {
 export async function buildApi(runtime: ApiRuntime, options: ApiOptions): Promise<FastifyInstance> {
   const { token, host } = options;
   const now = options.now ?? Date.now;
+  const tokenProblem = token === undefined ? undefined : apiTokenProblem(token);
+  if (tokenProblem !== undefined) {
+    throw new UnsafeBindError(`ROLLOUT_API_TOKEN ${tokenProblem}: ${TOKEN_HINT}`);
+  }
   if (token === undefined && !isLoopbackHost(host)) {
     throw new UnsafeBindError(
       `refusing to listen on ${host} without ROLLOUT_API_TOKEN: anyone who can reach that address could read ` +
-        'the rollout and re-queue pairs. Set ROLLOUT_API_TOKEN (16+ characters, e.g. `openssl rand -hex 32`) ' +
+        'the rollout and re-queue pairs. Set ROLLOUT_API_TOKEN (16+ characters, e.g. `openssl rand -base64 32`) ' +
         'or bind a loopback address (--host 127.0.0.1).',
     );
   }
@@ -60,12 +74,22 @@ export async function buildApi(runtime: ApiRuntime, options: ApiOptions): Promis
     loggerInstance: logger,
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: BODY_LIMIT_BYTES,
+    // Behind a TLS proxy: read the client's protocol (X-Forwarded-Proto, for the cookie's Secure flag) and host
+    // from the proxy's headers, trusting them only from the configured proxy
+    // (https://fastify.dev/docs/latest/Reference/Server/#trustproxy).
+    trustProxy: options.trustProxy ?? runtime.config.api.trustProxy ?? false,
   });
+  const sessions =
+    token === undefined
+      ? undefined
+      : createSessionStore({ redis: runtime.redis, prefix: runtime.config.prefix, token, now });
 
   await app.register(fastifyCookie);
   await app.register(fastifyFormbody);
   requireSameOrigin(app, { tokenRequired: token !== undefined });
-  requireToken(app, { token, now });
+  // Before the token check: a login session is looked up in Redis.
+  requireRedisReady(app, { redis: runtime.redis });
+  requireToken(app, { token, sessions });
 
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-content-type-options', 'nosniff');
@@ -92,6 +116,13 @@ export async function buildApi(runtime: ApiRuntime, options: ApiOptions): Promis
     const status = statusOf(error);
     const message = error instanceof Error ? error.message : String(error);
     if (status < 500) return reply.code(status).send({ error: 'bad_request', message });
+    if (runtime.redis.status !== 'ready') {
+      request.log.warn(
+        { err: { name: (error as Error).name, message } },
+        'request failed: Redis unreachable',
+      );
+      return sendUnavailable(reply);
+    }
     request.log.error({ err: { name: (error as Error).name, message } }, 'request failed');
     return reply
       .code(status)
@@ -105,7 +136,7 @@ export async function buildApi(runtime: ApiRuntime, options: ApiOptions): Promis
 
   const { results, queue, redis } = runtime;
   healthRoutes(app, { redis });
-  authRoutes(app, { token, now });
+  authRoutes(app, { token, sessions });
   progressRoutes(app, { results, queue, now });
   resultsRoutes(app, { results });
   attentionRoutes(app, { results });
@@ -120,6 +151,9 @@ export async function buildApi(runtime: ApiRuntime, options: ApiOptions): Promis
     tokenRequired: token !== undefined,
     now,
   });
-  await queueBoardRoutes(app, { queue });
+  await queueBoardRoutes(app, {
+    queue,
+    write: options.queueBoardWrite ?? runtime.config.api.queueBoardWrite ?? false,
+  });
   return app;
 }

@@ -59,7 +59,7 @@ export const DASHBOARD_SCRIPT = `
   }
   function tileAlert(id, n) { var el = $(id); if (el) el.parentNode.classList.toggle('alert', n > 0); }
 
-  function renderProgress(p, ambiguous) {
+  function renderProgress(p) {
     var s = p.states;
     setText('n-registered-big', s.registered);
     setText('n-total', p.total);
@@ -71,11 +71,12 @@ export const DASHBOARD_SCRIPT = `
       seg.title = LABEL[st] + ': ' + s[st];
       setText('n-' + st, s[st]);
     });
-    setText('n-ambiguous', ambiguous);
-    tileAlert('n-failed', s.failed); tileAlert('n-needs_reauth', s.needs_reauth); tileAlert('n-ambiguous', ambiguous);
+    tileAlert('n-failed', s.failed); tileAlert('n-needs_reauth', s.needs_reauth);
     setText('q-waiting', p.queue.waiting + p.queue.prioritized);
     setText('q-active', p.queue.active);
     setText('q-delayed', p.queue.delayed);
+    var paused = $('queue-paused');
+    if (paused) paused.hidden = !p.queuePaused;
     var now = Date.now();
     samples.push({ t: now, settled: p.settled });
     while (samples.length > 2 && now - samples[0].t > 20000) samples.shift();
@@ -86,8 +87,8 @@ export const DASHBOARD_SCRIPT = `
   }
 
   function badge(reason) {
-    var cls = reason === 'parked' ? 's-needs_reauth' : reason === 'ambiguous' ? 's-ambiguous' : 's-' + reason;
-    var label = reason === 'parked' ? 'needs re-auth' : reason === 'ambiguous' ? 'possible duplicate' : reason;
+    var cls = reason === 'parked' ? 's-needs_reauth' : 's-' + reason;
+    var label = reason === 'parked' ? 'needs re-auth' : reason;
     return h('span', { cls: 'badge ' + cls, text: label });
   }
   function lastError(pair) {
@@ -110,23 +111,21 @@ export const DASHBOARD_SCRIPT = `
   function action(row) {
     if (row.reasons.indexOf('failed') >= 0)
       return h('button', { cls: 'primary retry', 'data-portal': row.portal, 'data-code': row.code, text: 'Retry' });
-    if (row.reasons.indexOf('parked') >= 0) return h('span', { cls: 'hint', text: 're-import credentials' });
-    return h('span', { cls: 'hint', text: 'check for a duplicate app' });
+    return h('span', { cls: 'hint', text: 're-import credentials' });
   }
   function renderAttention(a) {
     var c = a.counts;
     var shown = a.total > a.pairs.length ? 'showing ' + a.pairs.length + ' of ' + a.total : a.total + (a.total === 1 ? ' pair' : ' pairs');
     var count = $('attention-count');
     while (count.firstChild) count.removeChild(count.firstChild);
-    [shown + ' · ', h('b', { text: c.failed }), ' failed · ', h('b', { text: c.parked }), ' need re-auth · ',
-      h('b', { text: c.ambiguous }), ' possible duplicates'].forEach(function (x) {
+    [shown + ' · ', h('b', { text: c.failed }), ' failed · ', h('b', { text: c.parked }), ' need re-auth'].forEach(function (x) {
       count.appendChild(typeof x === 'string' ? document.createTextNode(x) : x);
     });
     setText('retry-all-n', c.failed);
     $('retry-all').disabled = c.failed === 0;
     if (a.pairs.length === 0) {
       replaceRows('attention-rows', [h('tr', { cls: 'empty-row' }, h('td', { colspan: 7, cls: 'empty' },
-        h('span', { cls: 'ok-note', text: 'Nothing needs attention.' }), ' No failed, parked or possibly duplicated pair.'))]);
+        h('span', { cls: 'ok-note', text: 'Nothing needs attention.' }), ' No failed or parked pair.'))]);
       return;
     }
     replaceRows('attention-rows', attentionRows(a.pairs).map(function (p) {
@@ -134,7 +133,7 @@ export const DASHBOARD_SCRIPT = `
         h('td', { cls: 'why' }, p.reasons.map(badge)),
         h('td', { cls: 'portal', text: p.portal }),
         h('td', { cls: 'code', text: p.codes.join(', ') }),
-        h('td', { cls: 'num' }, p.codes.length > 1 ? '–' : String(p.attempts), p.ambiguousAttempts > 0 ? h('span', { cls: 'amb', title: 'register calls without an answer: each may have created an app', text: ' (' + p.ambiguousAttempts + ' amb.)' }) : null),
+        h('td', { cls: 'num' }, p.codes.length > 1 ? '–' : String(p.attempts)),
         h('td', { cls: 'lasterr' }, lastError(p)),
         h('td', null, h('ul', { cls: 'hist' }, p.history.map(function (r) {
           var text = [age(r.at), r.op, r.outcome, r.code || ''].filter(function (x) { return x !== ''; }).join(' · ');
@@ -152,9 +151,8 @@ export const DASHBOARD_SCRIPT = `
   }
   function chip(p) {
     var title = [LABEL[p.state] || p.state, p.appId === null ? '' : 'APP_ID ' + p.appId,
-      p.attempts + (p.attempts === 1 ? ' attempt' : ' attempts'),
-      p.ambiguousAttempts > 0 ? p.ambiguousAttempts + ' ambiguous: may hold a duplicate' : ''].filter(function (x) { return x !== ''; }).join(' · ');
-    return h('span', { cls: 'chip s-' + p.state, title: title }, p.code, p.ambiguousAttempts > 0 ? h('span', { cls: 'dup', text: ' ⚠' }) : null);
+      p.attempts + (p.attempts === 1 ? ' attempt' : ' attempts')].filter(function (x) { return x !== ''; }).join(' · ');
+    return h('span', { cls: 'chip s-' + p.state, title: title, text: p.code });
   }
   function renderPortals(page) {
     var from = Math.min(page.offset + 1, page.total), to = Math.min(page.offset + page.limit, page.total);
@@ -207,7 +205,7 @@ export const DASHBOARD_SCRIPT = `
     inflight = Promise.all([getJson('/api/progress'), getJson('/api/attention?limit=100&history=4'), getJson('/api/portals?' + q.toString())])
       .then(function (r) {
         renderAttention(r[1]);
-        renderProgress(r[0], r[1].counts.ambiguous);
+        renderProgress(r[0]);
         renderPortals(r[2]);
         lastUpdate = Date.now(); stale = false;
       }, function () { stale = true; })

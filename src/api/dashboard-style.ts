@@ -34,9 +34,11 @@ main{padding:14px 20px 28px;display:grid;grid-template-columns:minmax(0,1fr);gap
 .tile .l{display:block;color:var(--muted);font-size:11px;text-transform:uppercase;letter-spacing:.04em}
 .tile.t-registered{border-top-color:var(--ok)}.tile.t-pending{border-top-color:var(--pending)}
 .tile.t-failed{border-top-color:var(--failed)}.tile.t-needs_reauth{border-top-color:var(--parked)}
-.tile.t-unregistered{border-top-color:var(--gone)}.tile.t-ambiguous{border-top-color:#8250df}
+.tile.t-unregistered{border-top-color:var(--gone)}
 .tile.t-queue{background:#f6f8fa}
 .tile.alert .n{color:var(--failed)}
+.paused-banner{background:#fff8e5;border:1px solid var(--parked);border-left-width:5px;border-radius:8px;padding:10px 16px}
+.paused-banner[hidden]{display:none}
 .toolbar{display:flex;gap:10px;align-items:center;flex-wrap:wrap;margin-bottom:8px}
 .toolbar h2{font-size:14px;margin:0 6px 0 0}
 .toolbar .spacer{flex:1}
@@ -47,15 +49,12 @@ td{padding:4px 8px;border-bottom:1px solid var(--soft);vertical-align:top}
 tbody tr:hover td{background:#f6f8fa}
 td.portal,td.code{font-family:var(--mono);font-size:12px;white-space:nowrap}
 td.why,td.action{white-space:nowrap}td.lasterr{min-width:240px;max-width:560px}td.apps{min-width:240px}
-.amb{color:#8250df;font-weight:600}
 td.num{text-align:right;white-space:nowrap}
 .badge{display:inline-block;margin:0 3px 2px 0;padding:1px 8px;border-radius:10px;font-size:11px;font-weight:600;color:#fff;white-space:nowrap}
-.badge.s-ambiguous{background:#8250df}
 .chip{display:inline-block;margin:1px 4px 1px 0;padding:0 6px;border-radius:4px;font-size:12px;font-family:var(--mono);background:#f6f8fa;border:1px solid var(--line);border-left-width:4px}
 .chip.s-registered{border-left-color:var(--ok);background:#f0fff4}.chip.s-pending{border-left-color:var(--pending);background:#f0f6ff}
 .chip.s-failed{border-left-color:var(--failed);background:#fff0f0}.chip.s-needs_reauth{border-left-color:var(--parked);background:#fff8e5}
 .chip.s-unregistered{border-left-color:var(--gone)}
-.chip .dup{color:#8250df;font-weight:700}
 .mini{display:inline-flex;width:110px;height:8px;border-radius:4px;overflow:hidden;background:var(--soft);vertical-align:middle;margin-right:6px}
 .mini span{display:block;height:100%}
 .err{font-family:var(--mono);font-size:12px;color:#82071e;word-break:break-word}

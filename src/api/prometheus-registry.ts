@@ -26,6 +26,7 @@ interface Reading {
   pipeline: MetricsSnapshot;
   states: Record<PairState, number>;
   jobs: Record<QueueState, number>;
+  paused: boolean;
 }
 
 const LATENCY_HELP =
@@ -79,10 +80,11 @@ export function createPrometheusRegistry(deps: PrometheusDeps): Registry {
         readPipelineMetrics(deps.redis, deps.prefix),
         deps.results.countsByState(),
         deps.queue.getJobCounts(...QUEUE_STATES),
-      ]).then(([pipeline, states, counts]) => {
+        deps.queue.isPaused(),
+      ]).then(([pipeline, states, counts, paused]) => {
         const jobs = {} as Record<QueueState, number>;
         for (const state of QUEUE_STATES) jobs[state] = counts[state] ?? 0;
-        return { pipeline, states, jobs };
+        return { pipeline, states, jobs, paused };
       });
       inflight = reading;
       // Metrics collect in the same tick of a scrape: they share this reading; the next scrape reads anew.
@@ -128,6 +130,14 @@ export function createPrometheusRegistry(deps: PrometheusDeps): Registry {
     async collect() {
       const { jobs } = await read();
       this.set(jobs.waiting + jobs.prioritized);
+    },
+  });
+  new Gauge({
+    name: `${METRIC_PREFIX}queue_paused`,
+    help: '1 while the rollout queue is paused (no job runs; resume with `imbot-rollout queue --resume`), else 0',
+    registers,
+    async collect() {
+      this.set((await read()).paused ? 1 : 0);
     },
   });
   new Gauge({

@@ -3,8 +3,8 @@ import { type StatusRow, toStatusRow } from '../ops/status-row.js';
 import type { AttemptRecord, PairResult } from '../results/pair-result.js';
 import type { ResultStore } from '../results/result-store.js';
 
-/** Why a pair needs a person: it failed, it is parked (portal needs re-authorisation), or it may be duplicated. */
-export const ATTENTION_REASONS = ['failed', 'parked', 'ambiguous'] as const;
+/** Why a pair needs a person: it failed, or it is parked (portal needs re-authorisation). */
+export const ATTENTION_REASONS = ['failed', 'parked'] as const;
 export type AttentionReason = (typeof ATTENTION_REASONS)[number];
 
 export interface AttentionPair extends StatusRow {
@@ -14,7 +14,7 @@ export interface AttentionPair extends StatusRow {
 }
 
 export interface Attention {
-  /** Pairs per reason (a pair can count under two: failed and ambiguous). */
+  /** Pairs per reason. */
   counts: Record<AttentionReason, number>;
   /** Pairs that need attention (each counted once). */
   total: number;
@@ -26,26 +26,20 @@ function reasonsOf(result: PairResult): AttentionReason[] {
   const reasons: AttentionReason[] = [];
   if (result.state === 'failed') reasons.push('failed');
   if (result.state === 'needs_reauth') reasons.push('parked');
-  if (result.ambiguousAttempts > 0) reasons.push('ambiguous');
   return reasons;
 }
 
-/** Order: failed first, then possible duplicates, then parked; the most recently changed first within each. */
+/** Order: failed first, then parked; the most recently changed first within each. */
 function rank(reasons: readonly AttentionReason[]): number {
-  if (reasons.includes('failed')) return 0;
-  if (reasons.includes('ambiguous')) return 1;
-  return 2;
+  return reasons.includes('failed') ? 0 : 1;
 }
 
-/**
- * Failed and parked pairs and pairs with ambiguous register attempts (they may hold a duplicate app), each
- * with its latest attempts. `only` keeps the pairs with that reason.
- */
+/** Failed and parked pairs, each with its latest attempts. `only` keeps the pairs with that reason. */
 export async function readAttention(
   results: ResultStore,
   options: { limit: number; historyLimit: number; only?: AttentionReason | undefined },
 ): Promise<Attention> {
-  const counts: Record<AttentionReason, number> = { failed: 0, parked: 0, ambiguous: 0 };
+  const counts: Record<AttentionReason, number> = { failed: 0, parked: 0 };
   const selected: { result: PairResult; reasons: AttentionReason[] }[] = [];
   for (const result of await findPairs(results)) {
     const reasons = reasonsOf(result);

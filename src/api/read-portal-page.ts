@@ -7,8 +7,6 @@ export interface PortalSummary {
   portal: string;
   /** The matching pairs of this portal by state. */
   states: Record<PairState, number>;
-  /** Matching pairs that may hold a duplicate app (ambiguousAttempts > 0). */
-  ambiguous: number;
   pairs: StatusRow[];
 }
 
@@ -39,11 +37,10 @@ export async function readPortalPage(
   for (const result of matching) {
     let summary = byPortal.get(result.portal);
     if (!summary) {
-      summary = { portal: result.portal, states: emptyStates(), ambiguous: 0, pairs: [] };
+      summary = { portal: result.portal, states: emptyStates(), pairs: [] };
       byPortal.set(result.portal, summary);
     }
     summary.states[result.state]++;
-    if (result.ambiguousAttempts > 0) summary.ambiguous++;
     summary.pairs.push(toStatusRow(result));
   }
   const portals = [...byPortal.values()];

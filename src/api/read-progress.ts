@@ -1,4 +1,5 @@
 import type { Queue } from 'bullmq';
+import { QUEUE_PAUSED_HINT } from '../ops/queue-paused-hint.js';
 import type { PairJob } from '../pipeline/pair-job.js';
 import type { PairState } from '../results/pair-result.js';
 import type { ResultStore } from '../results/result-store.js';
@@ -25,21 +26,34 @@ export interface Progress {
   settled: number;
   /** Jobs by BullMQ state. Completed and failed jobs are removed at once, so those two stay near 0. */
   queue: Record<QueueState, number>;
+  /** The queue is paused (BullMQ `Queue.pause()`): workers take no new job, so nothing pending moves. */
+  queuePaused: boolean;
+  /** Only while paused: how to resume. */
+  queuePausedHint?: string;
   /** ISO time of the reading. */
   at: string;
 }
 
-/** Reads the rollout progress: two Redis round trips whatever the number of pairs. */
+/** Reads the rollout progress: three Redis round trips, sent at once, whatever the number of pairs. */
 export async function readProgress(
   deps: { results: ResultStore; queue: Queue<PairJob> },
   now: () => number,
 ): Promise<Progress> {
-  const [states, jobs] = await Promise.all([
+  const [states, jobs, queuePaused] = await Promise.all([
     deps.results.countsByState(),
     deps.queue.getJobCounts(...QUEUE_STATES),
+    deps.queue.isPaused(),
   ]);
   const queue = {} as Record<QueueState, number>;
   for (const state of QUEUE_STATES) queue[state] = jobs[state] ?? 0;
   const total = Object.values(states).reduce((sum, n) => sum + n, 0);
-  return { total, states, settled: total - states.pending, queue, at: new Date(now()).toISOString() };
+  return {
+    total,
+    states,
+    settled: total - states.pending,
+    queue,
+    queuePaused,
+    ...(queuePaused ? { queuePausedHint: QUEUE_PAUSED_HINT } : {}),
+    at: new Date(now()).toISOString(),
+  };
 }

@@ -1,3 +1,4 @@
+import { QUEUE_PAUSED_HINT } from '../ops/queue-paused-hint.js';
 import type { AttemptRecord, PairState } from '../results/pair-result.js';
 import { DASHBOARD_SCRIPT } from './dashboard-script.js';
 import { DASHBOARD_STYLE } from './dashboard-style.js';
@@ -86,7 +87,6 @@ ${tile('n-registered', 't-registered', states.registered, 'registered')}
 ${tile('n-pending', 't-pending', states.pending, 'pending')}
 ${tile('n-failed', 't-failed', states.failed, 'failed', true)}
 ${tile('n-needs_reauth', 't-needs_reauth', states.needs_reauth, 'needs re-auth', true)}
-${tile('n-ambiguous', 't-ambiguous', view.attention.counts.ambiguous, 'possible duplicates', true)}
 ${tile('n-unregistered', 't-unregistered', states.unregistered, 'unregistered')}
 ${tile('q-waiting', 't-queue', q.waiting + q.prioritized, 'queue: waiting')}
 ${tile('q-active', 't-queue', q.active, 'queue: active')}
@@ -96,9 +96,8 @@ ${tile('q-delayed', 't-queue', q.delayed, 'queue: delayed')}
 }
 
 function badge(reason: string): string {
-  const cls = reason === 'parked' ? 's-needs_reauth' : reason === 'ambiguous' ? 's-ambiguous' : `s-${reason}`;
-  const label =
-    reason === 'parked' ? 'needs re-auth' : reason === 'ambiguous' ? 'possible duplicate' : reason;
+  const cls = reason === 'parked' ? 's-needs_reauth' : `s-${reason}`;
+  const label = reason === 'parked' ? 'needs re-auth' : reason;
   return `<span class="badge ${cls}">${e(label)}</span>`;
 }
 
@@ -142,15 +141,14 @@ export function attentionRows(pairs: readonly AttentionPair[]): AttentionRow[] {
 function action(row: AttentionRow): string {
   if (row.reasons.includes('failed'))
     return `<button class="primary retry" data-portal="${e(row.portal)}" data-code="${e(row.code)}">Retry</button>`;
-  if (row.reasons.includes('parked')) return '<span class="hint">re-import credentials</span>';
-  return '<span class="hint">check for a duplicate app</span>';
+  return '<span class="hint">re-import credentials</span>';
 }
 
 function attentionRow(row: AttentionRow, now: number): string {
   const attempts = row.codes.length > 1 ? '–' : String(row.attempts);
   return `<tr data-portal="${e(row.portal)}" data-code="${e(row.codes.join(','))}">
 <td class="why">${row.reasons.map(badge).join('')}</td><td class="portal">${e(row.portal)}</td><td class="code">${e(row.codes.join(', '))}</td>
-<td class="num">${attempts}${row.ambiguousAttempts > 0 ? ` <span class="amb" title="register calls without an answer: each may have created an app">(${row.ambiguousAttempts} amb.)</span>` : ''}</td>
+<td class="num">${attempts}</td>
 <td class="lasterr">${lastError(row)}</td><td><ul class="hist">${row.history.map((h) => historyLine(h, now)).join('')}</ul></td>
 <td class="action">${action(row)}</td></tr>`;
 }
@@ -160,7 +158,7 @@ function renderAttention(view: DashboardView): string {
   const { counts } = attention;
   const rows =
     attention.pairs.length === 0
-      ? '<tr class="empty-row"><td colspan="7" class="empty"><span class="ok-note">Nothing needs attention.</span> No failed, parked or possibly duplicated pair.</td></tr>'
+      ? '<tr class="empty-row"><td colspan="7" class="empty"><span class="ok-note">Nothing needs attention.</span> No failed or parked pair.</td></tr>'
       : attentionRows(attention.pairs)
           .map((row) => attentionRow(row, now))
           .join('');
@@ -170,7 +168,7 @@ function renderAttention(view: DashboardView): string {
       : `${attention.total} pair${attention.total === 1 ? '' : 's'}`;
   return `<section class="card" id="attention" aria-label="Needs attention">
 <div class="toolbar"><h2>Needs attention</h2>
-<span class="count" id="attention-count">${more} · <b>${counts.failed}</b> failed · <b>${counts.parked}</b> need re-auth · <b>${counts.ambiguous}</b> possible duplicates</span>
+<span class="count" id="attention-count">${more} · <b>${counts.failed}</b> failed · <b>${counts.parked}</b> need re-auth</span>
 <span class="spacer"></span><span class="flash" id="retry-flash" role="status"></span>
 <button class="danger" id="retry-all"${counts.failed === 0 ? ' disabled' : ''}>Retry all failed (<span id="retry-all-n">${counts.failed}</span>)</button></div>
 <table><thead><tr><th>Why</th><th>Portal</th><th>App</th><th class="num">Attempts</th><th>Last error</th><th>Recent attempts (newest first)</th><th></th></tr></thead>
@@ -190,11 +188,10 @@ function chip(pair: PortalSummary['pairs'][number]): string {
     STATE_LABEL[pair.state as PairState] ?? pair.state,
     pair.appId === null ? '' : `APP_ID ${pair.appId}`,
     `${pair.attempts} attempt${pair.attempts === 1 ? '' : 's'}`,
-    pair.ambiguousAttempts > 0 ? `${pair.ambiguousAttempts} ambiguous: may hold a duplicate` : '',
   ]
     .filter((p) => p !== '')
     .join(' · ');
-  return `<span class="chip s-${e(pair.state)}" title="${e(title)}">${e(pair.code)}${pair.ambiguousAttempts > 0 ? '<span class="dup"> ⚠</span>' : ''}</span>`;
+  return `<span class="chip s-${e(pair.state)}" title="${e(title)}">${e(pair.code)}</span>`;
 }
 
 function portalRow(summary: PortalSummary, now: number): string {
@@ -273,6 +270,7 @@ export function renderDashboard(view: DashboardView): string {
 <nav><a href="/queues">Queue board (BullMQ)</a><a href="/metrics">Metrics</a><a href="/api/progress">JSON API</a>
 ${view.canLogOut ? '<form method="post" action="/logout"><button type="submit">Log out</button></form>' : ''}</nav></header>
 <main>
+<div class="paused-banner" id="queue-paused" role="alert"${view.progress.queuePaused ? '' : ' hidden'}><b>Queue paused.</b> ${e(QUEUE_PAUSED_HINT)}.</div>
 ${renderOverview(view)}
 ${renderAttention(view)}
 ${renderPortals(view)}

@@ -24,7 +24,8 @@ function crossOriginReason(request: FastifyRequest): string | undefined {
     } catch {
       return 'a request with an invalid Origin';
     }
-    if (originHost !== request.headers.host) return 'a request from another origin';
+    // request.host: the Host header, or X-Forwarded-Host from a trusted proxy (api.trustProxy).
+    if (originHost !== request.host) return 'a request from another origin';
   }
   return undefined;
 }

@@ -1,6 +1,6 @@
 import type {} from '@fastify/cookie';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { isValidSessionValue, SESSION_COOKIE } from './session-cookie.js';
+import { SESSION_COOKIE, type SessionStore } from './session-cookie.js';
 import { tokensMatch } from './tokens-match.js';
 
 /** Routes anyone may call: the health probe and the login form itself. */
@@ -9,7 +9,8 @@ export const PUBLIC_ROUTES: ReadonlySet<string> = new Set(['/healthz', '/login']
 export interface RequireTokenOptions {
   /** ROLLOUT_API_TOKEN; undefined leaves every route open (allowed on a loopback address only). */
   token: string | undefined;
-  now: () => number;
+  /** Login sessions (set whenever a token is). */
+  sessions: SessionStore | undefined;
 }
 
 function bearerOf(request: FastifyRequest): string | undefined {
@@ -19,12 +20,19 @@ function bearerOf(request: FastifyRequest): string | undefined {
   return match?.[1];
 }
 
-/** True when the request carries the token (Bearer header) or a valid login cookie; constant-time checks. */
-export function isAuthenticated(request: FastifyRequest, token: string, now: number): boolean {
+/**
+ * True when the request carries the token (Bearer header) or the cookie of a live login session (not revoked
+ * by logout, not expired); constant-time checks.
+ */
+export async function isAuthenticated(
+  request: FastifyRequest,
+  token: string,
+  sessions: SessionStore | undefined,
+): Promise<boolean> {
   const bearer = bearerOf(request);
   if (bearer !== undefined && tokensMatch(bearer, token)) return true;
   const session = request.cookies[SESSION_COOKIE];
-  return session !== undefined && isValidSessionValue(session, token, now);
+  return session !== undefined && sessions !== undefined && (await sessions.isValid(session));
 }
 
 function wantsHtml(request: FastifyRequest): boolean {
@@ -62,7 +70,7 @@ export function requireToken(app: FastifyInstance, options: RequireTokenOptions)
   app.addHook('onRequest', async (request, reply) => {
     const route = request.routeOptions.url;
     if (route !== undefined && PUBLIC_ROUTES.has(route)) return;
-    if (isAuthenticated(request, token, options.now())) return;
+    if (await isAuthenticated(request, token, options.sessions)) return;
     await refuse(request, reply);
     return reply;
   });

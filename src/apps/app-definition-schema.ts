@@ -1,8 +1,15 @@
 /**
- * Schemas for the chat-app definitions file (apps.json). Every rule cites the API text
- * (/work/shared/reference/imbot.app.register.txt, "the spec"); limits that are ours, not the spec's, say so.
+ * Schemas for the chat-app definitions file (apps.json). Every rule cites "the spec" (the imbot.app.register
+ * page of the REST docs, b24restdocs `api-reference/chat-bots/chat-apps/imbot-app-register`) or what the server
+ * really does (docs/bitrix24.md, "What the server checks on register"); limits that are ours say so. Where the
+ * server would silently store something else than what was written (a JS_PARAM cut to its first pattern match,
+ * an SVG icon dropped), the definition is refused: a rollout must not report success for a mangled app.
  * Parameter names are the spec's own (CODE, JS_METHOD, IFRAME, ...). BOT_ID is not part of a definition: it
  * comes from each portal's entry in the portals file.
+ *
+ * A parsed definition states every field an update must be able to reset (docs/bitrix24.md, "Update": fields
+ * left out of an update keep their old value): CONTEXT, EXTRANET_SUPPORT, LIVECHAT_SUPPORT, IFRAME_POPUP and
+ * LANG always; HIDDEN, IFRAME_WIDTH and IFRAME_HEIGHT for IFRAME apps. Defaults fill what the file leaves out.
  */
 import { z } from 'zod';
 import { strictObject } from '../input/strict-object.js';
@@ -35,12 +42,25 @@ export const CODE_MAX = 64;
 export const TITLE_MAX = 255;
 export const DESCRIPTION_MAX = 1000;
 export const COPYRIGHT_MAX = 255;
+/**
+ * The server's column lengths (docs/bitrix24.md, "What the server checks on register"; longer fails with
+ * WRONG_REQUEST): JS holds 255 characters; IFRAME holds 255 including the `?` or `&` the server appends.
+ */
 export const JS_PARAM_MAX = 255;
-export const IFRAME_URL_MAX = 2048;
+/**
+ * Characters the server adds around JS_PARAM in its JS column (im `CIMRestService::appRegister`:
+ * `BXIM.sendMessage('…');`, `BXIM.putMessage('…');`, `BXIM.phoneTo('…');`, `BXIM.openMessenger('networkLines…');`).
+ */
+const JS_COLUMN_WRAPPER = { SEND: 21, PUT: 20, CALL: 17, SUPPORT: 34 } as const;
+export const IFRAME_URL_MAX = 254;
+/** What `App::register` stores when IFRAME_WIDTH / IFRAME_HEIGHT are not sent (docs/bitrix24.md). */
+export const IFRAME_WIDTH_DEFAULT = 350;
+export const IFRAME_HEIGHT_DEFAULT = 250;
 
 const SPEC_TWO_KINDS = 'spec: "Applications are divided into two types: JS command and IFRAME application"';
 const LANG_EXAMPLE = '{"LANGUAGE_ID": "en", "TITLE": "..."}';
-const LANG_ERROR = 'spec LANG_ERROR: "Language phrases for the visible command were not provided"';
+// docs/bitrix24.md, "What the server checks on register": LANG empty -> LANG_ERROR, whatever HIDDEN says.
+const LANG_ERROR = 'Bitrix24 answers LANG_ERROR without it, whatever HIDDEN says';
 
 const requiredString = (rule: string) =>
   z.string({
@@ -149,7 +169,7 @@ const langListSchema = z
   .array(langEntrySchema, {
     error: (issue) =>
       issue.input === undefined
-        ? `is required: a JS command is always visible (${LANG_ERROR}); give at least one ${LANG_EXAMPLE}`
+        ? `is required for every app, hidden IFRAME apps too (${LANG_ERROR}); give at least one ${LANG_EXAMPLE}`
         : `must be an array of translations, e.g. [${LANG_EXAMPLE}]`,
   })
   .min(1, { error: `must list at least one translation, e.g. [${LANG_EXAMPLE}] (${LANG_ERROR})` })
@@ -177,48 +197,110 @@ const langListSchema = z
 const JS_PARAM_RULE =
   'the command for PUT/SEND (e.g. "/help"), a phone number for CALL, the open channel code for SUPPORT';
 
-/** Spec, PUT and SEND: "JS_PARAM can only contain the command text and its parameters (allowed characters: a-z 0-9 - + _ / )". */
-const COMMAND_TEXT = /^[a-z0-9\-+_/ ]+$/;
-/** Spec, SUPPORT: "JS_PARAM must specify the open channel code (32 characters)". */
-const OPEN_CHANNEL_CODE = /^[A-Za-z0-9]{32}$/;
-/** Spec, CALL: "calls a phone number". The accepted notation is ours. */
-const PHONE = /^\+?[0-9 ().-]+$/;
+/**
+ * The server's own JS_PARAM patterns (docs/bitrix24.md, "What the server checks on register"): a value without
+ * a match is refused (PARAMS_ERROR), and of any other value **only the first match is stored**, silently.
+ *   PUT/SEND `/\/([a-zA-Z0-9\-\_\+]+)((\s)?([a-zA-Z0-9\-\_\+]+))+/im`
+ *   CALL     `/\+?[ \-\d+\(\)\#]+$/im`
+ *   SUPPORT  `/[a-f0-9]{32}$/im`
+ * Written here as PHP's PCRE runs them (no `u` flag): `\s` is ASCII whitespace only (JavaScript's would also
+ * match non-breaking spaces) and `$` under `m` matches before any line feed, hence the lookahead.
+ */
+const SERVER_JS_PARAM_PATTERNS = {
+  PUT: /\/[a-zA-Z0-9_+-]+(?:[ \t\n\v\f\r]?[a-zA-Z0-9_+-]+)+/i,
+  SEND: /\/[a-zA-Z0-9_+-]+(?:[ \t\n\v\f\r]?[a-zA-Z0-9_+-]+)+/i,
+  CALL: /\+?[ \d+()#-]+(?=\n|$)/i,
+  SUPPORT: /[a-f0-9]{32}(?=\n|$)/i,
+} as const satisfies Record<(typeof JS_METHODS)[number], RegExp>;
+
+/**
+ * What Bitrix24 would store for this JS_PARAM on register: the first match of the server's pattern for
+ * `method`, or undefined when nothing matches (the server answers PARAMS_ERROR). A value is stored unchanged
+ * only when this returns the value itself.
+ */
+export function serverStoredJsParam(method: (typeof JS_METHODS)[number], param: string): string | undefined {
+  return SERVER_JS_PARAM_PATTERNS[method].exec(param)?.[0];
+}
+
+/** The open channel code of SUPPORT: 32 lower-case hex characters (ours: the server's pattern ignores case). */
+const OPEN_CHANNEL_CODE = /^[a-f0-9]{32}$/;
+const WORD_CHARACTERS = 'a-z A-Z 0-9 - _ +';
+
+/**
+ * Characters a JS_PARAM may have for a message to quote it whole. Anything else (markup, shell syntax, control
+ * characters) is never repeated back (input messages do not echo payloads); the stored part always can be.
+ */
+const QUOTABLE = /^[A-Za-z0-9 _+\-/().#,:]*$/;
+
+function storedAsMessage(param: string, stored: string, fix: string): string {
+  const value = QUOTABLE.test(param) ? `JS_PARAM ${JSON.stringify(param)}` : 'this JS_PARAM';
+  return (
+    `${value} would be stored by Bitrix24 as ${JSON.stringify(stored)} (the server keeps only the part ` +
+    `matching its pattern); ${fix}`
+  );
+}
+
+/** The fix for a PUT/SEND command the server would cut: what made it stop matching. */
+function commandFix(param: string, stored: string): string {
+  const at = param.indexOf(stored);
+  if (at > 0) return `start the command with "/": everything before ${JSON.stringify(stored)} is dropped`;
+  const rest = param.slice(at + stored.length);
+  if (rest.trim() === '') return 'remove the trailing spaces';
+  const next = rest[0] ?? '';
+  if (/\s/.test(next)) return 'use single spaces between words';
+  return `${JSON.stringify(next)} is not allowed: after the "/" use only ${WORD_CHARACTERS} and single spaces between words`;
+}
 
 function jsParamProblem(method: unknown, param: string): string | undefined {
+  if (method !== 'PUT' && method !== 'SEND' && method !== 'CALL' && method !== 'SUPPORT') return undefined; // JS_METHOD itself is reported
+  const max = JS_PARAM_MAX - JS_COLUMN_WRAPPER[method];
+  if (param.length > max) {
+    return (
+      `is ${param.length} characters long; the maximum for JS_METHOD ${method} is ${max} (the server stores it ` +
+      `inside a ${JS_COLUMN_WRAPPER[method]}-character JavaScript call in a ${JS_PARAM_MAX}-character column: ` +
+      'docs/bitrix24.md, "What the server checks on register")'
+    );
+  }
+  const stored = serverStoredJsParam(method, param);
   switch (method) {
     case 'PUT':
     case 'SEND': {
       if (param.trim() === '')
         return `must not be empty: for JS_METHOD ${method} it is the command text, e.g. "/help"`;
-      if (param.length > JS_PARAM_MAX) return `must be at most ${JS_PARAM_MAX} characters`;
-      if (!COMMAND_TEXT.test(param)) {
+      if (stored === undefined) {
         return (
-          `for JS_METHOD ${method} may only contain a-z 0-9 - + _ / and spaces (spec: "JS_PARAM can only ` +
-          'contain the command text and its parameters"), e.g. "/help"; upper-case letters are not allowed'
+          `for JS_METHOD ${method} must be a command: "/" and a word of ${WORD_CHARACTERS} (2 characters at ` +
+          'least), then more words after single spaces, e.g. "/help" or "/echo some-text"; Bitrix24 answers ' +
+          'PARAMS_ERROR otherwise'
         );
+      }
+      if (stored !== param) return storedAsMessage(param, stored, commandFix(param, stored));
+      if (/[^ \S]/.test(param)) {
+        return `for JS_METHOD ${method} may separate words only with single spaces, not tabs or line breaks`;
       }
       return undefined;
     }
     case 'CALL': {
-      const digits = param.replace(/[^0-9]/g, '').length;
-      if (!PHONE.test(param) || param.indexOf('+') > 0 || digits < 3 || digits > 20) {
-        return (
-          'for JS_METHOD CALL must be a phone number: 3 to 20 digits, optionally a leading "+" and ' +
-          'spaces, "-", ".", "(" or ")", e.g. "+1 555 0100" (spec: "CALL - calls a phone number")'
-        );
+      const fix = 'write the number with digits, spaces and + - ( ) # only, e.g. "+1 555 0100"';
+      if (stored === undefined || stored.trim() === '') {
+        return `for JS_METHOD CALL must be a phone number: ${fix}; Bitrix24 answers PARAMS_ERROR otherwise`;
+      }
+      if (stored !== param) return storedAsMessage(param, stored, fix);
+      if (param.replace(/[^0-9]/g, '').length < 3) {
+        return `for JS_METHOD CALL must be a phone number with at least 3 digits, e.g. "+1 555 0100"`;
       }
       return undefined;
     }
-    case 'SUPPORT':
-      if (!OPEN_CHANNEL_CODE.test(param)) {
-        return (
-          `for JS_METHOD SUPPORT must be the open channel code: exactly 32 letters or digits (it has ` +
-          `${param.length} characters; spec: "JS_PARAM must specify the open channel code (32 characters)")`
-        );
-      }
-      return undefined;
-    default:
-      return undefined; // JS_METHOD itself is reported
+    case 'SUPPORT': {
+      const rule = 'the open channel code: exactly 32 lower-case hex characters (0-9, a-f)';
+      if (OPEN_CHANNEL_CODE.test(param)) return undefined;
+      if (stored !== undefined && stored !== param) return storedAsMessage(param, stored, `give ${rule}`);
+      if (stored !== undefined) return `for JS_METHOD SUPPORT must be ${rule}; write it in lower case`;
+      return (
+        `for JS_METHOD SUPPORT must be ${rule} (it has ${param.length} characters); Bitrix24 answers ` +
+        'PARAMS_ERROR otherwise'
+      );
+    }
   }
 }
 
@@ -234,7 +316,7 @@ export const jsCommandAppSchema = strictObject({
   EXTRANET_SUPPORT: flagSchema,
   LIVECHAT_SUPPORT: flagSchema,
   IFRAME_POPUP: flagSchema,
-  // A JS command is always visible (the spec has no HIDDEN for it), so LANG is required: LANG_ERROR.
+  // Required for every app: LANG_ERROR (the spec has no HIDDEN for a JS command).
   LANG: langListSchema,
 }).superRefine(
   (value: Record<string, unknown>, ctx) => {
@@ -253,8 +335,12 @@ const HTTPS_RULE = 'must start with https:// (the spec requires an active HTTPS 
 
 function iframeUrlProblem(value: string): string | undefined {
   if (value.trim() !== value) return 'must not start or end with spaces';
-  if (value.length > IFRAME_URL_MAX)
-    return `is ${value.length} characters long; the maximum is ${IFRAME_URL_MAX}`;
+  if (value.length > IFRAME_URL_MAX) {
+    return (
+      `is ${value.length} characters long; the maximum is ${IFRAME_URL_MAX} (Bitrix24 stores it with a "?" or ` +
+      '"&" appended in a 255-character column and answers WRONG_REQUEST for a longer one); shorten the URL'
+    );
+  }
   let url: URL;
   try {
     url = new URL(value);
@@ -279,14 +365,20 @@ const iframeUrlSchema = requiredString(`the iframe's https:// URL, ${IFRAME_EXAM
 
 /**
  * Spec: IFRAME_WIDTH "Minimum value - 250px" ('350'), IFRAME_HEIGHT "Minimum value - 50px" ('150'). The spec
- * sends them as strings; numbers and numeric strings are accepted and normalised to numbers.
+ * sends them as strings; numbers and numeric strings are accepted and normalised to numbers. A smaller value is
+ * refused: the server would silently raise it to the minimum (docs/bitrix24.md, "What the server checks on
+ * register"). Left out, the size is the server's own default, stated so an update can reset a removed size.
  */
-const pixelsSchema = (name: string, min: number) => {
-  const rule = `must be a whole number of pixels >= ${min} (spec: ${name} "Minimum value - ${min}px"), as a number or a numeric string`;
-  return z.preprocess(
-    (value) => (typeof value === 'string' && /^\s*[0-9]+\s*$/.test(value) ? Number(value) : value),
-    z.number({ error: rule }).int({ error: rule }).min(min, { error: rule }),
-  );
+const pixelsSchema = (name: string, min: number, fallback: number) => {
+  const rule =
+    `must be a whole number of pixels >= ${min} (spec: ${name} "Minimum value - ${min}px"; Bitrix24 would ` +
+    `silently raise a smaller one to ${min}), as a number or a numeric string; leave it out for ${fallback}`;
+  return z
+    .preprocess(
+      (value) => (typeof value === 'string' && /^\s*[0-9]+\s*$/.test(value) ? Number(value) : value),
+      z.number({ error: rule }).int({ error: rule }).min(min, { error: rule }),
+    )
+    .default(fallback);
 };
 
 /**
@@ -309,8 +401,8 @@ const hashSchema = z
 export const iframeAppSchema = strictObject({
   CODE: codeSchema,
   IFRAME: iframeUrlSchema,
-  IFRAME_WIDTH: pixelsSchema('IFRAME_WIDTH', 250).optional(),
-  IFRAME_HEIGHT: pixelsSchema('IFRAME_HEIGHT', 50).optional(),
+  IFRAME_WIDTH: pixelsSchema('IFRAME_WIDTH', 250, IFRAME_WIDTH_DEFAULT),
+  IFRAME_HEIGHT: pixelsSchema('IFRAME_HEIGHT', 50, IFRAME_HEIGHT_DEFAULT),
   HASH: hashSchema,
   ICON_FILE: iconFileSchema.optional(),
   CONTEXT: contextSchema,
@@ -318,20 +410,9 @@ export const iframeAppSchema = strictObject({
   EXTRANET_SUPPORT: flagSchema,
   LIVECHAT_SUPPORT: flagSchema,
   IFRAME_POPUP: flagSchema,
-  // Required unless HIDDEN is "Y" (LANG_ERROR is about the *visible* command), checked below.
-  LANG: langListSchema.optional(),
-}).superRefine(
-  (value: Record<string, unknown>, ctx) => {
-    if (value['HIDDEN'] !== 'Y' && value['LANG'] === undefined) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['LANG'],
-        message: `is required for a visible IFRAME app (HIDDEN is not "Y"; ${LANG_ERROR}): give at least one ${LANG_EXAMPLE}`,
-      });
-    }
-  },
-  { when: (payload) => isRecord(payload.value) },
-);
+  // Required also when HIDDEN is "Y": the server answers LANG_ERROR for an empty LANG whatever HIDDEN says.
+  LANG: langListSchema,
+});
 
 export type JsCommandApp = z.infer<typeof jsCommandAppSchema>;
 export type IframeApp = z.infer<typeof iframeAppSchema>;
@@ -404,9 +485,10 @@ export function isIframeApp(def: AppDefinition): def is IframeApp {
 }
 
 /**
- * The whole apps file: a non-empty array of definitions whose CODEs are unique (compared case-insensitively:
- * the server does not deduplicate repeated registrations, see bitrix24-facts.md). Every entry is checked, so
- * all problems of the file are reported together.
+ * The whole apps file: a non-empty array of definitions whose CODEs are unique. Register is get-or-create by
+ * (BOT_ID, CODE) (docs/bitrix24.md, "Register is get-or-create"): two definitions with one CODE would be one
+ * app on every portal, each overwriting the other. The comparison ignores case (ours: codes that differ only in
+ * case are too easily confused). Every entry is checked, so all problems of the file are reported together.
  */
 export const appsFileSchema = z
   .array(z.unknown(), {

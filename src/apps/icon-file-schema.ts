@@ -5,7 +5,8 @@ const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
 
 const ICON_RULE =
   'must be the icon as a base64 string (spec: "This field must contain the base64 of your icon") or ' +
-  '{"path": "icons/x.png"} naming a PNG, JPEG, GIF or SVG file relative to the apps file';
+  '{"path": "icons/x.png"} naming a PNG, JPEG, GIF, BMP or WEBP file relative to the apps file (Bitrix24 ' +
+  'silently drops SVG and other formats)';
 
 /**
  * ICON_FILE as written in an apps file: the spec's base64 string, or `{"path": ...}` that loadAppsFile reads

@@ -12,27 +12,24 @@ export function toRegisterParams(
   def: AppDefinition,
   ctx: { botId: number; hash: string | undefined },
 ): Record<string, unknown> {
-  return { BOT_ID: ctx.botId, CODE: def.CODE, ...fieldsOf(def, ctx.hash, true) };
+  return { BOT_ID: ctx.botId, CODE: def.CODE, ...fieldsOf(def, ctx.hash) };
 }
 
 /**
- * The FIELDS object of `imbot.app.update`: the register fields but BOT_ID and CODE. bitrix24-facts.md lists the
- * fields update accepts (IFRAME, IFRAME_WIDTH, IFRAME_HEIGHT, JS_METHOD, JS_PARAM, HASH, ICON_FILE, CONTEXT,
- * EXTRANET_SUPPORT, LIVECHAT_SUPPORT, IFRAME_POPUP, LANG): HIDDEN is not among them, so it is left out (a change
- * of HIDDEN needs unregister + register).
+ * The FIELDS object of `imbot.app.update`: every field of the definition but BOT_ID and CODE (ignored by update)
+ * and ICON_FILE (accepted by update and never applied: docs/bitrix24.md, "Update"; an icon change needs
+ * `rollout --recreate`). Fields left out of an update keep their old value on the portal, so every field is
+ * sent, defaults included: an adopted app, or a field removed from the definition, ends up exactly as defined.
  */
 export function toUpdateFields(
   def: AppDefinition,
   ctx: { hash: string | undefined },
 ): Record<string, unknown> {
-  return fieldsOf(def, ctx.hash, false);
+  const { ICON_FILE: _icon, ...fields } = fieldsOf(def, ctx.hash);
+  return fields;
 }
 
-function fieldsOf(
-  def: AppDefinition,
-  hash: string | undefined,
-  withHidden: boolean,
-): Record<string, unknown> {
+function fieldsOf(def: AppDefinition, hash: string | undefined): Record<string, unknown> {
   if (typeof def.ICON_FILE === 'object') {
     throw new AppParamsError(
       `ICON_FILE of app ${def.CODE} is still a path; load the definitions with loadAppsFile`,
@@ -46,13 +43,14 @@ function fieldsOf(
     IFRAME_POPUP: def.IFRAME_POPUP,
     ...(def.LANG === undefined ? {} : { LANG: def.LANG.map(copyLang) }),
   };
-  if (!isIframeApp(def)) return { JS_METHOD: def.JS_METHOD, JS_PARAM: def.JS_PARAM, ...common };
+  // A JS command is always visible: HIDDEN "N" is stated, so an adopted app that was hidden is shown again.
+  if (!isIframeApp(def)) return { JS_METHOD: def.JS_METHOD, JS_PARAM: def.JS_PARAM, HIDDEN: 'N', ...common };
   return {
     IFRAME: def.IFRAME,
     ...(def.IFRAME_WIDTH === undefined ? {} : { IFRAME_WIDTH: def.IFRAME_WIDTH }),
     ...(def.IFRAME_HEIGHT === undefined ? {} : { IFRAME_HEIGHT: def.IFRAME_HEIGHT }),
     HASH: resolveHash(def.CODE, def.HASH, hash),
-    ...(withHidden ? { HIDDEN: def.HIDDEN } : {}),
+    HIDDEN: def.HIDDEN,
     ...common,
   };
 }

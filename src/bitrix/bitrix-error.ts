@@ -68,11 +68,24 @@ export class RateLimitedError extends BitrixError {
   }
 }
 
-/** The access token (or webhook code) is not accepted: refresh the token, then retry. */
+/**
+ * Why the portal refused the caller, which decides what can help:
+ * - `expired_token`: the OAuth access token expired (`expired_token`): refresh it, then retry.
+ * - `invalid_token`: the OAuth access token is not accepted (`invalid_token`, `NO_AUTH_FOUND` on an OAuth
+ *   call): it may have been replaced by a refresh elsewhere; refresh (or take the stored newer one) once, then
+ *   retry.
+ * - `invalid_credentials`: the credentials themselves are wrong: `INVALID_CREDENTIALS` (a wrong webhook code
+ *   in the server source; the docs: the user behind the token or webhook lacks permissions), or any refusal of
+ *   a webhook call (a webhook has nothing to refresh). Refreshing cannot help: park the portal once until an
+ *   operator imports new credentials, instead of failing every pair.
+ */
+export type AuthErrorReason = 'expired_token' | 'invalid_token' | 'invalid_credentials';
+
+/** The portal refused the caller's credentials (errorClass `auth`); `reason` says whether a refresh can help. */
 export class AuthError extends BitrixError {
   override readonly name = 'AuthError' as const;
-  readonly reason: 'expired_token' | 'invalid_token';
-  constructor(options: BitrixErrorOptions & { reason: 'expired_token' | 'invalid_token' }) {
+  readonly reason: AuthErrorReason;
+  constructor(options: BitrixErrorOptions & { reason: AuthErrorReason }) {
     super({ ...options, errorClass: 'auth' });
     this.reason = options.reason;
   }

@@ -1,6 +1,7 @@
 import {
   AmbiguousError,
   AuthError,
+  type AuthErrorReason,
   type BitrixError,
   type BitrixErrorOptions,
   InvalidClientError,
@@ -20,6 +21,11 @@ export interface CreateBitrixErrorInput {
   method: string | undefined;
   /** ms epoch; only used for rate-limited errors (from `time.operating_reset_at`). */
   retryAt?: number;
+  /**
+   * Who called: a refused `webhook` call always gets AuthError reason `invalid_credentials` (a webhook has no
+   * token to refresh). Default `oauth`.
+   */
+  caller?: 'oauth' | 'webhook';
   cause?: unknown;
 }
 
@@ -35,10 +41,24 @@ function rateLimitOf(code: string): RateLimit {
   }
 }
 
+function authReasonOf(code: string, caller: 'oauth' | 'webhook'): AuthErrorReason {
+  if (caller === 'webhook') return 'invalid_credentials';
+  switch (code.toUpperCase()) {
+    case 'EXPIRED_TOKEN':
+      return 'expired_token';
+    case 'INVALID_CREDENTIALS':
+      return 'invalid_credentials';
+    default:
+      // invalid_token, NO_AUTH_FOUND, and an unknown code classified as auth: one refresh may help.
+      return 'invalid_token';
+  }
+}
+
 /**
  * The one place that turns a failure into a typed error: the subclass always follows `classifyError`, so
  * `error.errorClass` and `error instanceof ...` never disagree. OAuth's `invalid_grant` / `invalid_client` get
- * their own classes (errorClass `auth` / `permanent`).
+ * their own classes (errorClass `auth` / `permanent`); every other `auth` code is an AuthError whose `reason`
+ * says whether refreshing the token can help (see AuthErrorReason).
  */
 export function createBitrixError(input: CreateBitrixErrorInput): BitrixError {
   const options: BitrixErrorOptions = {
@@ -59,10 +79,7 @@ export function createBitrixError(input: CreateBitrixErrorInput): BitrixError {
     case 'rate_limited':
       return new RateLimitedError({ ...options, limit: rateLimitOf(input.code), retryAt: input.retryAt });
     case 'auth':
-      return new AuthError({
-        ...options,
-        reason: lowerCode === 'expired_token' ? 'expired_token' : 'invalid_token',
-      });
+      return new AuthError({ ...options, reason: authReasonOf(input.code, input.caller ?? 'oauth') });
     case 'permanent':
       return new PermanentError(options);
     case 'ambiguous':

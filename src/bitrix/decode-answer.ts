@@ -12,7 +12,7 @@ export type DecodedAnswer =
   | { kind: 'body'; body: Record<string, unknown> }
   | { kind: 'failure'; code: string; description: string; body: Record<string, unknown> | undefined };
 
-// Bitrix24 error envelope: {"error": "CODE", "error_description": "text"} (bitrix24-facts.md, Wire format);
+// Bitrix24 error envelope: {"error": "CODE", "error_description": "text"} (docs/bitrix24.md, "Who is calling");
 // the OAuth server uses the same shape. A code outside this alphabet is not trusted as a code.
 const errorEnvelope = z.object({
   error: z.string().regex(/^[A-Za-z0-9_.:-]{1,100}$/),

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { decodeAnswer } from './decode-answer.js';
 import type { HttpAnswer } from './send-http-request.js';
 
-/** The budget part of Bitrix24's `time` block (bitrix24-facts.md, Limits). */
+/** The budget part of Bitrix24's `time` block (docs/bitrix24.md, "Limits"). */
 export interface MethodTime {
   /** Seconds of execution time this method has used in the current window (`time.operating`). */
   operating?: number;
@@ -34,7 +34,8 @@ const timeBlock = z.object({
   operating_reset_at: numeric.pipe(z.number().positive()).optional().catch(undefined),
 });
 
-function parseTime(value: unknown): MethodTime | undefined {
+/** A `time` block (of an answer, or of one batch command in `result_time`) -> its budget part; undefined if unusable. */
+export function parseMethodTime(value: unknown): MethodTime | undefined {
   const parsed = timeBlock.safeParse(value);
   if (!parsed.success) return undefined;
   const time: MethodTime = {};
@@ -47,7 +48,7 @@ function parseTime(value: unknown): MethodTime | undefined {
 
 /**
  * Pure: a complete HTTP answer of `<method>.json` -> the result with its `time`, or the failure code. Success
- * is `{"result": ..., "time": {...}}` (bitrix24-facts.md, Wire format); a 2xx JSON object without `result`
+ * is `{"result": ..., "time": {...}}` (docs/bitrix24.md, "Who is calling"); a 2xx JSON object without `result`
  * is `INVALID_RESPONSE`. For `OPERATION_TIME_LIMIT` the `time.operating_reset_at` of the error answer (if any)
  * becomes `retryAt`.
  */
@@ -56,7 +57,9 @@ export function parseMethodAnswer(answer: HttpAnswer): ParsedMethodAnswer {
   if (decoded.kind === 'failure') {
     const { time } = decoded.body ?? {};
     const retryAt =
-      decoded.code.toUpperCase() === 'OPERATION_TIME_LIMIT' ? parseTime(time)?.operatingResetAt : undefined;
+      decoded.code.toUpperCase() === 'OPERATION_TIME_LIMIT'
+        ? parseMethodTime(time)?.operatingResetAt
+        : undefined;
     return { kind: 'failure', code: decoded.code, description: decoded.description, retryAt };
   }
   if (!Object.hasOwn(decoded.body, 'result')) {
@@ -68,5 +71,5 @@ export function parseMethodAnswer(answer: HttpAnswer): ParsedMethodAnswer {
     };
   }
   const { result, time } = decoded.body;
-  return { kind: 'result', result, time: parseTime(time) };
+  return { kind: 'result', result, time: parseMethodTime(time) };
 }

@@ -1,8 +1,8 @@
 /** What replaces a secret in every message, description and log line. */
 export const REDACTED = '***';
 
-// Inbound webhook: https://<portal>/rest/<user_id>/<webhook_code>/<method>.json (bitrix24-facts.md, Wire
-// format). The code is the credential; the user id is kept for diagnosis.
+// Inbound webhook: https://<portal>/rest/<user_id>/<webhook_code>/<method>.json (docs/bitrix24.md, "Who is
+// calling"). The code is the credential; the user id is kept for diagnosis.
 const WEBHOOK_CODE = /(\/rest\/\d+\/)[^/?#\s"'<>]+/g;
 // Credentials as query/form parameters (octokit's request-error redacts `access_token=` / `client_secret=`
 // the same way). `\b` keeps `oauth=` or `x_auth=` untouched.

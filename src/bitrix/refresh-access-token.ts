@@ -1,4 +1,7 @@
 import { z } from 'zod';
+import { createAllowList } from '../outbound/allow-list.js';
+import { createGuardedFetch } from '../outbound/create-guarded-fetch.js';
+import type { ResolveHost } from '../outbound/create-guarded-lookup.js';
 import { createBitrixError } from './create-bitrix-error.js';
 import { decodeAnswer } from './decode-answer.js';
 import { redactText } from './redact.js';
@@ -13,7 +16,12 @@ export interface RefreshAccessTokenInput {
 }
 
 export interface RefreshAccessTokenOptions {
+  /** Injected for tests; defaults to the guarded fetch (see RestClientOptions.fetch). */
   fetch?: typeof fetch;
+  /** ROLLOUT_ALLOW_HOSTS: hosts or CIDRs exempt from the outbound rule (README, "Security"). Default none. */
+  allowHosts?: readonly string[];
+  /** Resolves host names at connect time; default `dns.lookup(host, {all: true})`. Injected in tests. */
+  resolveHost?: ResolveHost;
   timeoutMs: number;
   allowHttp: boolean;
   now?: () => number;
@@ -40,7 +48,7 @@ const numeric = z.union([
     .transform(Number),
 ]);
 
-// Answer fields: bitrix24-facts.md, "OAuth 2.0 refresh".
+// Answer fields: docs/bitrix24.md, "OAuth 2.0".
 const tokenAnswer = z
   .object({
     access_token: z.string().min(1),
@@ -56,7 +64,7 @@ const tokenAnswer = z
   });
 
 /**
- * OAuth 2.0 refresh (bitrix24-facts.md): POST form `grant_type=refresh_token&client_id&client_secret&
+ * OAuth 2.0 refresh (docs/bitrix24.md, "OAuth 2.0"): POST form `grant_type=refresh_token&client_id&client_secret&
  * refresh_token` to `oauthUrl`. The pair rotates: the caller must persist the returned refresh token.
  * Failures: `invalid_grant` -> InvalidGrantError (errorClass auth: the token was used or revoked);
  * `invalid_client` -> InvalidClientError (permanent); other OAuth codes, transport failures, 5xx and unusable
@@ -73,6 +81,7 @@ export async function refreshAccessToken(
   }
   const now = options.now ?? Date.now;
   const secrets = [input.clientSecret, input.refreshToken];
+  const allowHosts = options.allowHosts ?? [];
   const form = new URLSearchParams({
     grant_type: 'refresh_token',
     client_id: input.clientId,
@@ -92,9 +101,16 @@ export async function refreshAccessToken(
       secrets,
     },
     {
-      fetch: options.fetch ?? globalThis.fetch,
+      fetch:
+        options.fetch ??
+        createGuardedFetch(
+          options.resolveHost === undefined
+            ? { allowHosts }
+            : { allowHosts, resolveHost: options.resolveHost },
+        ),
       timeoutMs: options.timeoutMs,
       allowHttp: options.allowHttp,
+      allow: createAllowList(allowHosts),
       maxResponseBytes: DEFAULT_MAX_RESPONSE_BYTES,
     },
   );

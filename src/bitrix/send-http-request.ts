@@ -1,3 +1,6 @@
+import type { AllowList } from '../outbound/allow-list.js';
+import { outboundHostProblem } from '../outbound/outbound-host-problem.js';
+import { findOutboundRefusal } from '../outbound/outbound-refused-error.js';
 import type { BitrixError } from './bitrix-error.js';
 import { classifyTransportFailure } from './classify-transport-failure.js';
 import { createBitrixError } from './create-bitrix-error.js';
@@ -21,6 +24,12 @@ export interface HttpTransportOptions {
   timeoutMs: number;
   allowHttp: boolean;
   maxResponseBytes: number;
+  /**
+   * ROLLOUT_ALLOW_HOSTS: hosts exempt from the outbound rule. An IP-literal host of a reserved range is refused
+   * here (PermanentError OUTBOUND_REFUSED) before anything is sent; host names are checked at connect time by
+   * the guarded `fetch` (createGuardedFetch), whose refusal becomes the same error.
+   */
+  allow: AllowList;
 }
 
 /** A complete HTTP answer: the body was read to its end, within the time limit and the size cap. */
@@ -36,7 +45,17 @@ function isTimeout(error: unknown, signal: AbortSignal): boolean {
   return error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError');
 }
 
-function checkUrl(request: HttpRequest, allowHttp: boolean): URL {
+function outboundRefused(request: HttpRequest, url: URL, problem: string) {
+  return createBitrixError({
+    code: 'OUTBOUND_REFUSED',
+    description: redactText(`refusing to send to ${redactUrl(url.origin)}: ${problem}`, request.secrets),
+    httpStatus: undefined,
+    method: request.method,
+  });
+}
+
+function checkUrl(request: HttpRequest, options: HttpTransportOptions): URL {
+  const { allowHttp } = options;
   let url: URL;
   try {
     url = new URL(request.url);
@@ -48,7 +67,11 @@ function checkUrl(request: HttpRequest, allowHttp: boolean): URL {
       method: request.method,
     });
   }
-  if (url.protocol === 'https:' || (url.protocol === 'http:' && allowHttp)) return url;
+  if (url.protocol === 'https:' || (url.protocol === 'http:' && allowHttp)) {
+    const problem = outboundHostProblem(url, options.allow);
+    if (problem !== undefined) throw outboundRefused(request, url, problem);
+    return url;
+  }
   if (url.protocol === 'http:') {
     // The spec's INVALID_REQUEST ("Https required") is what the portal would answer; refusing here keeps the
     // token off the wire. Local code INSECURE_URL (permanent), so it is never mistaken for a portal answer.
@@ -107,7 +130,7 @@ export async function sendHttpRequest(
   request: HttpRequest,
   options: HttpTransportOptions,
 ): Promise<HttpAnswer> {
-  const url = checkUrl(request, options.allowHttp);
+  const url = checkUrl(request, options);
   const signal = AbortSignal.timeout(options.timeoutMs);
   const fail = (error: unknown, phase: 'request' | 'body'): BitrixError => {
     const failure = classifyTransportFailure(error, isTimeout(error, signal));
@@ -140,6 +163,8 @@ export async function sendHttpRequest(
       redirect: 'manual',
     });
   } catch (error) {
+    const refusal = findOutboundRefusal(error);
+    if (refusal !== undefined) throw outboundRefused(request, url, refusal.message);
     throw fail(error, 'request');
   }
 

@@ -1,22 +1,36 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { isSettled, type ProgressCounts, progressCounts } from '../ops/progress-counts.js';
 import { createProgressReporter } from '../ops/progress-reporter.js';
+import { QUEUE_PAUSED_HINT } from '../ops/queue-paused-hint.js';
 import type { ResultStore } from '../results/result-store.js';
 
-/** Polls the pairs of a rollout until none is pending, showing progress; returns the final counts. */
+/**
+ * Polls the pairs of a rollout until none is pending, showing progress; returns the final counts. With
+ * `isPaused`, a paused queue is said at once (with how to resume) and marked on every progress line.
+ */
 export async function waitForRollout(
   results: ResultStore,
   pairs: readonly { domain: string; code: string }[],
-  options: { intervalMs?: number; stream?: NodeJS.WriteStream; signal?: AbortSignal } = {},
+  options: {
+    intervalMs?: number;
+    stream?: NodeJS.WriteStream;
+    signal?: AbortSignal;
+    isPaused?: () => Promise<boolean>;
+  } = {},
 ): Promise<ProgressCounts> {
   const reporter = createProgressReporter({ stream: options.stream ?? process.stderr });
+  let wasPaused = false;
   for (;;) {
     const counts = await progressCounts(results, pairs);
     if (isSettled(counts) || options.signal?.aborted) {
       reporter.finish(counts);
       return counts;
     }
-    reporter.update(counts);
+    const paused = (await options.isPaused?.()) ?? false;
+    if (paused !== wasPaused)
+      reporter.notice(paused ? `note: ${QUEUE_PAUSED_HINT}` : 'note: the queue was resumed; work goes on');
+    wasPaused = paused;
+    reporter.update(counts, paused);
     await delay(options.intervalMs ?? 500);
   }
 }

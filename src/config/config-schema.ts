@@ -1,4 +1,7 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
+import { allowHostProblem, createAllowList, splitAllowHosts } from '../outbound/allow-list.js';
+import { outboundHostProblem } from '../outbound/outbound-host-problem.js';
 import { decodeSecretKey, splitKeyList } from '../secrets/secret-key.js';
 
 const positiveInt = z.number().int().positive();
@@ -27,6 +30,45 @@ const redisUrl = z
     'must be a redis:// or rediss:// URL, e.g. redis://127.0.0.1:6379',
   );
 
+/** One proxy address: an IPv4/IPv6 address, or a CIDR range of them (`10.0.0.0/8`). */
+function isProxyAddress(item: string): boolean {
+  const [address = '', bits, ...rest] = item.split('/');
+  const family = isIP(address);
+  if (family === 0 || rest.length > 0) return false;
+  if (bits === undefined) return true;
+  return /^\d{1,3}$/.test(bits) && Number(bits) <= (family === 4 ? 32 : 128);
+}
+
+/**
+ * api.trustProxy (ROLLOUT_TRUST_PROXY): `true` trusts X-Forwarded-* from any peer (only when nothing but the
+ * proxy can reach the server); a comma-separated list of proxy addresses or CIDRs trusts those peers only.
+ */
+const trustProxySetting = z.union([
+  z.boolean(),
+  z
+    .string()
+    .refine(
+      (value) => value.split(',').every((item) => isProxyAddress(item.trim())),
+      'must be 1 (trust any peer), 0, or comma-separated proxy IP addresses or CIDRs, e.g. 127.0.0.1,10.0.0.0/8',
+    ),
+]);
+
+/**
+ * allowHosts (ROLLOUT_ALLOW_HOSTS): hosts, IP addresses or CIDRs exempt from the outbound rule (README,
+ * "Security"), as a comma-separated string or an array; parsed to a list of lower-cased items.
+ */
+const allowHostsSetting = z
+  .union([z.string(), z.array(z.string())], {
+    error: 'must be comma-separated host names, IP addresses or CIDRs, e.g. 127.0.0.1',
+  })
+  .transform((value) => splitAllowHosts(value))
+  .superRefine((items, ctx) => {
+    for (const item of items) {
+      const problem = allowHostProblem(item);
+      if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
+    }
+  });
+
 /**
  * The whole configuration, fully resolved: every field has a value after parsing, so the rest of the code takes
  * a `Config` and never deals with "maybe unset" (compare octokit plugin-retry's `Required<RetryOptions>`).
@@ -50,6 +92,7 @@ export const configSchema = z
       })
       .strict(),
     allowHttp: z.boolean(),
+    allowHosts: allowHostsSetting.default([]),
     logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']),
     hashSecret: z.string().min(16, 'must be at least 16 characters').optional(),
     /** Client-side per-portal limit: below the server's 2/s and 50 so other apps on the portal keep headroom. */
@@ -75,6 +118,19 @@ export const configSchema = z
       })
       .strict(),
     producer: z.object({ chunkSize: positiveInt.max(100_000) }).strict(),
+    /**
+     * One request per portal: a worker about to call a portal takes the portal's other due pairs along in one
+     * Bitrix24 `batch` request (docs/bitrix24.md, "Batch"). `enabled: false` calls each pair alone (for a
+     * server where batch misbehaves). `maxCommands` at most 50 (the server's limit); `maxBytes` bounds the
+     * request (ICON_FILE can be large): a command that does not fit is sent in a later request, or alone.
+     */
+    batch: z
+      .object({
+        enabled: z.boolean(),
+        maxCommands: positiveInt.min(2).max(50),
+        maxBytes: positiveInt.min(1024),
+      })
+      .strict(),
     input: z.object({ maxFileBytes: positiveInt, maxIconBytes: positiveInt }).strict(),
     /**
      * Secrets at rest (README, "Security"). Without `key`, tokens and webhook URLs are stored in plaintext:
@@ -97,6 +153,10 @@ export const configSchema = z
           .optional(),
         port: z.number().int().min(0).max(65535),
         host: z.string().min(1),
+        /** The queue board (/queues) may change the queue; read-only by default (README, "Security"). */
+        queueBoardWrite: z.boolean().default(false),
+        /** Behind a TLS proxy: whose X-Forwarded-* headers to believe (README, "Security"). */
+        trustProxy: trustProxySetting.default(false),
       })
       .strict(),
   })
@@ -107,6 +167,17 @@ export const configSchema = z
         code: 'custom',
         path: ['b24', 'oauthUrl'],
         message: 'http:// is refused; use https:// or set ROLLOUT_ALLOW_HTTP=1 for a local simulator',
+      });
+    }
+    // The outbound rule (README, "Security"): the client secret must not be sent to a reserved address.
+    const oauthUrl = URL.canParse(config.b24.oauthUrl) ? new URL(config.b24.oauthUrl) : undefined;
+    const allow = createAllowList(Array.isArray(config.allowHosts) ? config.allowHosts : []);
+    const oauthProblem = oauthUrl === undefined ? undefined : outboundHostProblem(oauthUrl, allow);
+    if (oauthUrl !== undefined && oauthProblem !== undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['b24', 'oauthUrl'],
+        message: `${oauthUrl.origin} is refused: ${oauthProblem}`,
       });
     }
     if (config.retry.baseDelayMs > config.retry.maxDelayMs) {

@@ -13,6 +13,7 @@ export const ENV_KEYS = {
   B24_CLIENT_SECRET: 'b24.clientSecret',
   B24_OAUTH_URL: 'b24.oauthUrl',
   ROLLOUT_ALLOW_HTTP: 'allowHttp',
+  ROLLOUT_ALLOW_HOSTS: 'allowHosts',
   LOG_LEVEL: 'logLevel',
   ROLLOUT_HASH_SECRET: 'hashSecret',
   ROLLOUT_PORTAL_RATE: 'portalRate.rate',
@@ -20,14 +21,25 @@ export const ENV_KEYS = {
   ROLLOUT_CONCURRENCY: 'worker.concurrency',
   ROLLOUT_MAX_ATTEMPTS: 'retry.maxAttempts',
   ROLLOUT_REQUEST_TIMEOUT_MS: 'request.timeoutMs',
+  ROLLOUT_BATCH: 'batch.enabled',
   ROLLOUT_API_TOKEN: 'api.token',
+  ROLLOUT_QUEUE_BOARD_WRITE: 'api.queueBoardWrite',
+  ROLLOUT_TRUST_PROXY: 'api.trustProxy',
   ROLLOUT_SECRET_KEY: 'secrets.key',
   ROLLOUT_SECRET_KEY_PREVIOUS: 'secrets.previousKey',
   ROLLOUT_INSECURE_PLAINTEXT_SECRETS: 'secrets.insecurePlaintext',
 } as const;
 
 /** On/off variables: `1`/`0` (also true/false, yes/no, on/off); an empty value means off. */
-const FLAG_ENV = new Set(['ROLLOUT_ALLOW_HTTP', 'ROLLOUT_INSECURE_PLAINTEXT_SECRETS']);
+const FLAG_ENV = new Set([
+  'ROLLOUT_ALLOW_HTTP',
+  'ROLLOUT_BATCH',
+  'ROLLOUT_INSECURE_PLAINTEXT_SECRETS',
+  'ROLLOUT_QUEUE_BOARD_WRITE',
+]);
+
+/** Variables that take a flag value or a list: ROLLOUT_TRUST_PROXY=1, or the proxies' addresses. */
+const FLAG_OR_TEXT_ENV = new Set(['ROLLOUT_TRUST_PROXY']);
 
 const NUMERIC_ENV = new Set([
   'ROLLOUT_PORTAL_RATE',
@@ -115,6 +127,8 @@ export function loadConfig(env: Env = process.env, overrides: Record<string, unk
     const value = env[name];
     if (value === undefined || (value === '' && !FLAG_ENV.has(name))) continue;
     if (FLAG_ENV.has(name)) setPath(raw, path, parseFlag(name, value));
+    else if (FLAG_OR_TEXT_ENV.has(name))
+      setPath(raw, path, /^(1|0|true|false|yes|no|on|off)$/i.test(value) ? parseFlag(name, value) : value);
     else if (NUMERIC_ENV.has(name)) setPath(raw, path, parseNumber(name, value));
     else setPath(raw, path, value);
   }

@@ -20,6 +20,10 @@ export const REDACT_PATHS = [
   '*.token',
   '*.webhookUrl',
   '*.secret',
+  // An IFRAME app's HASH signs its iframe (docs/bitrix24.md, "What the server checks on register").
+  'HASH',
+  '*.HASH',
+  '*.*.HASH',
   '*.*.accessToken',
   '*.*.refreshToken',
   '*.*.auth',

@@ -1,5 +1,6 @@
 import type { ResultStore } from '../results/result-store.js';
 import { formatCsvRow } from './format-csv-row.js';
+import { sanitiseJson } from './sanitise-text.js';
 import { type StatusRow, toStatusRow } from './status-row.js';
 
 export const EXPORT_FORMATS = ['csv', 'json'] as const;
@@ -12,7 +13,6 @@ export const CSV_COLUMNS = [
   'state',
   'appId',
   'attempts',
-  'ambiguousAttempts',
   'lastErrorCode',
   'lastErrorMessage',
   'updatedAt',
@@ -25,16 +25,18 @@ function csvCells(row: StatusRow): (string | number | null)[] {
     row.state,
     row.appId,
     row.attempts,
-    row.ambiguousAttempts,
     row.lastError?.code ?? null,
     row.lastError?.message ?? null,
     row.updatedAt,
   ];
 }
 
-/** One row of `JSON.stringify(rows, null, 2)` (indented one level), so the export equals `status --json`. */
+/**
+ * One row of `JSON.stringify(rows, null, 2)` (indented one level), terminal-safe like `status --json`
+ * (sanitiseJson), so the export equals `status --json`.
+ */
 function jsonElement(row: StatusRow): string {
-  return JSON.stringify(row, null, 2).replaceAll('\n', '\n  ');
+  return sanitiseJson(JSON.stringify(row, null, 2).replaceAll('\n', '\n  '));
 }
 
 /**

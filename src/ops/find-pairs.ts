@@ -5,8 +5,6 @@ export interface PairFilter {
   portal?: string;
   code?: string;
   states?: readonly PairState[];
-  /** Only pairs that may hold a duplicate app (ambiguousAttempts > 0). */
-  ambiguousOnly?: boolean;
   /** Case-insensitive substring of portal or code. */
   search?: string;
   /** Any further condition on the stored result (applied last, per chunk: nothing else is held in memory). */
@@ -23,7 +21,6 @@ export async function findPairs(results: ResultStore, filter: PairFilter = {}): 
     for (const result of await results.getMany(selected.slice(i, i + 2_000))) {
       if (!result) continue;
       if (filter.states && !filter.states.includes(result.state)) continue;
-      if (filter.ambiguousOnly && result.ambiguousAttempts === 0) continue;
       if (search && !`${result.portal} ${result.code}`.toLowerCase().includes(search)) continue;
       if (filter.where && !filter.where(result)) continue;
       out.push(result);

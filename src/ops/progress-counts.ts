@@ -8,8 +8,6 @@ export interface ProgressCounts {
   needsReauth: number;
   unregistered: number;
   pending: number;
-  /** Pairs that may hold a duplicate app (an ambiguous register call). */
-  ambiguous: number;
 }
 
 /** Counts the states of the given pairs (the pairs of one rollout), reading them in pipelined chunks. */
@@ -24,7 +22,6 @@ export async function progressCounts(
     needsReauth: 0,
     unregistered: 0,
     pending: 0,
-    ambiguous: 0,
   };
   const chunk = 2_000;
   for (let i = 0; i < pairs.length; i += chunk) {
@@ -35,7 +32,6 @@ export async function progressCounts(
       else if (state === 'needs_reauth') counts.needsReauth++;
       else if (state === 'unregistered') counts.unregistered++;
       else counts.pending++;
-      if ((result?.ambiguousAttempts ?? 0) > 0) counts.ambiguous++;
     }
   }
   return counts;

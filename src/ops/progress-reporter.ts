@@ -1,4 +1,5 @@
 import type { ProgressCounts } from './progress-counts.js';
+import { sanitiseText } from './sanitise-text.js';
 
 export interface ProgressReporterOptions {
   /** Where to write; a TTY gets a redrawn bar, anything else plain periodic lines. */
@@ -25,7 +26,7 @@ export function createProgressReporter(options: ProgressReporterOptions) {
   const plainInterval = options.plainIntervalMs ?? 5_000;
   let lastPlain = Number.NEGATIVE_INFINITY; // the first update prints at once
 
-  function describe(c: ProgressCounts): string {
+  function describe(c: ProgressCounts, paused = false): string {
     const done = c.registered + c.unregistered;
     const finished = c.total - c.pending;
     const elapsed = now() - started;
@@ -39,22 +40,27 @@ export function createProgressReporter(options: ProgressReporterOptions) {
       `${rate.toFixed(1)}/s`,
       `ETA ${c.pending === 0 ? '0s' : formatDuration(eta)}`,
     ];
-    if (c.ambiguous > 0) parts.push(`may-duplicate ${c.ambiguous}`);
+    if (paused) parts.push('QUEUE PAUSED');
     return parts.join(' | ');
   }
 
   return {
-    update(c: ProgressCounts): void {
+    /** `paused`: the queue is paused, so nothing moves (shown on the line). */
+    update(c: ProgressCounts, paused = false): void {
       if (tty) {
         const width = 30;
         const ratio = c.total === 0 ? 1 : (c.total - c.pending) / c.total;
         const filled = Math.round(ratio * width);
         const bar = `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${(ratio * 100).toFixed(0).padStart(3)}%`;
-        options.stream.write(`\r\x1b[2K${bar} ${describe(c)}`);
+        options.stream.write(`\r\x1b[2K${bar} ${describe(c, paused)}`);
       } else if (now() - lastPlain >= plainInterval || c.pending === 0) {
         lastPlain = now();
-        options.stream.write(`progress: ${describe(c)}\n`);
+        options.stream.write(`progress: ${describe(c, paused)}\n`);
       }
+    },
+    /** A line of its own (on a TTY, over the bar, which the next update redraws); made printable. */
+    notice(text: string): void {
+      options.stream.write(`${tty ? '\r\x1b[2K' : ''}${sanitiseText(text)}\n`);
     },
     finish(c: ProgressCounts): void {
       if (tty) options.stream.write(`\r\x1b[2K${describe(c)}\n`);

@@ -1,4 +1,5 @@
 import type { PairResult } from '../results/pair-result.js';
+import { sanitiseText } from './sanitise-text.js';
 
 /** One row of `status --json`: a public contract, change it only in a compatible way. */
 export interface StatusRow {
@@ -7,7 +8,6 @@ export interface StatusRow {
   state: string;
   appId: number | null;
   attempts: number;
-  ambiguousAttempts: number;
   lastError: { code: string; message: string } | null;
   updatedAt: string | null;
 }
@@ -19,24 +19,15 @@ export function toStatusRow(result: PairResult): StatusRow {
     state: result.state,
     appId: result.appId,
     attempts: result.attempts,
-    ambiguousAttempts: result.ambiguousAttempts,
     lastError: result.lastError,
     updatedAt: result.updatedAt > 0 ? new Date(result.updatedAt).toISOString() : null,
   };
 }
 
 /** Column headers of the text table `status` and `failed` print. */
-export const STATUS_TABLE_HEADERS = [
-  'PORTAL',
-  'CODE',
-  'STATE',
-  'APP_ID',
-  'ATTEMPTS',
-  'AMBIGUOUS',
-  'LAST ERROR',
-];
+export const STATUS_TABLE_HEADERS = ['PORTAL', 'CODE', 'STATE', 'APP_ID', 'ATTEMPTS', 'LAST ERROR'];
 
-/** One row of that table: untrusted error text folded onto one line and cut to fit. */
+/** One row of that table: untrusted error text made printable (sanitiseText), folded onto one line and cut to fit. */
 export function statusTableCells(row: StatusRow): string[] {
   return [
     row.portal,
@@ -44,9 +35,11 @@ export function statusTableCells(row: StatusRow): string[] {
     row.state,
     row.appId === null ? '-' : String(row.appId),
     String(row.attempts),
-    row.ambiguousAttempts > 0 ? `${row.ambiguousAttempts} (may hold a duplicate)` : '0',
     row.lastError
-      ? `${row.lastError.code}: ${row.lastError.message}`.replace(/\s+/g, ' ').trim().slice(0, 80)
+      ? sanitiseText(`${row.lastError.code}: ${row.lastError.message}`)
+          .replace(/\s+/g, ' ')
+          .trim()
+          .slice(0, 80)
       : '-',
   ];
 }

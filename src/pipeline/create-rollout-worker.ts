@@ -1,7 +1,7 @@
-import { DelayedError, type Job, type Queue, UnrecoverableError, Worker } from 'bullmq';
+import { DelayedError, Job, type Queue, UnrecoverableError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { addPairJobs } from './add-pair-jobs.js';
-import { type PairJob, pairJobSchema, ROLLOUT_QUEUE } from './pair-job.js';
+import { type PairJob, pairJobId, pairJobSchema, ROLLOUT_QUEUE } from './pair-job.js';
 import { type PairOutcome, type PairProcessorDeps, processPair } from './process-pair.js';
 
 export interface RolloutWorkerOptions {
@@ -21,11 +21,15 @@ export function createRolloutWorker(
   options: RolloutWorkerOptions,
 ): Worker<PairJob, PairOutcome> {
   const { config, logger } = deps;
+  const processorDeps: PairProcessorDeps = {
+    ...deps,
+    wakePairs: deps.wakePairs ?? ((domain, wake) => wakePairJobs(deps.queue, domain, wake)),
+  };
   const worker = new Worker<PairJob, PairOutcome>(
     ROLLOUT_QUEUE,
     async (job: Job<PairJob, PairOutcome>, token?: string) => {
       const data = pairJobSchema.parse(job.data);
-      const outcome = await processPair(data, deps);
+      const outcome = await processPair(data, processorDeps);
       if (outcome.kind === 'delay') {
         await job.moveToDelayed(Math.max(outcome.until, Date.now()), token);
         throw new DelayedError();
@@ -64,7 +68,6 @@ export function createRolloutWorker(
         op: 'job',
         error: { code: 'JOB_FAILED', message: error.message },
         final: true,
-        ambiguous: false,
       });
     })().catch((e: unknown) => logger.error({ err: e, domain, code }, 'could not settle a finished job'));
   };
@@ -72,4 +75,22 @@ export function createRolloutWorker(
   worker.on('failed', (job, error) => afterJob(job, error));
   worker.on('error', (error) => logger.error({ err: error }, 'worker error'));
   return worker;
+}
+
+/**
+ * Moves the delayed jobs of these pairs to run at `at` (BullMQ `changeDelay`). A job that is not delayed (waiting,
+ * active, gone) is left alone: it runs soon anyway, or its pair is done.
+ */
+async function wakePairJobs(
+  queue: Queue<PairJob>,
+  domain: string,
+  wake: readonly { code: string; at: number }[],
+): Promise<void> {
+  await Promise.all(
+    wake.map(async ({ code, at }) => {
+      const job = await Job.fromId<PairJob>(queue, pairJobId(domain, code));
+      if (!job) return;
+      await job.changeDelay(Math.max(0, at - Date.now())).catch(() => undefined);
+    }),
+  );
 }

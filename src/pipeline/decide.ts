@@ -1,9 +1,10 @@
-import { BitrixError, type RateLimitedError } from '../bitrix/bitrix-error.js';
+import { AuthError, BitrixError, type RateLimitedError } from '../bitrix/bitrix-error.js';
 import type { Config } from '../config/config-schema.js';
 
 /**
  * What to do after a failed call. Pure: the worker carries it out.
- * - `retry`: a transient fault (or an ambiguous one): try again at `at`; the attempt counts.
+ * - `retry`: a transient fault, or no answer (safe to repeat: every call is idempotent, docs/bitrix24.md):
+ *   try again at `at`; the attempt counts.
  * - `slow_portal`: the server's bucket is full (QUERY_LIMIT_EXCEEDED): the whole portal slows down; no attempt spent.
  * - `wait`: the server says wait until `at` (OPERATION_TIME_LIMIT parks the method, OVERLOAD_LIMIT the portal);
  *   no attempt spent.
@@ -50,6 +51,9 @@ export function decide(error: unknown, ctx: DecideContext): Decision {
     case 'permanent':
       return { kind: 'fail', reason: 'permanent' };
     case 'auth': {
+      // INVALID_CREDENTIALS: the webhook code (or the user behind the token) is wrong; no refresh can fix it, the
+      // portal waits for new credentials (docs/bitrix24.md, "Who is calling").
+      if (error instanceof AuthError && error.reason === 'invalid_credentials') return { kind: 'reauth' };
       // expired_token: refresh (twice at most: a token can expire again while the job waits); any other
       // rejection gets one refresh, and a rejection straight after it means the credentials are dead.
       const refreshesAllowed = error.code === 'expired_token' ? 2 : 1;

@@ -1,4 +1,6 @@
+import { randomBytes } from 'node:crypto';
 import type { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { AppDefinition } from '../apps/app-definition-schema.js';
 import { definitionHash } from '../apps/definition-hash.js';
@@ -9,8 +11,10 @@ import type { PortalEntry } from '../portals/portal-entry-schema.js';
 import type { RequestOutcome, ResultStore } from '../results/result-store.js';
 import type { DefinitionStore } from '../store/definition-store.js';
 import type { ImportSummary, PortalStore } from '../store/portal-store.js';
+import type { RedisKeys } from '../store/redis-keys.js';
 import { addPairJobs } from './add-pair-jobs.js';
-import { findHiddenChanges } from './find-hidden-changes.js';
+import { findInFlightConflicts, type RolloutRecord } from './find-in-flight-conflicts.js';
+import { findRecreateChanges } from './find-recreate-changes.js';
 import type { PairJob } from './pair-job.js';
 
 export interface EnqueueDeps {
@@ -19,6 +23,8 @@ export interface EnqueueDeps {
   results: ResultStore;
   definitions: DefinitionStore;
   portals: PortalStore;
+  redis: Redis;
+  keys: RedisKeys;
   logger: Logger;
 }
 
@@ -27,12 +33,28 @@ export interface EnqueueRequest {
   apps: readonly AppDefinition[] | undefined;
   /** Validated portals; undefined uses every stored portal. */
   portals: readonly PortalEntry[] | undefined;
+  /**
+   * Replace (unregister + register, a new APP_ID) the apps whose change update cannot apply: an icon change or
+   * a JS <-> IFRAME switch. Without it such a rollout is refused whole.
+   */
+  recreate?: boolean;
+  /**
+   * Apply these definitions although another rollout is still applying other definitions of the same CODEs to
+   * the same portals (the later one wins, on purpose). Without it such a rollout is refused whole, naming the other.
+   */
+  replace?: boolean;
+  /** Where the definitions came from (e.g. the apps file), recorded to name this rollout in a conflict. */
+  source?: string;
   onProgress?: (done: number, total: number) => void;
 }
 
 export interface EnqueueSummary {
+  /** This rollout's id (stored with its pairs; named when a later rollout conflicts with it). */
+  rolloutId: string;
   pairs: { domain: string; code: string }[];
   counts: Record<RequestOutcome, number>;
+  /** Pairs whose app is replaced (`recreate`). */
+  recreating: number;
   jobsAdded: number;
   imported: ImportSummary | undefined;
 }
@@ -40,7 +62,8 @@ export interface EnqueueSummary {
 /**
  * The producer: stores portals and definitions, then asks for each portal x app pair to exist with its
  * definition. Pairs already registered with the same definition queue nothing; a changed definition is
- * applied by the worker with imbot.app.update on the stored APP_ID. Job ids are deterministic, so running
+ * applied by the worker with imbot.app.update on the stored APP_ID, except what update cannot apply (icon,
+ * JS <-> IFRAME), which is refused whole unless `recreate` is given. Job ids are deterministic, so running
  * this twice, or from two producers at once, never makes two live jobs for one pair.
  */
 export async function enqueueRollout(request: EnqueueRequest, deps: EnqueueDeps): Promise<EnqueueSummary> {
@@ -71,12 +94,27 @@ export async function enqueueRollout(request: EnqueueRequest, deps: EnqueueDeps)
   }
 
   // Every check passes before anything is written: a refused rollout leaves no partial state.
+  const rollout: RolloutRecord = {
+    id: `r-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`,
+    startedAt: new Date().toISOString(),
+    source: request.source ?? (request.apps ? 'apps given in code' : 'stored definitions'),
+  };
+  let recreate = new Set<string>();
   if (request.apps) {
     const byHash = new Map(request.apps.map((app) => [definitionHash(app), app] as const));
-    const problems = await findHiddenChanges(wanted, byHash, deps);
+    const current: Awaited<ReturnType<typeof results.getMany>> = [];
+    for (let i = 0; i < wanted.length; i += config.producer.chunkSize)
+      current.push(...(await results.getMany(wanted.slice(i, i + config.producer.chunkSize))));
+    const changes = await findRecreateChanges(wanted, current, byHash, deps);
+    const conflicts = request.replace
+      ? []
+      : await findInFlightConflicts(wanted, current, (id) => readRollout(deps, id));
+    const problems = [...conflicts, ...(request.recreate ? [] : changes.problems)];
     if (problems.length > 0) throw new InputError('apps', problems);
+    recreate = changes.pairs;
     for (const [defHash, app] of byHash) await deps.definitions.save(defHash, app);
   }
+  await deps.redis.hset(deps.keys.rollout(rollout.id), { ...rollout, pairs: String(wanted.length) });
   const imported = request.portals ? await deps.portals.importPortals(request.portals) : undefined;
 
   const parked = await deps.portals.domainsNeedingReauth([...new Set(domains)]);
@@ -88,7 +126,12 @@ export async function enqueueRollout(request: EnqueueRequest, deps: EnqueueDeps)
   for (let i = 0; i < wanted.length; i += chunkSize) {
     const chunk = wanted.slice(i, i + chunkSize);
     const outcomes = await results.requestPresent(
-      chunk.map((p) => ({ ...p, portalParked: parked.has(p.domain) })),
+      chunk.map((p) => ({
+        ...p,
+        portalParked: parked.has(p.domain),
+        recreate: recreate.has(`${p.domain}|${p.code}`),
+        rolloutId: rollout.id,
+      })),
     );
     const toQueue = [];
     for (const [index, outcome] of outcomes.entries()) {
@@ -99,6 +142,22 @@ export async function enqueueRollout(request: EnqueueRequest, deps: EnqueueDeps)
     jobsAdded += await addPairJobs(queue, toQueue, positions);
     request.onProgress?.(Math.min(i + chunkSize, wanted.length), wanted.length);
   }
-  deps.logger.info({ pairs: wanted.length, ...counts, jobsAdded }, 'rollout enqueued');
-  return { pairs: wanted.map(({ domain, code }) => ({ domain, code })), counts, jobsAdded, imported };
+  deps.logger.info(
+    { pairs: wanted.length, ...counts, recreating: recreate.size, jobsAdded },
+    'rollout enqueued',
+  );
+  return {
+    rolloutId: rollout.id,
+    pairs: wanted.map(({ domain, code }) => ({ domain, code })),
+    counts,
+    recreating: recreate.size,
+    jobsAdded,
+    imported,
+  };
+}
+
+async function readRollout(deps: EnqueueDeps, id: string): Promise<RolloutRecord | undefined> {
+  const raw = await deps.redis.hgetall(deps.keys.rollout(id));
+  if (!raw['id']) return undefined;
+  return { id: raw['id'], startedAt: raw['startedAt'] ?? '?', source: raw['source'] ?? '?' };
 }

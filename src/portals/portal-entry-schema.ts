@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { strictObject } from '../input/strict-object.js';
+import { type AllowList, createAllowList } from '../outbound/allow-list.js';
+import { ALLOW_HOSTS_HINT, outboundHostProblem } from '../outbound/outbound-host-problem.js';
 import { redactWebhookUrl } from './redact-webhook-url.js';
 
 const BARE_HOST = 'use the bare host name, e.g. example.bitrix24.com';
@@ -39,6 +41,51 @@ function parseUrl(value: string): URL | undefined {
   }
 }
 
+/**
+ * The outbound rule for one entry (README, "Security"): the REST address must be on the portal's own `domain`
+ * (on-premise portals too) and not a reserved address; the webhook URL must not be a reserved address either.
+ * Hosts in ROLLOUT_ALLOW_HOSTS are exempt from both. Problems name the URL (a webhook's code redacted).
+ */
+function checkOutbound(
+  entry: Record<string, unknown>,
+  opts: { allow: AllowList; allowHttp: boolean },
+  ctx: z.RefinementCtx,
+): void {
+  const { allow } = opts;
+  const domain = typeof entry['domain'] === 'string' ? entry['domain'] : undefined;
+  if (domain === undefined || domainProblem(domain) !== undefined) return;
+  const given = typeof entry['restUrl'] === 'string';
+  const restText = given ? (entry['restUrl'] as string) : `https://${domain}/rest/`;
+  const restUrl = parseUrl(restText);
+  // A URL already refused for its scheme or shape gets that one message only.
+  if (restUrl === undefined || serviceUrlProblem(restUrl, opts.allowHttp) !== undefined) return;
+  const path = given ? ['restUrl'] : ['domain'];
+  const problem = outboundHostProblem(restUrl, allow);
+  if (problem !== undefined) {
+    ctx.addIssue({ code: 'custom', path, message: `${restText} is refused: ${problem}` });
+  } else if (restUrl.hostname !== domain && !allow.allowsHost(restUrl.hostname)) {
+    ctx.addIssue({
+      code: 'custom',
+      path,
+      message: `${restText} is refused: its host ${restUrl.hostname} is not this portal's domain ${domain}; the REST address must be on the portal's own host (e.g. https://${domain}/rest/), or ${ALLOW_HOSTS_HINT}`,
+    });
+  }
+  const auth = entry['auth'];
+  if (!isRecord(auth) || auth['type'] !== 'webhook' || typeof auth['url'] !== 'string') return;
+  const hookUrl = parseUrl(auth['url']);
+  const hookProblem =
+    hookUrl === undefined || serviceUrlProblem(hookUrl, opts.allowHttp) !== undefined
+      ? undefined
+      : outboundHostProblem(hookUrl, allow);
+  if (hookProblem !== undefined) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['auth', 'url'],
+      message: `${redactWebhookUrl(auth['url'])} is refused: ${hookProblem}`,
+    });
+  }
+}
+
 const nonEmptySecret = (what: string) =>
   z
     .string({
@@ -48,11 +95,39 @@ const nonEmptySecret = (what: string) =>
     .max(4096, { error: 'must be at most 4096 characters' });
 
 /**
- * One portal of the portals file. `domain` is lower-cased; `restUrl` defaults to `https://<domain>/rest/`. URLs
- * must be https unless `allowHttp` (ROLLOUT_ALLOW_HTTP=1, for a local simulator). No message ever contains a
- * token or a webhook code: webhook URLs are shown with the code replaced by `***`.
+ * `auth.clientId` of a webhook portal, required: a webhook has no client id of its own, so the chat-app methods
+ * need a `CLIENT_ID` parameter and act for the application `custom<CLIENT_ID>`; without it Bitrix24 answers
+ * every chat-app call with 403 ACCESS_DENIED "Client ID not specified", and the portal's bot must have been
+ * registered with the same CLIENT_ID (docs/bitrix24.md, "Who is calling").
  */
-export function portalEntrySchema(opts: { allowHttp: boolean }) {
+const CLIENT_ID_RULE =
+  "the CLIENT_ID this portal's bot was registered with through this webhook (imbot.register with CLIENT_ID); " +
+  'Bitrix24 refuses chat-app calls from a webhook without it (ACCESS_DENIED "Client ID not specified")';
+const clientIdSchema = z
+  .string({
+    error: (issue) =>
+      issue.input === undefined
+        ? `is required for a webhook portal: ${CLIENT_ID_RULE}`
+        : `must be a string: ${CLIENT_ID_RULE}`,
+  })
+  .min(1, { error: `must not be empty: ${CLIENT_ID_RULE}` })
+  .max(128, { error: 'must be at most 128 characters' })
+  .refine((value) => value.trim() === value, { error: 'must not start or end with spaces' });
+
+/** Options of the portals schema: ROLLOUT_ALLOW_HTTP and ROLLOUT_ALLOW_HOSTS (default none). */
+export interface PortalSchemaOptions {
+  allowHttp: boolean;
+  allowHosts?: readonly string[];
+}
+
+/**
+ * One portal of the portals file. `domain` is lower-cased; `restUrl` defaults to `https://<domain>/rest/`. URLs
+ * must be https unless `allowHttp` (ROLLOUT_ALLOW_HTTP=1, for a local simulator). The outbound rule
+ * (checkOutbound) applies unless the host is in `allowHosts`. No message ever contains a token or a webhook
+ * code: webhook URLs are shown with the code replaced by `***`.
+ */
+export function portalEntrySchema(opts: PortalSchemaOptions) {
+  const allow = createAllowList(opts.allowHosts ?? []);
   const restUrlSchema = z
     .string({
       error: 'must be a string: the portal\'s REST address, e.g. "https://example.bitrix24.com/rest/"',
@@ -101,10 +176,7 @@ export function portalEntrySchema(opts: { allowHttp: boolean }) {
   const webhookSchema = strictObject({
     type: z.literal('webhook'),
     url: webhookUrlSchema,
-    clientId: z
-      .string({ error: 'must be a string: the REST application client id' })
-      .min(1, { error: 'must not be empty' })
-      .optional(),
+    clientId: clientIdSchema,
   });
 
   return strictObject({
@@ -145,7 +217,7 @@ export function portalEntrySchema(opts: { allowHttp: boolean }) {
     auth: z.discriminatedUnion('type', [oauthSchema, webhookSchema], {
       error: (issue) =>
         issue.input === undefined
-          ? 'is required: {"type": "oauth", "accessToken", "refreshToken", "expiresAt"} or {"type": "webhook", "url"}'
+          ? 'is required: {"type": "oauth", "accessToken", "refreshToken", "expiresAt"} or {"type": "webhook", "url", "clientId"}'
           : undefined,
     }),
   })
@@ -171,6 +243,13 @@ export function portalEntrySchema(opts: { allowHttp: boolean }) {
       },
       { when: (payload) => isRecord(payload.value) },
     )
+    .superRefine(
+      (entry: Record<string, unknown>, ctx) =>
+        checkOutbound(entry, { allow, allowHttp: opts.allowHttp }, ctx),
+      {
+        when: (payload) => isRecord(payload.value),
+      },
+    )
     .transform((entry) => ({ ...entry, restUrl: entry.restUrl ?? `https://${entry.domain}/rest/` }));
 }
 
@@ -178,7 +257,7 @@ export type PortalEntry = z.infer<ReturnType<typeof portalEntrySchema>>;
 export type PortalAuth = PortalEntry['auth'];
 
 /** The whole portals file: a non-empty array of portal entries with unique domains (duplicates name both indexes). */
-export function portalsFileSchema(opts: { allowHttp: boolean }) {
+export function portalsFileSchema(opts: PortalSchemaOptions) {
   const entrySchema = portalEntrySchema(opts);
   return z
     .array(z.unknown(), {

@@ -4,14 +4,20 @@
  * tag (e.g. `{imbot-rollout}`), that tag wins: all portals then share one slot, which is still correct.
  *
  * Every key has a TTL, so an idle portal holds no memory at all:
- * - `tat`   string: the GCRA theoretical arrival time (ms epoch, float); expires when it is reached.
- * - `adapt` hash `f` factor, `bu` backoff until, `lc` last factor change, `ok` successes since; expires when the
- *           factor has decayed back to 1.
- * - `park`  hash method -> parked until (ms epoch); expires with the latest of them.
- * - `wake`  string: the next wake-up time handed to a denied caller (see `reserve`); expires when reached.
+ * - `bucket` hash: the model of the server's bucket, `l` level (requests, float) at `t` (ms epoch), the limit
+ *            `r`/`b` last reserved with, and the current cycle (`n` grants since `c`, starting at level `l0`);
+ *            expires when the level has drained to 0.
+ * - `adapt`  hash: the slow-down after QUERY_LIMIT_EXCEEDED, `pl` plateau and `lo` low rate fraction, `a` probe
+ *            amplitude, `td` time of the last counted 503 (the epoch), `bu` end of the pause after a 503;
+ *            expires when the rate is back to the configured one.
+ * - `park`   hash method -> parked until (ms epoch); expires with the latest of them.
+ * - `wake`   string: the next wake-up time handed to a denied caller (see `reserve`); expires when reached.
+ *
+ * (Before the recovering slow-down the model was a GCRA `tat` string; `bucket` has a new name so a worker of the
+ * old version never reads a hash as a string. An old `tat` key simply expires.)
  */
 export interface RateLimitKeys {
-  readonly tat: string;
+  readonly bucket: string;
   readonly adapt: string;
   readonly park: string;
   readonly wake: string;
@@ -19,5 +25,10 @@ export interface RateLimitKeys {
 
 export function rateLimitKeys(prefix: string, portal: string): RateLimitKeys {
   const base = `${prefix}:rl:{${portal}}`;
-  return { tat: `${base}:tat`, adapt: `${base}:adapt`, park: `${base}:park`, wake: `${base}:wake` };
+  return {
+    bucket: `${base}:bucket`,
+    adapt: `${base}:adapt`,
+    park: `${base}:park`,
+    wake: `${base}:wake`,
+  };
 }

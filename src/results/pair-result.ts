@@ -15,17 +15,26 @@ export interface PairResult {
   /** What the operator asked for: the app present with `desiredDefHash`, or absent (unregister). */
   desired: 'present' | 'absent';
   desiredDefHash: string | undefined;
-  /** The definition hash the portal holds (after a successful register/update). */
+  /**
+   * The definition the portal's fields are known to match (set by a successful update, or a register that is
+   * then followed by one). Unset right after a register: get-or-create may have returned an older app.
+   */
   appliedDefHash: string | undefined;
   appId: number | null;
   /** The IFRAME HASH sent (derived per portal and app for `"HASH": "auto"`), for the iframe handler to verify. */
   hashUsed: string | undefined;
-  /** API attempts in the current operation (reset when the pair is queued again). */
+  /**
+   * Failed API attempts in the current operation plus the call that settled it (reset when the pair is queued
+   * again); the intermediate steps of one operation (the register before its update) do not count.
+   */
   attempts: number;
-  /** Register calls that were sent but got no answer: each may have created an app the portal now holds twice. */
-  ambiguousAttempts: number;
-  /** Set while a register call is in flight; found set by a later attempt, the earlier one is ambiguous. */
-  inflight: string | undefined;
+  /**
+   * The next change replaces the app (unregister, then register: a new APP_ID) because update cannot apply it:
+   * an icon change or a JS <-> IFRAME switch, asked for with `rollout --recreate` (docs/bitrix24.md, "Update").
+   */
+  recreate: boolean;
+  /** The rollout that last asked for this pair's definition (see `rollout --replace`). */
+  rolloutId: string | undefined;
   lastError: PairError | null;
   nextAttemptAt: number | undefined;
   createdAt: number;
@@ -35,7 +44,7 @@ export interface PairResult {
 export interface AttemptRecord {
   at: number;
   op: string;
-  outcome: 'ok' | 'retry' | 'wait' | 'failed' | 'ambiguous' | 'reauth';
+  outcome: 'ok' | 'retry' | 'wait' | 'failed' | 'reauth';
   code?: string;
   message?: string;
   nextAttemptAt?: number;

@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { defineScript } from '../redis/define-script.js';
 import { pairMember, parsePairMember, type RedisKeys } from '../store/redis-keys.js';
 import {
   type AttemptRecord,
@@ -7,106 +8,20 @@ import {
   type PairResult,
   type PairState,
 } from './pair-result.js';
+import {
+  CLAIM_DUE,
+  MARK_APPLIED,
+  RECORD_FAILURE,
+  RECORD_WAIT,
+  REQUEST_ABSENT,
+  REQUEST_PRESENT,
+  REQUEST_RETRY,
+  SET_STATE,
+} from './result-scripts.js';
 
 const HISTORY_LENGTH = 50;
-
-/**
- * Moves a pair to a state and writes fields, keeping the per-state counters exact.
- * KEYS: result, stateCounts. ARGV: newState ('' = keep), then field/value pairs.
- */
-const SET_STATE = `
-local old = redis.call('HGET', KEYS[1], 'state')
-local new = ARGV[1]
-if new ~= '' and old ~= new then
-  if old then redis.call('HINCRBY', KEYS[2], old, -1) end
-  redis.call('HINCRBY', KEYS[2], new, 1)
-  redis.call('HSET', KEYS[1], 'state', new)
-end
-if #ARGV > 1 then redis.call('HSET', KEYS[1], unpack(ARGV, 2)) end
-return old
-`;
-
-/**
- * The producer's step for one pair, atomic against other producers and workers.
- * KEYS: result, stateCounts, pairs. ARGV: member, domain, code, defHash, now, portalParked ('1'/'0').
- * Returns 0 = nothing to do (registered with this definition), 1 = queued (state changed to pending),
- * 2 = already pending (re-add the job: adding is idempotent), 3 = parked (portal needs re-authorisation).
- */
-const REQUEST_PRESENT = `
-local state = redis.call('HGET', KEYS[1], 'state')
-local applied = redis.call('HGET', KEYS[1], 'appliedDefHash')
-local desired = redis.call('HGET', KEYS[1], 'desired')
-local desiredHash = redis.call('HGET', KEYS[1], 'desiredDefHash')
-if state == 'registered' and applied == ARGV[4] and desired == 'present' then return 0 end
-redis.call('ZADD', KEYS[3], 0, ARGV[1])
-if not state then
-  redis.call('HSET', KEYS[1], 'portal', ARGV[2], 'code', ARGV[3], 'createdAt', ARGV[5], 'attempts', 0, 'ambiguousAttempts', 0, 'appId', '')
-end
-redis.call('HSET', KEYS[1], 'desired', 'present', 'desiredDefHash', ARGV[4], 'updatedAt', ARGV[5])
-if ARGV[6] == '1' then
-  if state ~= 'needs_reauth' then
-    if state then redis.call('HINCRBY', KEYS[2], state, -1) end
-    redis.call('HINCRBY', KEYS[2], 'needs_reauth', 1)
-    redis.call('HSET', KEYS[1], 'state', 'needs_reauth')
-  end
-  return 3
-end
-if state == 'pending' and desired == 'present' and desiredHash == ARGV[4] then return 2 end
-if state then redis.call('HINCRBY', KEYS[2], state, -1) end
-redis.call('HINCRBY', KEYS[2], 'pending', 1)
-redis.call('HSET', KEYS[1], 'state', 'pending', 'attempts', 0, 'nextAttemptAt', '')
-return 1
-`;
-
-/**
- * Marks the start of a register call. KEYS: result. ARGV: attemptId.
- * Returns 2 when the pair already holds an APP_ID (another run of the same job registered it meanwhile: do not
- * register again), 1 when an earlier register call was still marked in flight (its worker died mid-call:
- * counted ambiguous), else 0.
- */
-const BEGIN_INFLIGHT = `
-local appId = redis.call('HGET', KEYS[1], 'appId')
-if appId and appId ~= '' then return 2 end
-local previous = redis.call('HGET', KEYS[1], 'inflight')
-redis.call('HSET', KEYS[1], 'inflight', ARGV[1])
-if previous and previous ~= '' then
-  redis.call('HINCRBY', KEYS[1], 'ambiguousAttempts', 1)
-  return 1
-end
-return 0
-`;
-
-/**
- * Unregister request for one pair, atomic. KEYS: result, stateCounts. ARGV: now.
- * Returns 0 = unknown pair, 1 = queued (holds an APP_ID: the worker calls imbot.app.unregister),
- * 2 = nothing to call (no APP_ID: marked unregistered at once).
- */
-const REQUEST_ABSENT = `
-local state = redis.call('HGET', KEYS[1], 'state')
-if not state then return 0 end
-local appId = redis.call('HGET', KEYS[1], 'appId')
-local target = 'pending'
-if not appId or appId == '' then target = 'unregistered' end
-if state ~= target then
-  redis.call('HINCRBY', KEYS[2], state, -1)
-  redis.call('HINCRBY', KEYS[2], target, 1)
-end
-redis.call('HSET', KEYS[1], 'state', target, 'desired', 'absent', 'attempts', 0, 'nextAttemptAt', '', 'updatedAt', ARGV[1])
-if target == 'pending' then return 1 end
-return 2
-`;
-
-/**
- * Operator retry of one failed pair, atomic. KEYS: result, stateCounts. ARGV: now.
- * Returns 1 when the pair was failed and is pending again (attempts reset), else 0.
- */
-const REQUEST_RETRY = `
-if redis.call('HGET', KEYS[1], 'state') ~= 'failed' then return 0 end
-redis.call('HINCRBY', KEYS[2], 'failed', -1)
-redis.call('HINCRBY', KEYS[2], 'pending', 1)
-redis.call('HSET', KEYS[1], 'state', 'pending', 'attempts', 0, 'nextAttemptAt', '', 'updatedAt', ARGV[1])
-return 1
-`;
+/** Longest error message kept in a result or a history line. */
+const MESSAGE_MAX = 500;
 
 function toNumber(value: string | undefined): number | undefined {
   if (value === undefined || value === '') return undefined;
@@ -132,8 +47,8 @@ function decodeResult(raw: Record<string, string>): PairResult | undefined {
     appId: toNumber(raw['appId']) ?? null,
     hashUsed: raw['hashUsed'] || undefined,
     attempts: toNumber(raw['attempts']) ?? 0,
-    ambiguousAttempts: toNumber(raw['ambiguousAttempts']) ?? 0,
-    inflight: raw['inflight'] || undefined,
+    recreate: raw['recreate'] === '1',
+    rolloutId: raw['rolloutId'] || undefined,
     lastError: lastErrorCode ? { code: lastErrorCode, message: raw['lastErrorMessage'] ?? '' } : null,
     nextAttemptAt: toNumber(raw['nextAttemptAt']),
     createdAt: toNumber(raw['createdAt']) ?? 0,
@@ -156,110 +71,174 @@ export type ResultStore = ReturnType<typeof createResultStore>;
 export function createResultStore(options: ResultStoreOptions) {
   const { redis, keys } = options;
   const now = options.now ?? Date.now;
+  const scripts = {
+    setState: defineScript(redis, SET_STATE),
+    requestPresent: defineScript(redis, REQUEST_PRESENT),
+    requestAbsent: defineScript(redis, REQUEST_ABSENT),
+    requestRetry: defineScript(redis, REQUEST_RETRY),
+    markApplied: defineScript(redis, MARK_APPLIED),
+    recordFailure: defineScript(redis, RECORD_FAILURE),
+    recordWait: defineScript(redis, RECORD_WAIT),
+    claimDue: defineScript(redis, CLAIM_DUE),
+  };
 
   async function setState(
     domain: string,
     code: string,
     state: PairState | '',
     fields: Record<string, string>,
-  ) {
-    const flat = Object.entries(fields).flat();
-    await redis.eval(SET_STATE, 2, keys.result(domain, code), keys.stateCounts, state, ...flat);
+  ): Promise<void> {
+    await scripts.setState.run(
+      [keys.result(domain, code), keys.stateCounts, keys.due(domain)],
+      [state, ...Object.entries(fields).flat()],
+    );
   }
 
-  async function pushHistory(domain: string, code: string, record: AttemptRecord): Promise<void> {
-    const key = keys.attempts(domain, code);
-    await redis
-      .multi()
-      .lpush(key, JSON.stringify(record))
-      .ltrim(key, 0, HISTORY_LENGTH - 1)
-      .exec();
+  function historyLine(record: AttemptRecord): string {
+    return JSON.stringify(record);
   }
 
-  function errorFields(error: PairError | null): Record<string, string> {
-    return error
-      ? {
-          lastErrorCode: error.code,
-          lastErrorMessage: error.message.slice(0, 500),
-          lastErrorAt: String(now()),
-        }
-      : { lastErrorCode: '', lastErrorMessage: '' };
+  function errorFields(error: PairError): Record<string, string> {
+    return {
+      lastErrorCode: error.code,
+      lastErrorMessage: error.message.slice(0, MESSAGE_MAX),
+      lastErrorAt: String(now()),
+    };
+  }
+
+  /** Runs one script per pair in one pipeline; replies in order. */
+  async function perPair<T>(
+    pairs: readonly { domain: string; code: string }[],
+    queue: (pipeline: ReturnType<Redis['pipeline']>, pair: { domain: string; code: string }) => void,
+    decode: (reply: unknown) => T,
+  ): Promise<T[]> {
+    if (pairs.length === 0) return [];
+    const pipeline = redis.pipeline();
+    for (const pair of pairs) queue(pipeline, pair);
+    const replies = (await pipeline.exec()) ?? [];
+    return replies.map(([error, value]) => {
+      if (error) throw error;
+      return decode(value);
+    });
   }
 
   return {
-    /** Producer: the pair should exist with `defHash`. Atomic; see REQUEST_PRESENT. */
+    /**
+     * Producer: the pair should exist with `defHash` (`recreate`: by unregister + register, the APP_ID changes).
+     * Atomic; see REQUEST_PRESENT.
+     */
     async requestPresent(
-      pairs: readonly { domain: string; code: string; defHash: string; portalParked: boolean }[],
+      pairs: readonly {
+        domain: string;
+        code: string;
+        defHash: string;
+        portalParked: boolean;
+        recreate?: boolean;
+        rolloutId?: string;
+      }[],
     ): Promise<RequestOutcome[]> {
-      const pipeline = redis.pipeline();
       const at = String(now());
-      for (const p of pairs) {
-        pipeline.eval(
-          REQUEST_PRESENT,
-          3,
-          keys.result(p.domain, p.code),
-          keys.stateCounts,
-          keys.pairs,
-          pairMember(p.domain, p.code),
-          p.domain,
-          p.code,
-          p.defHash,
-          at,
-          p.portalParked ? '1' : '0',
-        );
-      }
-      const replies = (await pipeline.exec()) ?? [];
-      return replies.map(([error, value]) => {
-        if (error) throw error;
-        return REQUEST_OUTCOMES[Number(value)] ?? 'unchanged';
-      });
+      return await perPair(
+        pairs,
+        (pipeline, pair) => {
+          const p = pair as (typeof pairs)[number];
+          scripts.requestPresent.queue(
+            pipeline,
+            [keys.result(p.domain, p.code), keys.stateCounts, keys.pairs, keys.due(p.domain)],
+            [
+              pairMember(p.domain, p.code),
+              p.domain,
+              p.code,
+              p.defHash,
+              at,
+              p.portalParked ? '1' : '0',
+              p.recreate ? '1' : '',
+              p.rolloutId ?? '',
+            ],
+          );
+        },
+        (value) => REQUEST_OUTCOMES[Number(value)] ?? 'unchanged',
+      );
     },
 
     /** Operator: unregister these pairs. See REQUEST_ABSENT. */
     async requestAbsent(
       pairs: readonly { domain: string; code: string }[],
     ): Promise<('unknown' | 'queued' | 'nothing_to_call')[]> {
-      const pipeline = redis.pipeline();
-      for (const p of pairs)
-        pipeline.eval(REQUEST_ABSENT, 2, keys.result(p.domain, p.code), keys.stateCounts, String(now()));
-      const replies = (await pipeline.exec()) ?? [];
-      return replies.map(([error, value]) => {
-        if (error) throw error;
-        return (['unknown', 'queued', 'nothing_to_call'] as const)[Number(value)] ?? 'unknown';
-      });
+      const at = String(now());
+      return await perPair(
+        pairs,
+        (pipeline, p) =>
+          scripts.requestAbsent.queue(
+            pipeline,
+            [keys.result(p.domain, p.code), keys.stateCounts, keys.due(p.domain)],
+            [at],
+          ),
+        (value) => (['unknown', 'queued', 'nothing_to_call'] as const)[Number(value)] ?? 'unknown',
+      );
     },
 
     /** Operator: put failed pairs back to pending (attempts reset). True for each pair that was failed. */
     async requestRetry(pairs: readonly { domain: string; code: string }[]): Promise<boolean[]> {
-      const pipeline = redis.pipeline();
-      for (const p of pairs)
-        pipeline.eval(REQUEST_RETRY, 2, keys.result(p.domain, p.code), keys.stateCounts, String(now()));
-      const replies = (await pipeline.exec()) ?? [];
-      return replies.map(([error, value]) => {
-        if (error) throw error;
-        return value === 1;
-      });
-    },
-
-    /**
-     * Operator resolved a possible duplicate (checked the portal, or unregistered the extra APP_ID): the pair
-     * is reported clean again. Returns false for an unknown pair.
-     */
-    async clearAmbiguous(domain: string, code: string, note: string): Promise<boolean> {
-      const key = keys.result(domain, code);
-      if (!(await redis.exists(key))) return false;
-      await redis.hset(key, { ambiguousAttempts: '0', updatedAt: String(now()) });
-      await pushHistory(domain, code, {
-        at: now(),
-        op: 'resolve',
-        outcome: 'ok',
-        message: note.slice(0, 500),
-      });
-      return true;
+      const at = String(now());
+      return await perPair(
+        pairs,
+        (pipeline, p) =>
+          scripts.requestRetry.queue(
+            pipeline,
+            [keys.result(p.domain, p.code), keys.stateCounts, keys.due(p.domain)],
+            [at],
+          ),
+        (value) => value === 1,
+      );
     },
 
     async get(domain: string, code: string): Promise<PairResult | undefined> {
       return decodeResult(await redis.hgetall(keys.result(domain, code)));
+    },
+
+    /**
+     * The pair and the time from which it may be called (its score in the portal's `due` set; undefined when it
+     * wants no call), read at once. A time in the future means another worker has claimed it for a batch, or
+     * it waits for a retry.
+     */
+    async getWithDue(
+      domain: string,
+      code: string,
+    ): Promise<{ result: PairResult | undefined; dueAt: number | undefined }> {
+      const replies =
+        (await redis.pipeline().hgetall(keys.result(domain, code)).zscore(keys.due(domain), code).exec()) ??
+        [];
+      const [[hashError, raw] = [null, {}], [scoreError, score] = [null, null]] = replies;
+      if (hashError) throw hashError;
+      if (scoreError) throw scoreError;
+      return {
+        result: decodeResult((raw ?? {}) as Record<string, string>),
+        dueAt: typeof score === 'string' ? Number(score) : undefined,
+      };
+    },
+
+    /** Claimed pairs that were not called after all: due again at `at` (only pairs still in the due set). */
+    async releaseDue(domain: string, codes: readonly string[], at: number): Promise<void> {
+      if (codes.length === 0) return;
+      await redis.zadd(keys.due(domain), 'XX', ...codes.flatMap((code) => [at, code]));
+    },
+
+    /**
+     * Claims `own` (if due) and up to `limit` other due pairs of the portal until `claimUntil` (CLAIM_DUE).
+     * `ownClaimed` false: another worker holds the pair (or it is no longer due); call nothing for it.
+     */
+    async claimDue(
+      domain: string,
+      own: string,
+      options: { now: number; claimUntil: number; limit: number },
+    ): Promise<{ ownClaimed: boolean; others: string[] }> {
+      const reply = (await scripts.claimDue.run(
+        [keys.due(domain)],
+        [options.now, options.claimUntil, options.limit, own],
+      )) as [number, ...string[]];
+      const [ownClaimed, ...others] = reply;
+      return { ownClaimed: ownClaimed === 1, others };
     },
 
     async getMany(pairs: readonly { domain: string; code: string }[]): Promise<(PairResult | undefined)[]> {
@@ -271,21 +250,20 @@ export function createResultStore(options: ResultStoreOptions) {
     },
 
     /**
-     * Only the state and the ambiguous count of each pair (missing pair: undefined): what progress polling needs,
-     * without reading and decoding whole results every tick.
+     * Only the state of each pair (missing pair: undefined): what progress polling needs, without reading and
+     * decoding whole results every tick.
      */
     async statesOf(
       pairs: readonly { domain: string; code: string }[],
-    ): Promise<({ state: PairState; ambiguousAttempts: number } | undefined)[]> {
+    ): Promise<({ state: PairState } | undefined)[]> {
       if (pairs.length === 0) return [];
       const pipeline = redis.pipeline();
-      for (const p of pairs) pipeline.hmget(keys.result(p.domain, p.code), 'state', 'ambiguousAttempts');
+      for (const p of pairs) pipeline.hget(keys.result(p.domain, p.code), 'state');
       const replies = (await pipeline.exec()) ?? [];
       return replies.map(([, value]) => {
-        const [state, ambiguous] = (value ?? []) as (string | null)[];
-        if (!state) return undefined;
-        const known = (PAIR_STATES as readonly string[]).includes(state) ? (state as PairState) : 'pending';
-        return { state: known, ambiguousAttempts: toNumber(ambiguous ?? undefined) ?? 0 };
+        if (typeof value !== 'string' || value === '') return undefined;
+        const known = (PAIR_STATES as readonly string[]).includes(value) ? (value as PairState) : 'pending';
+        return { state: known };
       });
     },
 
@@ -312,27 +290,9 @@ export function createResultStore(options: ResultStoreOptions) {
       return raw.map((line) => JSON.parse(line) as AttemptRecord);
     },
 
-    /**
-     * Before a register call: marks it in flight. 'already_registered' when the pair holds an APP_ID by now (do
-     * not register); 'earlier_died' when an earlier call died in flight (counted ambiguous); else 'clear'.
-     */
-    async beginRegister(
-      domain: string,
-      code: string,
-      attemptId: string,
-    ): Promise<'clear' | 'earlier_died' | 'already_registered'> {
-      const reply = await redis.eval(BEGIN_INFLIGHT, 1, keys.result(domain, code), attemptId);
-      return reply === 2 ? 'already_registered' : reply === 1 ? 'earlier_died' : 'clear';
-    },
-
-    /** A definite answer that created nothing (e.g. the token was rejected): the call is no longer in flight. */
-    async clearInflight(domain: string, code: string): Promise<void> {
-      await redis.hset(keys.result(domain, code), 'inflight', '');
-    },
-
     /** Nothing left to call: puts the pair in the state its stored APP_ID implies. */
     async settle(domain: string, code: string, state: 'registered' | 'unregistered'): Promise<void> {
-      await setState(domain, code, state, { inflight: '', nextAttemptAt: '', updatedAt: String(now()) });
+      await setState(domain, code, state, { nextAttemptAt: '', updatedAt: String(now()) });
     },
 
     /** The app is gone from the portal (CHAT_APP_ID_ERROR on update): forget its APP_ID so it is registered anew. */
@@ -344,7 +304,13 @@ export function createResultStore(options: ResultStoreOptions) {
       });
     },
 
-    /** The operation took effect on the portal. */
+    /**
+     * A call took effect on the portal: `appId` is what the portal now holds (null: nothing), `defHash` the
+     * definition its fields are known to match (undefined right after a register: it may have returned an
+     * existing app with other fields). `settled` tells whether the pair is done; otherwise it stays pending and
+     * the caller looks again (an update follows a register; the definition may have changed meanwhile). State,
+     * attempt count and history are one atomic script (MARK_APPLIED).
+     */
     async markApplied(
       domain: string,
       code: string,
@@ -353,98 +319,88 @@ export function createResultStore(options: ResultStoreOptions) {
         appId: number | null;
         defHash: string | undefined;
         hashUsed: string | undefined;
+        /** The app was unregistered to be registered anew (`rollout --recreate`). */
+        recreated?: boolean;
       },
     ): Promise<{ stillWanted: boolean }> {
-      const state: PairState = applied.appId === null ? 'unregistered' : 'registered';
-      const fields = {
-        appId: applied.appId === null ? '' : String(applied.appId),
-        appliedDefHash: applied.defHash ?? '',
-        hashUsed: applied.hashUsed ?? '',
-        inflight: '',
-        nextAttemptAt: '',
-        updatedAt: String(now()),
-        ...errorFields(null),
-      };
-      const key = keys.result(domain, code);
-      const history = keys.attempts(domain, code);
-      const record: AttemptRecord = { at: now(), op: applied.op, outcome: 'ok' };
-      // Every successful job ends here: state, attempt count and history in one MULTI (one round trip, atomic).
-      const replies = await redis
-        .multi()
-        .eval(SET_STATE, 2, key, keys.stateCounts, state, ...Object.entries(fields).flat())
-        .hincrby(key, 'attempts', 1)
-        .lpush(history, JSON.stringify(record))
-        .ltrim(history, 0, HISTORY_LENGTH - 1)
-        .hmget(key, 'desired', 'desiredDefHash')
-        .exec();
-      const failed = replies?.find(([error]) => error !== null)?.[0];
-      if (failed) throw failed;
-      // Read in the same MULTI: whether what was applied is still what is asked (else the caller looks again).
-      const [desired, desiredDefHash] = (replies?.[4]?.[1] ?? []) as (string | null)[];
-      const stillWanted =
-        applied.appId === null
-          ? desired === 'absent'
-          : desired === 'present' && (desiredDefHash ?? '') === (applied.defHash ?? '');
-      return { stillWanted };
+      const reply = await scripts.markApplied.run(
+        [keys.result(domain, code), keys.stateCounts, keys.attempts(domain, code), keys.due(domain)],
+        [
+          String(now()),
+          applied.appId === null ? '' : String(applied.appId),
+          applied.defHash ?? '',
+          applied.hashUsed ?? '',
+          applied.recreated ? '1' : '',
+          historyLine({ at: now(), op: applied.op, outcome: 'ok' }),
+          HISTORY_LENGTH,
+        ],
+      );
+      return { stillWanted: reply === 1 };
     },
 
     /**
      * An attempt that failed. `final` moves the pair to `failed`; otherwise it stays pending until
-     * `nextAttemptAt`. `ambiguous` counts a register call that was sent and got no answer.
+     * `nextAttemptAt`. One atomic script (RECORD_FAILURE).
      */
     async recordFailure(
       domain: string,
       code: string,
-      failure: { op: string; error: PairError; final: boolean; ambiguous: boolean; nextAttemptAt?: number },
+      failure: { op: string; error: PairError; final: boolean; nextAttemptAt?: number },
     ): Promise<void> {
-      const key = keys.result(domain, code);
-      await setState(domain, code, failure.final ? 'failed' : '', {
-        inflight: '',
-        nextAttemptAt: failure.nextAttemptAt === undefined ? '' : String(failure.nextAttemptAt),
-        updatedAt: String(now()),
-        ...errorFields(failure.error),
-      });
-      const multi = redis.multi().hincrby(key, 'attempts', 1);
-      if (failure.ambiguous) multi.hincrby(key, 'ambiguousAttempts', 1);
-      await multi.exec();
-      await pushHistory(domain, code, {
-        at: now(),
-        op: failure.op,
-        outcome: failure.ambiguous ? 'ambiguous' : failure.final ? 'failed' : 'retry',
-        code: failure.error.code,
-        message: failure.error.message.slice(0, 500),
-        ...(failure.nextAttemptAt === undefined ? {} : { nextAttemptAt: failure.nextAttemptAt }),
-      });
+      const message = failure.error.message.slice(0, MESSAGE_MAX);
+      await scripts.recordFailure.run(
+        [keys.result(domain, code), keys.stateCounts, keys.attempts(domain, code), keys.due(domain)],
+        [
+          String(now()),
+          failure.final ? '1' : '',
+          failure.nextAttemptAt === undefined ? '' : String(failure.nextAttemptAt),
+          failure.error.code,
+          message,
+          historyLine({
+            at: now(),
+            op: failure.op,
+            outcome: failure.final ? 'failed' : 'retry',
+            code: failure.error.code,
+            message,
+            ...(failure.nextAttemptAt === undefined ? {} : { nextAttemptAt: failure.nextAttemptAt }),
+          }),
+          HISTORY_LENGTH,
+        ],
+      );
     },
 
-    /** The server said wait (rate limit, overload): no attempt is spent; the pair stays pending. */
+    /** The server said wait (rate limit, overload): no attempt is spent; the pair stays pending. Atomic. */
     async recordWait(
       domain: string,
       code: string,
       wait: { op: string; until: number; error: PairError | null },
-    ) {
-      await setState(domain, code, '', {
-        inflight: '',
-        nextAttemptAt: String(wait.until),
-        updatedAt: String(now()),
-        ...(wait.error ? errorFields(wait.error) : {}),
-      });
-      if (wait.error) {
-        await pushHistory(domain, code, {
-          at: now(),
-          op: wait.op,
-          outcome: 'wait',
-          code: wait.error.code,
-          message: wait.error.message.slice(0, 500),
-          nextAttemptAt: wait.until,
-        });
-      }
+    ): Promise<void> {
+      const message = wait.error ? wait.error.message.slice(0, MESSAGE_MAX) : '';
+      await scripts.recordWait.run(
+        [keys.result(domain, code), keys.attempts(domain, code), keys.due(domain)],
+        [
+          String(now()),
+          String(wait.until),
+          wait.error?.code ?? '',
+          message,
+          wait.error
+            ? historyLine({
+                at: now(),
+                op: wait.op,
+                outcome: 'wait',
+                code: wait.error.code,
+                message,
+                nextAttemptAt: wait.until,
+              })
+            : '',
+          HISTORY_LENGTH,
+        ],
+      );
     },
 
     /** The portal's credentials are dead: the pair is parked until new credentials are imported. */
     async markNeedsReauth(domain: string, code: string, error: PairError): Promise<void> {
       await setState(domain, code, 'needs_reauth', {
-        inflight: '',
         nextAttemptAt: '',
         updatedAt: String(now()),
         ...errorFields(error),

@@ -1,7 +1,7 @@
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { createRestClient, type RestClient } from '../bitrix/call-method.js';
+import { type BatchRestClient, createRestClient } from '../bitrix/call-method.js';
 import { refreshAccessToken } from '../bitrix/refresh-access-token.js';
 import { ConfigError } from '../config/config-error.js';
 import type { Config } from '../config/config-schema.js';
@@ -35,7 +35,7 @@ export interface Runtime extends PairProcessorDeps {
   redis: Redis;
   keys: RedisKeys;
   queue: Queue<PairJob>;
-  rest: RestClient;
+  rest: BatchRestClient;
   close(): Promise<void>;
 }
 
@@ -81,6 +81,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
   const rest = createRestClient({
     timeoutMs: config.request.timeoutMs,
     allowHttp: config.allowHttp,
+    allowHosts: config.allowHosts,
     ...(fetchImpl ? { fetch: fetchImpl } : {}),
   });
   const metrics = createRedisPipelineMetrics(redis, config.prefix);
@@ -104,6 +105,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
         {
           timeoutMs: config.request.refreshTimeoutMs,
           allowHttp: config.allowHttp,
+          allowHosts: config.allowHosts,
           now,
           ...(fetchImpl ? { fetch: fetchImpl } : {}),
         },
@@ -131,7 +133,10 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     metrics,
     async close() {
       await queue.close();
-      await redis.quit().catch(() => redis.disconnect());
+      // QUIT waits for Redis to answer: while it cannot be reached (serve stopped during an outage) that is
+      // for ever, so the connection is dropped instead.
+      if (redis.status === 'ready') await redis.quit().catch(() => redis.disconnect());
+      else redis.disconnect();
     },
   };
 }

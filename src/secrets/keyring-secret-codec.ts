@@ -14,6 +14,8 @@ import { SecretOpenError } from './secret-open-error.js';
 export interface KeyringSecretCodec extends SecretCodec {
   /** Key id of the key new values are sealed with. */
   readonly currentKid: string;
+  /** Key ids of every key this codec opens: the current one and the previous ones. */
+  readonly kids: readonly string[];
   /** True when a stored value is not sealed with the current key (plaintext, or an older key): rotate it. */
   needsReseal(stored: string): boolean;
 }
@@ -62,6 +64,7 @@ export function createKeyringSecretCodec(options: {
 
   return {
     currentKid: current.kid,
+    kids: [...keys.keys()],
     seal(plain: string): string {
       if (plain === '') return '';
       const iv = randomBytes(IV_BYTES);

@@ -17,6 +17,8 @@ export interface RotateSummary {
   alreadyCurrent: number;
   /** Portals left as they were, with why (never a value): a key is missing, or the hash kept changing. */
   failed: { domain: string; reason: string }[];
+  /** With `dropUnreadable`: portals whose credentials could not be opened, now emptied and `needs_reauth`. */
+  dropped: { domain: string; reason: string }[];
 }
 
 export interface RotateOptions {
@@ -29,6 +31,12 @@ export interface RotateOptions {
   maxAttempts?: number;
   /** Portals handled at once. */
   concurrency?: number;
+  /**
+   * A portal whose secrets cannot be opened (sealed with a lost key, or changed in Redis) loses its credentials
+   * and is parked as `needs_reauth` until new ones are imported (`rollout --portals`), instead of being left
+   * as it is: the way out when a key is lost (README, "Rotating the key").
+   */
+  dropUnreadable?: boolean;
 }
 
 /**
@@ -47,9 +55,30 @@ end
 return 1
 `;
 
+/**
+ * Compare-and-set like RESEAL, for `dropUnreadable`: ARGV is (field, expected) pairs, then the state reason;
+ * empties the credentials (and their source, so the next import of the same file stores them again) and parks
+ * the portal as needs_reauth.
+ */
+const DROP = `
+for i = 1, #ARGV - 1, 2 do
+  local current = redis.call('HGET', KEYS[1], ARGV[i])
+  if current == false then current = '' end
+  if current ~= ARGV[i + 1] then return 0 end
+end
+redis.call('HSET', KEYS[1], 'accessToken', '', 'refreshToken', '', 'webhookUrl', '', 'expiresAt', '0',
+  'credSource', '', 'state', 'needs_reauth', 'stateReason', ARGV[#ARGV])
+redis.call('HINCRBY', KEYS[1], 'credVersion', 1)
+return 1
+`;
+
+/** The state reason of a portal whose credentials were dropped (its code is what `failed` and `status` show). */
+export const DROPPED_REASON_CODE = 'CREDENTIALS_UNREADABLE';
+
 type PortalOutcome =
   | { kind: 'current' }
   | { kind: 'resealed'; values: number }
+  | { kind: 'dropped'; reason: string }
   | { kind: 'failed'; reason: string };
 
 /**
@@ -70,6 +99,7 @@ export async function rotatePortalSecrets(options: RotateOptions): Promise<Rotat
     values: 0,
     alreadyCurrent: 0,
     failed: [],
+    dropped: [],
   };
 
   async function rotateOne(domain: string): Promise<PortalOutcome> {
@@ -84,8 +114,15 @@ export async function rotatePortalSecrets(options: RotateOptions): Promise<Rotat
           triples.push(field, value, codec.seal(codec.open(value)));
         });
       } catch (error) {
-        if (error instanceof SecretOpenError) return { kind: 'failed', reason: error.message };
-        throw error;
+        if (!(error instanceof SecretOpenError)) throw error;
+        if (!options.dropUnreadable) return { kind: 'failed', reason: error.message };
+        if (options.dryRun) return { kind: 'dropped', reason: error.message };
+        const expected = PORTAL_SECRET_FIELDS.flatMap((field, index) => [field, stored[index] ?? '']);
+        const reason = `${DROPPED_REASON_CODE}: ${error.message}; dropped by rotate-key --drop-unreadable, import new credentials with rollout --portals`;
+        if ((await redis.eval(DROP, 1, key, ...expected, reason)) === 1) {
+          return { kind: 'dropped', reason: error.message };
+        }
+        continue;
       }
       if (triples.length === 0) return { kind: 'current' };
       if (options.dryRun) return { kind: 'resealed', values: triples.length / 3 };
@@ -107,6 +144,8 @@ export async function rotatePortalSecrets(options: RotateOptions): Promise<Rotat
       else if (outcome.kind === 'resealed') {
         summary.resealed++;
         summary.values += outcome.values;
+      } else if (outcome.kind === 'dropped') {
+        summary.dropped.push({ domain: slice[index] ?? '', reason: outcome.reason });
       } else summary.failed.push({ domain: slice[index] ?? '', reason: outcome.reason });
     });
   }

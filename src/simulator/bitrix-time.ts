@@ -1,4 +1,4 @@
-/** The `time` block of every Bitrix24 answer (bitrix24-facts.md, "Wire format"). */
+/** The `time` block of every Bitrix24 answer (docs/bitrix24.md, "Who is calling"). */
 export interface BitrixTime {
   start: number;
   finish: number;

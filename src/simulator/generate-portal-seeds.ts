@@ -42,3 +42,21 @@ export function generatePortalSeeds(
     return seed;
   });
 }
+
+/**
+ * `seeds` with `apps` added to exactly round(seeds.length * share) of them, chosen with `random` (the same seed
+ * gives the same portals). Each chosen portal gets its own copy of `apps`.
+ */
+export function addPreexistingApps(
+  seeds: SimPortalSeed[],
+  share: number,
+  apps: Record<string, unknown>[],
+  random: () => number,
+): SimPortalSeed[] {
+  const chosen = pick(
+    seeds.map((_, i) => i),
+    Math.round(seeds.length * share),
+    random,
+  );
+  return seeds.map((seed, i) => (chosen.has(i) ? { ...seed, apps: structuredClone(apps) } : seed));
+}

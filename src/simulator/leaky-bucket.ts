@@ -1,5 +1,5 @@
 /**
- * Bitrix24's per-portal request limit (bitrix24-facts.md, "Limits (cloud)"): each request adds 1, the level
+ * Bitrix24's per-portal request limit (docs/bitrix24.md, "Limits"): each request adds 1, the level
  * drains by `drainPerSecond` per second, and a request that would push the level above `burst` is refused and
  * not counted. Time comes from the caller (the simulator's injected clock).
  */

@@ -43,7 +43,7 @@ function finalize(value: unknown): unknown {
 
 /**
  * Parses an `application/x-www-form-urlencoded` body (or query string) with PHP-style keys, as Bitrix24 accepts
- * them (bitrix24-facts.md, "Wire format"): `LANG[0][TITLE]=x&LANG[0][LANGUAGE_ID]=en` ->
+ * them (docs/bitrix24.md, "Who is calling"): `LANG[0][TITLE]=x&LANG[0][LANGUAGE_ID]=en` ->
  * `{ LANG: [{ TITLE: 'x', LANGUAGE_ID: 'en' }] }`; `A[]=1&A[]=2` -> `{ A: ['1', '2'] }`. Keys that could
  * pollute prototypes are dropped.
  */

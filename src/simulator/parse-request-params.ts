@@ -6,7 +6,7 @@ const paramsSchema = z.record(z.string(), z.unknown());
 export type ParsedParams = { ok: true; params: Record<string, unknown> } | { ok: false; description: string };
 
 /**
- * The parameters of a request as Bitrix24 reads them (bitrix24-facts.md, "Wire format"): the query string
+ * The parameters of a request as Bitrix24 reads them (docs/bitrix24.md, "Who is calling"): the query string
  * (PHP-style keys) overlaid by the body, which is JSON (`application/json`) or form-encoded with PHP-style keys.
  * A body without a recognised content type is read as JSON when it starts with `{`, else as a form.
  */

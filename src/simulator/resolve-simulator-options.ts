@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { generatePortalSeeds } from './generate-portal-seeds.js';
+import { addPreexistingApps, generatePortalSeeds } from './generate-portal-seeds.js';
 import { createSeededRandom } from './seeded-random.js';
 import { simFaultsSchema, toSimFaults } from './sim-faults-schema.js';
 import { SimulatorConfigError } from './simulator-config-error.js';
@@ -18,6 +18,7 @@ export interface ResolvedSimulatorOptions {
   clientSecret: string;
   seed: number;
   now: () => number;
+  registerDeduplicates: boolean;
 }
 
 export const MAX_PORTALS = 1_000_000;
@@ -27,6 +28,8 @@ const bucketSchema = z
   .strict();
 const ttlSchema = z.number().int().positive();
 const stateSchema = z.enum(['active', 'deleted', 'overloaded', 'access_denied']);
+/** Register-style params of an app a portal holds at start (checked against the server's rules at start). */
+const seedAppsSchema = z.array(z.record(z.string(), z.unknown()), 'must be a list of app params objects');
 
 const seedSchema = z
   .object({
@@ -38,7 +41,18 @@ const seedSchema = z
     bucket: bucketSchema.optional(),
     faults: simFaultsSchema.optional(),
     state: stateSchema.optional(),
+    clientId: z.string().min(1).max(120).optional(),
+    apps: seedAppsSchema.optional(),
   })
+  .strict()
+  .refine((seed) => seed.clientId === undefined || seed.auth === 'webhook', {
+    path: ['clientId'],
+    message:
+      "is only for webhook portals (auth: 'webhook'); an OAuth portal's bot belongs to the OAuth client",
+  });
+
+const preexistingSchema = z
+  .object({ share: z.number().min(0).max(1), apps: seedAppsSchema.min(1, 'must list at least one app') })
   .strict();
 
 const optionsSchema = z.object({
@@ -54,6 +68,8 @@ const optionsSchema = z.object({
   clientId: z.string().min(1).optional(),
   clientSecret: z.string().min(1).optional(),
   seed: z.number().int().optional(),
+  registerDeduplicates: z.boolean().optional(),
+  preexisting: preexistingSchema.optional(),
 });
 
 function fail(error: z.ZodError, prefix: string): never {
@@ -73,6 +89,8 @@ function toSeed(parsed: z.infer<typeof seedSchema>): SimPortalSeed {
   if (parsed.bucket !== undefined) seed.bucket = parsed.bucket;
   if (parsed.faults !== undefined) seed.faults = toSimFaults(parsed.faults);
   if (parsed.state !== undefined) seed.state = parsed.state;
+  if (parsed.clientId !== undefined) seed.clientId = parsed.clientId;
+  if (parsed.apps !== undefined) seed.apps = parsed.apps;
   return seed;
 }
 
@@ -90,7 +108,17 @@ export function resolveSimulatorOptions(options: SimulatorOptions): ResolvedSimu
       value.expiredShare ?? 0,
       createSeededRandom(seed),
     );
+    if (value.preexisting !== undefined) {
+      // A stream of its own, so adding outdated apps leaves the webhook/expired choice of a seed unchanged.
+      const random = createSeededRandom(seed ^ 0x5bd1e995);
+      seeds = addPreexistingApps(seeds, value.preexisting.share, value.preexisting.apps, random);
+    }
   } else {
+    if (value.preexisting !== undefined) {
+      throw new SimulatorConfigError(
+        'invalid simulator option preexisting: applies to generated portals (portals: <number>); give listed portals their own `apps`',
+      );
+    }
     const list = z.array(seedSchema).safeParse(value.portals);
     if (!list.success) fail(list.error, 'portals');
     seeds = list.data.map(toSeed);
@@ -115,5 +143,6 @@ export function resolveSimulatorOptions(options: SimulatorOptions): ResolvedSimu
     clientSecret: value.clientSecret ?? 'sim-client-secret',
     seed,
     now: options.now ?? Date.now,
+    registerDeduplicates: value.registerDeduplicates ?? true,
   };
 }

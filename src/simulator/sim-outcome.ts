@@ -16,7 +16,7 @@ export function jsonOutcome(status: number, payload: unknown, delayMs = 0): SimO
   return { kind: 'answer', status, contentType: JSON_CONTENT_TYPE, body: JSON.stringify(payload), delayMs };
 }
 
-/** A Bitrix24 error answer: `{"error": code, "error_description": text}` (bitrix24-facts.md, "Wire format"). */
+/** A Bitrix24 error answer: `{"error": code, "error_description": text}` (docs/bitrix24.md, "Who is calling"). */
 export function bitrixErrorOutcome(
   status: number,
   code: string,

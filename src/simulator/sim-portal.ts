@@ -5,6 +5,10 @@ import type { SimApp, SimFaults, SimPortalState } from './simulator-types.js';
 export interface SimPortal {
   readonly domain: string;
   readonly botId: number;
+  /** The REST application owning the bot: the OAuth client id, or 'custom' + clientId for webhook portals. */
+  readonly botOwner: string;
+  /** Webhook portals: the CLIENT_ID their chat-app calls send; null for OAuth portals. */
+  readonly clientId: string | null;
   readonly memberId: string;
   readonly auth: 'oauth' | 'webhook';
   /** The inbound webhook's user id and code (webhook portals only). */
@@ -19,8 +23,14 @@ export interface SimPortal {
   readonly apps: Map<number, SimApp>;
   /** Method (lower case) -> unix seconds until which it answers OPERATION_TIME_LIMIT. */
   readonly operationLimits: Map<string, number>;
+  /** HTTP requests (a batch is one). */
   calls: number;
+  /** Method executions: single calls and the commands batches ran. */
+  commands: number;
+  /** Batch requests. */
+  batches: number;
   queryLimitExceeded: number;
+  registerExisting: number;
   duplicates: number;
   refreshes: number;
   requestTimes: number[];

@@ -7,12 +7,17 @@ import {
   registerChatApp,
   unregisterChatApp,
   updateChatApp,
+  upperCaseKeys,
 } from './chat-app-methods.js';
 import { LeakyBucket } from './leaky-bucket.js';
+import { PHP_FATAL_ERROR_PAGE, PhpFatalError } from './php-fatal-error.js';
+import { isPhpEmpty, phpString } from './php-values.js';
 import type { ResolvedSimulatorOptions } from './resolve-simulator-options.js';
+import { type BatchCommandOutcome, runBatch } from './run-batch.js';
 import { createSeededRandom, randomHex } from './seeded-random.js';
 import { bitrixErrorOutcome, jsonOutcome, type SimOutcome } from './sim-outcome.js';
 import type { SimPortal } from './sim-portal.js';
+import { SimulatorConfigError } from './simulator-config-error.js';
 import { copyStats, createEmptyStats } from './simulator-stats.js';
 import type {
   PortalFileEntry,
@@ -34,9 +39,27 @@ export interface RestRequest {
   readonly params: Record<string, unknown>;
 }
 
-type MethodHandler = (portal: SimPortal, owner: string, params: Record<string, unknown>) => MethodResult;
+/** Who is calling (docs/bitrix24.md, "Who is calling"): an OAuth application, or an inbound webhook. */
+type Caller = { readonly kind: 'oauth'; readonly clientId: string } | { readonly kind: 'webhook' };
+
+type MethodHandler = (portal: SimPortal, caller: Caller, params: Record<string, unknown>) => MethodResult;
+
+/** The CLIENT_ID of webhook portals seeded without one. */
+export const DEFAULT_WEBHOOK_CLIENT_ID = 'sim-webhook-app';
+
+/**
+ * The REST application a chat-app call acts for (im source, `appRegister` / `appUpdate` / `appUnRegister`): the
+ * OAuth client id; for a webhook (no client id) 'custom' + the CLIENT_ID parameter, or null without one.
+ */
+function callingApplication(caller: Caller, params: Record<string, unknown>): string | null {
+  if (caller.kind === 'oauth') return caller.clientId;
+  const clientId = upperCaseKeys(params)['CLIENT_ID'];
+  return isPhpEmpty(clientId) ? null : `custom${phpString(clientId)}`;
+}
 
 const DEFAULT_SLOW_MS = 3000;
+const BATCH_METHOD = 'batch';
+const OPERATION_TIME_LIMIT_TEXT = 'Method is blocked due to operation time limit.';
 const HTML_502 =
   '<html>\r\n<head><title>502 Bad Gateway</title></head>\r\n<body>\r\n<center><h1>502 Bad Gateway</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n';
 
@@ -81,27 +104,39 @@ export class SimulatorCore {
     this.#tokenTtlSeconds = options.tokenTtlSeconds;
     this.#tokens = new TokenRegistry(createSeededRandom(options.seed ^ 0x9e3779b9));
     this.#faultRandom = createSeededRandom(options.seed ^ 0x85ebca6b);
-    const webhookRandom = createSeededRandom(options.seed ^ 0x27d4eb2f);
-    const startedAt = this.#now();
-    options.seeds.forEach((seed, i) => {
-      this.#addPortal(seed, i + 1, options, webhookRandom, startedAt);
-    });
     const context: ChatAppContext = {
       stats: this.#stats,
+      registerDeduplicates: options.registerDeduplicates,
       nextAppId: () => {
         this.#lastAppId += 1;
         return this.#lastAppId;
       },
       now: this.#now,
     };
-    const withContext =
-      (fn: typeof registerChatApp): MethodHandler =>
-      (portal, owner, params) =>
-        fn(context, portal, owner, params);
+    const webhookRandom = createSeededRandom(options.seed ^ 0x27d4eb2f);
+    const startedAt = this.#now();
+    options.seeds.forEach((seed, i) => {
+      const portal = this.#addPortal(seed, i + 1, options, webhookRandom, startedAt);
+      this.#seedApps(context, portal, seed.apps ?? [], i);
+    });
+    // Chat-app methods act for an application: a webhook call without CLIENT_ID is refused (403, as the
+    // source's AccessException), before any of the method's own checks.
+    const chatApp =
+      (fn: typeof updateChatApp): MethodHandler =>
+      (portal, caller, params) => {
+        const owner = callingApplication(caller, params);
+        if (owner === null) {
+          return {
+            ok: false,
+            error: { code: 'ACCESS_DENIED', description: 'Client ID not specified', status: 403 },
+          };
+        }
+        return fn(context, portal, owner, params);
+      };
     this.#methods = new Map<string, MethodHandler>([
-      ['imbot.app.register', withContext(registerChatApp)],
-      ['imbot.app.update', withContext(updateChatApp)],
-      ['imbot.app.unregister', withContext(unregisterChatApp)],
+      ['imbot.app.register', chatApp(registerChatApp)],
+      ['imbot.app.update', chatApp(updateChatApp)],
+      ['imbot.app.unregister', chatApp(unregisterChatApp)],
       ['imbot.bot.list', (portal) => ({ ok: true, result: this.#botList(portal) })],
       ['server.time', () => ({ ok: true, result: new Date(this.#now()).toISOString() })],
       [
@@ -110,7 +145,7 @@ export class SimulatorCore {
       ],
       [
         'app.info',
-        // Never echo the owner of a webhook call: it may be the webhook code.
+        // A webhook has no application of its own: never echo anything of it (its code is a secret).
         (portal) => ({
           ok: true,
           result: {
@@ -141,12 +176,15 @@ export class SimulatorCore {
     options: ResolvedSimulatorOptions,
     webhookRandom: () => number,
     startedAt: number,
-  ): void {
+  ): SimPortal {
     const bucket = seed.bucket ?? options.bucket;
     const auth = seed.auth ?? 'oauth';
+    const clientId = auth === 'webhook' ? (seed.clientId ?? DEFAULT_WEBHOOK_CLIENT_ID) : null;
     const portal: SimPortal = {
       domain: seed.domain,
       botId: seed.botId ?? 100 + index,
+      botOwner: clientId === null ? this.#clientId : `custom${clientId}`,
+      clientId,
       memberId: createHash('md5').update(seed.domain).digest('hex'),
       auth,
       webhookUser: '1',
@@ -158,7 +196,10 @@ export class SimulatorCore {
       apps: new Map(),
       operationLimits: new Map(),
       calls: 0,
+      commands: 0,
+      batches: 0,
       queryLimitExceeded: 0,
+      registerExisting: 0,
       duplicates: 0,
       refreshes: 0,
       requestTimes: [],
@@ -170,6 +211,25 @@ export class SimulatorCore {
       const expiresAt = seed.accessTokenExpired ? startedAt - 60_000 : startedAt + this.#ttlOf(portal) * 1000;
       this.#tokens.issue(portal, this.#clientId, expiresAt);
     }
+    return portal;
+  }
+
+  /** The apps a portal holds at start, registered by its own application with its bot; refused ones stop the start. */
+  #seedApps(
+    context: ChatAppContext,
+    portal: SimPortal,
+    apps: Record<string, unknown>[],
+    index: number,
+  ): void {
+    apps.forEach((params, appIndex) => {
+      const withBot = { ...upperCaseKeys(params), BOT_ID: portal.botId };
+      const outcome = registerChatApp(context, portal, portal.botOwner, withBot, 'seed');
+      if (!outcome.ok) {
+        throw new SimulatorConfigError(
+          `invalid simulator option portals.${index}.apps.${appIndex} (${portal.domain}): the server refuses it with ${outcome.error.code} (${outcome.error.code === 'WRONG_REQUEST' ? 'a column is too long' : outcome.error.description})`,
+        );
+      }
+    });
   }
 
   #ttlOf(portal: SimPortal): number {
@@ -199,7 +259,11 @@ export class SimulatorCore {
    * Order of checks: unknown portal (404 ERROR_PORTAL_NOT_FOUND, a simulator-only code), PORTAL_DELETED,
    * authentication (webhook code / access token), portal state (OVERLOAD_LIMIT, ACCESS_DENIED), the leaky bucket
    * (QUERY_LIMIT_EXCEEDED), unknown method (ERROR_METHOD_NOT_FOUND), OPERATION_TIME_LIMIT, injected faults,
-   * then the method itself.
+   * then the method itself (chat-app methods first: 403 ACCESS_DENIED for a webhook call without CLIENT_ID).
+   * `batch` (docs/bitrix24.md, "Batch") goes through the same checks once, as one request (one bucket token, one
+   * `calls`, its own OPERATION_TIME_LIMIT, the faults drawn once: a dropped answer comes after every command
+   * ran), then runs its commands (runBatch, #runBatchCommand). A PHP error the server does not catch (an array
+   * as APP_ID: PhpFatalError) answers 500 with Bitrix's plain-text error page, the work done so far kept.
    */
   rest(request: RestRequest): SimOutcome {
     const startMs = this.#now();
@@ -209,14 +273,22 @@ export class SimulatorCore {
       return bitrixErrorOutcome(404, 'ERROR_PORTAL_NOT_FOUND', 'Portal not found', latency);
     }
     const method = request.method.toLowerCase();
+    const isBatch = method === BATCH_METHOD;
     this.#stats.calls += 1;
-    this.#callsByMethod.set(method, (this.#callsByMethod.get(method) ?? 0) + 1);
     portal.calls += 1;
+    this.#countMethod(method);
+    if (isBatch) {
+      this.#stats.batches += 1;
+      portal.batches += 1;
+    } else {
+      this.#stats.commands += 1;
+      portal.commands += 1;
+    }
     if (portal.state === 'deleted') {
       return bitrixErrorOutcome(500, 'PORTAL_DELETED', 'Portal was deleted', latency);
     }
-    const owner = this.#authenticate(portal, request, startMs);
-    if (typeof owner !== 'string') return owner;
+    const caller = this.#authenticate(portal, request, startMs);
+    if (caller.kind === 'answer' || caller.kind === 'drop') return caller;
     portal.requestTimes.push(startMs);
     if (portal.state === 'overloaded') {
       return bitrixErrorOutcome(503, 'OVERLOAD_LIMIT', 'REST API is blocked due to overload', latency);
@@ -234,7 +306,14 @@ export class SimulatorCore {
       portal.queryLimitExceeded += 1;
       return bitrixErrorOutcome(503, 'QUERY_LIMIT_EXCEEDED', 'Too many requests', latency);
     }
-    const handler = this.#methods.get(method);
+    const handler: MethodHandler | undefined = isBatch
+      ? (batchPortal, batchCaller, params) => ({
+          ok: true,
+          result: runBatch(params, (commandMethod, commandParams) =>
+            this.#runBatchCommand(batchPortal, batchCaller, commandMethod, commandParams),
+          ),
+        })
+      : this.#methods.get(method);
     if (handler === undefined) {
       return bitrixErrorOutcome(404, 'ERROR_METHOD_NOT_FOUND', 'Method not found!', latency);
     }
@@ -244,7 +323,7 @@ export class SimulatorCore {
         429,
         {
           error: 'OPERATION_TIME_LIMIT',
-          error_description: 'Method is blocked due to operation time limit.',
+          error_description: OPERATION_TIME_LIMIT_TEXT,
           time: bitrixTime(startMs, this.#now(), blockedUntil, 480),
         },
         latency,
@@ -263,7 +342,20 @@ export class SimulatorCore {
       this.#stats.injected.queryLimit += 1;
       return bitrixErrorOutcome(503, 'QUERY_LIMIT_EXCEEDED', 'Too many requests', latency);
     }
-    const outcome = handler(portal, owner, request.params);
+    let outcome: MethodResult;
+    try {
+      outcome = handler(portal, caller, request.params);
+    } catch (error) {
+      if (!(error instanceof PhpFatalError)) throw error;
+      // Uncaught by the REST server: the whole request (a batch with its commands done so far) ends in a 500.
+      return {
+        kind: 'answer',
+        status: 500,
+        contentType: 'text/html; charset=UTF-8',
+        body: PHP_FATAL_ERROR_PAGE,
+        delayMs: latency,
+      };
+    }
     if (this.#draw(faults.dropAfterWorkRate)) {
       this.#stats.injected.dropped += 1;
       return { kind: 'drop', delayMs: latency };
@@ -273,7 +365,10 @@ export class SimulatorCore {
       this.#stats.injected.slow += 1;
       delayMs += faults.slowMs ?? DEFAULT_SLOW_MS;
     }
-    if (!outcome.ok) return bitrixErrorOutcome(400, outcome.error.code, outcome.error.description, delayMs);
+    if (!outcome.ok) {
+      const { status, code, description } = outcome.error;
+      return bitrixErrorOutcome(status ?? 400, code, description, delayMs);
+    }
     const resetAt = Math.floor(startMs / 1000) + 600;
     return jsonOutcome(
       200,
@@ -286,23 +381,64 @@ export class SimulatorCore {
     return rate !== undefined && rate > 0 && this.#faultRandom() < rate;
   }
 
-  /** The owner of the call (OAuth client_id, or CLIENT_ID / the webhook code), or an error outcome. */
-  #authenticate(portal: SimPortal, request: RestRequest, nowMs: number): string | SimOutcome {
+  #countMethod(method: string): void {
+    this.#callsByMethod.set(method, (this.#callsByMethod.get(method) ?? 0) + 1);
+  }
+
+  /**
+   * One command of a batch, as the same call made alone would run past the request's own checks (the batch
+   * passed auth, portal state, the bucket and the faults once for all; docs/bitrix24.md "Batch"): unknown method
+   * (ERROR_METHOD_NOT_FOUND), the method's OPERATION_TIME_LIMIT (answered for this command only), then the
+   * method with the batch's caller (a webhook's chat-app command needs its own CLIENT_ID). Counted in
+   * `commands` and `callsByMethod`. A PhpFatalError is left to end the request.
+   */
+  #runBatchCommand(
+    portal: SimPortal,
+    caller: Caller,
+    rawMethod: string,
+    params: Record<string, unknown>,
+  ): BatchCommandOutcome {
+    const startMs = this.#now();
+    const method = rawMethod.toLowerCase();
+    this.#countMethod(method);
+    this.#stats.commands += 1;
+    portal.commands += 1;
+    const handler = this.#methods.get(method);
+    if (handler === undefined) {
+      return { ok: false, code: 'ERROR_METHOD_NOT_FOUND', description: 'Method not found!' };
+    }
+    const blockedUntil = portal.operationLimits.get(method);
+    if (blockedUntil !== undefined && startMs / 1000 < blockedUntil) {
+      return { ok: false, code: 'OPERATION_TIME_LIMIT', description: OPERATION_TIME_LIMIT_TEXT };
+    }
+    const outcome = handler(portal, caller, params);
+    if (!outcome.ok) return { ok: false, code: outcome.error.code, description: outcome.error.description };
+    const resetAt = Math.floor(startMs / 1000) + 600;
+    return { ok: true, result: outcome.result, time: bitrixTime(startMs, this.#now(), resetAt) };
+  }
+
+  /**
+   * Who is calling, or an error outcome. A wrong webhook (code, user, or a webhook URL on a portal without one)
+   * answers `INVALID_CREDENTIALS`, the source's code (the docs say NO_AUTH_FOUND), with HTTP 401: an error of the
+   * auth layer, which defaults to 401 (docs/bitrix24.md, "Who is calling"). No `auth` at all: 401 NO_AUTH_FOUND.
+   * A token ended by the refresh that replaced it is unknown from then on: invalid_token (see TokenRegistry).
+   */
+  #authenticate(portal: SimPortal, request: RestRequest, nowMs: number): Caller | SimOutcome {
     const latency = this.#latencyMs;
-    const noAuth = bitrixErrorOutcome(401, 'NO_AUTH_FOUND', 'Wrong authorization data', latency);
     if (request.webhook !== null) {
       if (
         portal.webhookCode === null ||
         request.webhook.code !== portal.webhookCode ||
         request.webhook.user !== portal.webhookUser
       ) {
-        return noAuth;
+        return bitrixErrorOutcome(401, 'INVALID_CREDENTIALS', 'Invalid request credentials', latency);
       }
-      const clientId = request.params['CLIENT_ID'];
-      return typeof clientId === 'string' && clientId !== '' ? clientId : portal.webhookCode;
+      return { kind: 'webhook' };
     }
     const token = request.params['auth'];
-    if (typeof token !== 'string' || token === '') return noAuth;
+    if (typeof token !== 'string' || token === '') {
+      return bitrixErrorOutcome(401, 'NO_AUTH_FOUND', 'Wrong authorization data', latency);
+    }
     const record = this.#tokens.findAccess(token);
     if (record === undefined || record.portal !== portal) {
       this.#stats.invalidTokenAnswers += 1;
@@ -312,12 +448,12 @@ export class SimulatorCore {
       this.#stats.expiredTokenAnswers += 1;
       return bitrixErrorOutcome(401, 'expired_token', 'The access token provided has expired.', latency);
     }
-    return record.clientId;
+    return { kind: 'oauth', clientId: record.clientId };
   }
 
   // ---------------------------------------------------------------- OAuth
 
-  /** The OAuth server's `/oauth/token/` with grant_type=refresh_token (bitrix24-facts.md, "OAuth 2.0 refresh"). */
+  /** The OAuth server's `/oauth/token/` with grant_type=refresh_token (docs/bitrix24.md, "OAuth 2.0"). */
   oauth(rawParams: Record<string, unknown>): SimOutcome {
     const parsed = oauthParamsSchema.safeParse(rawParams);
     const params = parsed.success ? parsed.data : {};
@@ -385,12 +521,21 @@ export class SimulatorCore {
     return {
       domain: portal.domain,
       botId: portal.botId,
+      botOwner: portal.botOwner,
       auth: portal.auth,
+      clientId: portal.clientId,
       memberId: portal.memberId,
       state: portal.state,
-      apps: [...portal.apps.values()].map((app) => ({ ...app, params: structuredClone(app.params) })),
+      apps: [...portal.apps.values()].map((app) => ({
+        ...app,
+        fields: structuredClone(app.fields),
+        params: structuredClone(app.params),
+      })),
       calls: portal.calls,
+      commands: portal.commands,
+      batches: portal.batches,
       queryLimitExceeded: portal.queryLimitExceeded,
+      registerExisting: portal.registerExisting,
       duplicates: portal.duplicates,
       requestTimes: [...portal.requestTimes],
       refreshes: portal.refreshes,
@@ -403,10 +548,8 @@ export class SimulatorCore {
       const restUrl = `${this.#baseUrl}/portal/${portal.domain}/rest/`;
       const base = { domain: portal.domain, restUrl, botId: portal.botId, memberId: portal.memberId };
       if (portal.auth === 'webhook') {
-        entries.push({
-          ...base,
-          auth: { type: 'webhook', url: `${restUrl}${portal.webhookUser}/${portal.webhookCode ?? ''}/` },
-        });
+        const url = `${restUrl}${portal.webhookUser}/${portal.webhookCode ?? ''}/`;
+        entries.push({ ...base, auth: { type: 'webhook', url, clientId: portal.clientId ?? '' } });
       } else {
         entries.push({
           ...base,
@@ -472,7 +615,10 @@ export class SimulatorCore {
         this.#callsByMethod.clear();
         for (const portal of this.#portals.values()) {
           portal.calls = 0;
+          portal.commands = 0;
+          portal.batches = 0;
           portal.queryLimitExceeded = 0;
+          portal.registerExisting = 0;
           portal.duplicates = 0;
           portal.refreshes = 0;
           portal.requestTimes = [];

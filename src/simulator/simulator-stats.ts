@@ -3,8 +3,11 @@ import type { SimulatorStats } from './simulator-types.js';
 export function createEmptyStats(): SimulatorStats {
   return {
     calls: 0,
+    commands: 0,
+    batches: 0,
     callsByMethod: {},
     registrations: 0,
+    registerExisting: 0,
     updates: 0,
     unregistrations: 0,
     duplicates: 0,

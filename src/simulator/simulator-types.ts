@@ -3,7 +3,10 @@
  * contract: the options going in, the handle and the read-only views coming out.
  */
 
-/** Injected failures; each rate is 0..1 and is drawn per REST call from the seeded RNG (never for OAuth). */
+/**
+ * Injected failures; each rate is 0..1 and is drawn per REST request from the seeded RNG (never for OAuth). A
+ * batch is one request: its faults hit it as a whole (a dropped batch ran every command first).
+ */
 export interface SimFaults {
   /** Answer 500 `INTERNAL_SERVER_ERROR` without doing the work. */
   http500Rate?: number;
@@ -40,6 +43,27 @@ export interface SimPortalSeed {
   /** Per-portal faults, merged field by field over the global faults. */
   faults?: SimFaults;
   state?: SimPortalState;
+  /**
+   * Webhook portals: the CLIENT_ID the webhook's chat-app calls must send (default 'sim-webhook-app'). The calls
+   * act for the application `'custom' + clientId`, which owns the portal's bot (docs/bitrix24.md, "Who is
+   * calling"). Not allowed for OAuth portals (their bot belongs to the OAuth application).
+   */
+  clientId?: string;
+  /**
+   * Chat apps the portal already holds at start (e.g. an outdated version left by an earlier run or a person):
+   * register-style params (CODE, JS_METHOD/JS_PARAM or IFRAME/HASH, LANG, ...), created with the portal's bot,
+   * owned by the portal's application, `origin: 'seed'`. BOT_ID, if given, is ignored. Each must pass the
+   * server's register checks, else the simulator refuses to start.
+   */
+  apps?: Record<string, unknown>[];
+}
+
+/** Outdated apps seeded on a share of generated portals (a demo of adoption). */
+export interface SimPreexisting {
+  /** 0..1: exactly round(portals * share) generated portals, drawn from the seeded RNG, hold `apps`. */
+  share: number;
+  /** Register-style params, as SimPortalSeed.apps. */
+  apps: Record<string, unknown>[];
 }
 
 export interface SimulatorOptions {
@@ -68,15 +92,77 @@ export interface SimulatorOptions {
   seed?: number;
   /** Clock in ms, default Date.now. Drives token expiry, the leaky bucket and `time` fields. */
   now?: () => number;
+  /**
+   * Default true: `imbot.app.register` is get-or-create by (BOT_ID, CODE) as on the real server (docs/bitrix24.md,
+   * "Register is get-or-create"). false models a server that does not deduplicate: every register inserts a new
+   * app and a repeat of (BOT_ID, CODE) is counted in `duplicates`.
+   */
+  registerDeduplicates?: boolean;
+  /** With a number of portals: seed outdated apps on a share of them (see SimPreexisting). */
+  preexisting?: SimPreexisting;
+}
+
+export type SimYesNo = 'Y' | 'N';
+
+/** One language row of a chat app (im `AppLangTable`). */
+export interface SimAppLang {
+  /** Lower-cased, as the server stores it. */
+  LANGUAGE_ID: string;
+  TITLE: string;
+  DESCRIPTION: string | null;
+  COPYRIGHT: string | null;
+}
+
+/**
+ * What the portal holds for one chat app, in the server's terms (im `AppTable` and `AppLangTable` after
+ * `CIMRestService::appRegister` / `appUpdate` and `\Bitrix\Im\App::register` / `::update`; docs/bitrix24.md,
+ * "What the server checks on register" and "Update").
+ */
+export interface SimAppFields {
+  CODE: string;
+  BOT_ID: number;
+  /** '' when the app has no JS command. */
+  JS_METHOD: 'PUT' | 'SEND' | 'CALL' | 'SUPPORT' | '';
+  /** The part of JS_PARAM the server's pattern kept (first match); '' when none. */
+  JS_PARAM: string;
+  /** The URL as sent ('' when none); the server's column also holds an appended '?' or '&'. */
+  IFRAME: string;
+  /** Raised to 250 when lower. Default when not sent: 320 for IFRAME apps (appRegister), 350 for JS apps. */
+  IFRAME_WIDTH: number;
+  /** Raised to 50 when lower. Default when not sent: 250. */
+  IFRAME_HEIGHT: number;
+  IFRAME_POPUP: SimYesNo;
+  HIDDEN: SimYesNo;
+  EXTRANET_SUPPORT: SimYesNo;
+  LIVECHAT_SUPPORT: SimYesNo;
+  /** Lower-cased; 'all' when not sent. */
+  CONTEXT: string;
+  /** Cut to 32 on register. JS apps registered without a HASH get the server's md5 (see planRegister). */
+  HASH: string;
+  /** sha256 hex of the ICON_FILE base64 text the server kept (raster images only), or null. */
+  ICON: string | null;
+  LANG: SimAppLang[];
 }
 
 export interface SimApp {
   appId: number;
+  /** Same as fields.BOT_ID. */
   botId: number;
+  /** Same as fields.CODE. */
   code: string;
-  /** OAuth client_id for OAuth calls; for webhooks the CLIENT_ID param, else the webhook code. */
+  /** The REST application owning the app: the OAuth client_id, or 'custom' + CLIENT_ID for webhook calls. */
   ownerClientId: string;
-  /** The parameters as registered/updated (without `auth` and `CLIENT_ID`). */
+  /** 'seed': the portal held it at start (SimPortalSeed.apps, preexisting); 'register': imbot.app.register. */
+  origin: 'seed' | 'register';
+  /** What the portal holds, in the server's terms. Assert against this. */
+  fields: SimAppFields;
+  /** imbot.app.update calls answered `true` for this app (also those that changed nothing). */
+  updates: number;
+  /**
+   * @deprecated Raw parameters: those of the register that created the app (without `auth` and `CLIENT_ID`),
+   * with the FIELDS of every later update that reached the app row merged over them. Not what the server holds
+   * (no cutting, no defaults, JS/IFRAME switches not modelled): use `fields`.
+   */
   params: Record<string, unknown>;
   /** Simulator clock (ms) at registration. */
   createdAt: number;
@@ -91,13 +177,35 @@ export interface SimInjectedStats {
 }
 
 export interface SimulatorStats {
-  /** REST requests addressed to a known portal (any outcome). */
+  /** HTTP REST requests addressed to a known portal (any outcome): a batch is ONE request, as for the bucket. */
   calls: number;
+  /**
+   * Method executions: every single (non-batch) request, counted as `calls` counts it, plus every command a
+   * batch ran (commands skipped by `halt`, past the 50th, or refused as not allowed in a batch are not counted).
+   */
+  commands: number;
+  /** Batch requests (any outcome); each is also one of `calls`. */
+  batches: number;
+  /**
+   * Per method (lower case): single requests to it (any outcome, as `calls`) plus the commands batches ran for
+   * it; `batch` counts the batch requests themselves. So `sum(callsByMethod) - callsByMethod.batch` =
+   * `commands`, and with batches `callsByMethod['imbot.app.register']` counts registers, not HTTP requests.
+   */
   callsByMethod: Record<string, number>;
+  /** imbot.app.register calls that created an app (seeded apps are not counted). */
   registrations: number;
+  /**
+   * Re-registers (safe retries): imbot.app.register calls that found an app with the same BOT_ID and CODE and
+   * returned its APP_ID (as a string) without changing it. Always 0 with `registerDeduplicates: false`.
+   */
+  registerExisting: number;
+  /** imbot.app.update calls answered `true` (also those that changed nothing). */
   updates: number;
   unregistrations: number;
-  /** Registrations that repeated an existing BOT_ID + CODE + owner on the same portal. */
+  /**
+   * Only with `registerDeduplicates: false`: registrations that inserted a second app with an existing BOT_ID +
+   * CODE on the same portal.
+   */
   duplicates: number;
   /** 503 answers from the leaky bucket (injected ones are counted in `injected.queryLimit`). */
   queryLimitExceeded: number;
@@ -111,16 +219,28 @@ export interface SimulatorStats {
 export interface SimPortalView {
   domain: string;
   botId: number;
+  /** The REST application owning the portal's bot: the OAuth client id, or 'custom' + clientId for webhooks. */
+  botOwner: string;
   auth: 'oauth' | 'webhook';
+  /** Webhook portals: the CLIENT_ID their chat-app calls must send; null for OAuth portals. */
+  clientId: string | null;
   memberId: string;
   state: SimPortalState;
+  /** Every app the portal holds, in creation order, with its `fields`. */
   apps: SimApp[];
-  /** REST requests addressed to this portal (any outcome). */
+  /** HTTP REST requests addressed to this portal (any outcome; a batch is one). */
   calls: number;
+  /** Method executions on this portal: single requests and batch commands (see SimulatorStats.commands). */
+  commands: number;
+  /** Batch requests to this portal. */
+  batches: number;
   /** Leaky-bucket rejections on this portal. */
   queryLimitExceeded: number;
+  /** Re-registers on this portal (see SimulatorStats.registerExisting). */
+  registerExisting: number;
+  /** Only with `registerDeduplicates: false` (see SimulatorStats.duplicates). */
   duplicates: number;
-  /** Simulator clock (ms) of every REST call accepted past auth, for rate assertions. */
+  /** Simulator clock (ms) of every REST request (a batch is one) accepted past auth, for rate assertions. */
   requestTimes: number[];
   refreshes: number;
   /** null for webhook portals. */
@@ -130,7 +250,12 @@ export interface SimPortalView {
 
 export type PortalFileAuth =
   | { type: 'oauth'; accessToken: string; refreshToken: string; expiresAt: string }
-  | { type: 'webhook'; url: string; clientId?: string };
+  | {
+      type: 'webhook';
+      url: string;
+      /** The CLIENT_ID the webhook's chat-app calls must send (SimPortalSeed.clientId, default 'sim-webhook-app'). */
+      clientId: string;
+    };
 
 /** One entry of the project's portals file (the public input format). */
 export interface PortalFileEntry {
@@ -161,7 +286,7 @@ export interface SimulatorControl {
   setLatency(ms: number): void;
   /** `method` answers 429 OPERATION_TIME_LIMIT on this portal until `resetAt` (unix seconds). */
   setOperationTimeLimit(domain: string, method: string, resetAt: number): void;
-  /** Zeroes global and per-portal counters and request times; apps and tokens are kept. */
+  /** Zeroes global and per-portal counters and request times; apps (with their `updates`) and tokens are kept. */
   resetStats(): void;
 }
 

@@ -5,6 +5,9 @@ import { resolveSimulatorOptions } from './resolve-simulator-options.js';
 import { applyControlAction, simControlActionSchema } from './sim-control-action.js';
 import { bitrixErrorOutcome, jsonOutcome, type SimOutcome } from './sim-outcome.js';
 import { type RestRequest, SimulatorCore } from './simulator-core.js';
+
+export { DEFAULT_WEBHOOK_CLIENT_ID } from './simulator-core.js';
+
 import type { SimulatorHandle, SimulatorOptions } from './simulator-types.js';
 import { UnknownPortalError } from './unknown-portal-error.js';
 
@@ -12,16 +15,20 @@ export type {
   PortalFileAuth,
   PortalFileEntry,
   SimApp,
+  SimAppFields,
+  SimAppLang,
   SimBucket,
   SimFaults,
   SimInjectedStats,
   SimPortalSeed,
   SimPortalState,
   SimPortalView,
+  SimPreexisting,
   SimulatorControl,
   SimulatorHandle,
   SimulatorOptions,
   SimulatorStats,
+  SimYesNo,
 } from './simulator-types.js';
 
 /** Request bodies above this are refused with 413 (icons are base64, so allow a few MB). */

@@ -16,13 +16,24 @@ export interface IssuedPair {
   expiresAt: number;
 }
 
+/** A refresh token's portal and the access token issued together with it. */
+interface RefreshRecord {
+  readonly portal: SimPortal;
+  readonly accessToken: string;
+}
+
 /**
- * Access and refresh tokens of all OAuth portals. Refresh tokens are single use (bitrix24-facts.md, "OAuth 2.0
- * refresh"): consuming one removes it; older access tokens stay valid until their own expiry.
+ * Access and refresh tokens of all OAuth portals. Refresh tokens are single use, and a refresh also ends the
+ * access token issued together with the refresh token it consumed (docs/bitrix24.md, "OAuth 2.0": "after a
+ * refresh, the old refresh token and the access token issued with it stop working"). Such a token is then
+ * unknown and answers 401 `invalid_token`, not `expired_token`: the server facts name no code for it, and
+ * `invalid_token` is OAuth 2.0's code for a revoked token (RFC 6750); the project's client treats both as an auth
+ * error that one refresh (or the pair another worker stored) cures. Access tokens issued otherwise
+ * (control.reauthorize) live until their own expiry.
  */
 export class TokenRegistry {
   readonly #access = new Map<string, AccessTokenRecord>();
-  readonly #refresh = new Map<string, SimPortal>();
+  readonly #refresh = new Map<string, RefreshRecord>();
   readonly #random: () => number;
 
   constructor(random: () => number) {
@@ -34,7 +45,7 @@ export class TokenRegistry {
     const accessToken = randomHex(this.#random, 64);
     const refreshToken = randomHex(this.#random, 64);
     this.#access.set(accessToken, { portal, clientId, expiresAt, forcedExpired: false });
-    this.#refresh.set(refreshToken, portal);
+    this.#refresh.set(refreshToken, { portal, accessToken });
     portal.accessToken = accessToken;
     portal.refreshToken = refreshToken;
     return { accessToken, refreshToken, expiresAt };
@@ -44,12 +55,16 @@ export class TokenRegistry {
     return this.#access.get(token);
   }
 
-  /** The portal the refresh token belongs to, removing the token (single use); undefined if unknown/used. */
+  /**
+   * The portal the refresh token belongs to, or undefined if unknown / used / revoked. Consuming it removes it
+   * (single use) and ends the access token issued with it (it answers invalid_token from now on).
+   */
   consumeRefresh(token: string): SimPortal | undefined {
-    const portal = this.#refresh.get(token);
-    if (portal === undefined) return undefined;
+    const record = this.#refresh.get(token);
+    if (record === undefined) return undefined;
     this.#refresh.delete(token);
-    return portal;
+    this.#access.delete(record.accessToken);
+    return record.portal;
   }
 
   revokeRefresh(portal: SimPortal): void {

@@ -38,11 +38,15 @@ export interface RefreshedTokens {
   expiresAt: number;
 }
 
-/** Only writes when the credentials are still the version the refresher read: a refresh never overwrites a newer pair. */
+/**
+ * Only writes when the credentials are still the version the refresher read: a refresh never overwrites a newer
+ * pair. KEYS[2] is the set of key ids in use: ARGV[6] (the sealing key's id, empty when not sealed) joins it.
+ */
 const SAVE_REFRESHED = `
 if redis.call('HGET', KEYS[1], 'credVersion') ~= ARGV[1] then return 0 end
 redis.call('HSET', KEYS[1], 'accessToken', ARGV[2], 'refreshToken', ARGV[3], 'expiresAt', ARGV[4], 'updatedAt', ARGV[5])
 redis.call('HINCRBY', KEYS[1], 'credVersion', 1)
+if ARGV[6] ~= '' then redis.call('SADD', KEYS[2], ARGV[6]) end
 return 1
 `;
 
@@ -114,6 +118,7 @@ export function createPortalStore(options: PortalStoreOptions) {
         for (const entry of slice) read.hmget(keys.portal(entry.domain), 'credSource', 'state', 'domain');
         const current = (await read.exec()) ?? [];
         const write = redis.multi();
+        let sealed = false;
         slice.forEach((entry, index) => {
           const [credSource, state, known] = (current[index]?.[1] as (string | null)[] | undefined) ?? [];
           const source = credentialSource(entry);
@@ -154,11 +159,14 @@ export function createPortalStore(options: PortalStoreOptions) {
             );
             write.hincrby(key, 'credVersion', 1);
             summary.credentialsReplaced.push(entry.domain);
+            sealed = true;
             if (state === 'needs_reauth') summary.reactivated.push(entry.domain);
           }
           write.hset(key, fields);
           write.sadd(keys.portals, entry.domain);
         });
+        // The key id goes in with the sealed values (same MULTI): the start-up check sees every key in use.
+        if (sealed && codec.currentKid !== undefined) write.sadd(keys.keyIds, codec.currentKid);
         await write.exec();
       }
       return summary;
@@ -176,13 +184,15 @@ export function createPortalStore(options: PortalStoreOptions) {
     ): Promise<boolean> {
       const saved = await redis.eval(
         SAVE_REFRESHED,
-        1,
+        2,
         keys.portal(domain),
+        keys.keyIds,
         String(readVersion),
         codec.seal(tokens.accessToken),
         codec.seal(tokens.refreshToken),
         String(tokens.expiresAt),
         String(now()),
+        codec.currentKid ?? '',
       );
       return saved === 1;
     },

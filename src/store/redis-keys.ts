@@ -20,6 +20,15 @@ export interface RedisKeys {
   attempts(domain: string, code: string): string;
   /** Hash: number of pairs per state. */
   readonly stateCounts: string;
+  /**
+   * Set: key ids of the keys stored secrets are sealed with (added whenever a secret is sealed, brought up to
+   * date by `rotate-key`); `worker`, `rollout` and `serve` check it at start (secrets/check-stored-key-ids.ts).
+   */
+  readonly keyIds: string;
+  /** Hash: one rollout's id, start time, source and pair count (for naming it in a conflict). */
+  rollout(id: string): string;
+  /** Sorted set: one portal's pairs that want a call, by app CODE, scored with the time they are due (ms). */
+  due(domain: string): string;
 }
 
 export function createRedisKeys(prefix: string): RedisKeys {
@@ -33,6 +42,9 @@ export function createRedisKeys(prefix: string): RedisKeys {
     result: (domain, code) => `${prefix}:result:${domain}|${code}`,
     attempts: (domain, code) => `${prefix}:attempts:${domain}|${code}`,
     stateCounts: `${prefix}:state-counts`,
+    keyIds: `${prefix}:key-ids`,
+    rollout: (id) => `${prefix}:rollout:${id}`,
+    due: (domain) => `${prefix}:due:${domain}`,
   };
 }
 

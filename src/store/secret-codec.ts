@@ -4,6 +4,12 @@
  * README, "Security") without the stores changing.
  */
 export interface SecretCodec {
+  /**
+   * Key id that `seal` writes into every value (README, "Secrets at rest"); undefined when values are stored as
+   * they are. The portal store records it in `<prefix>:key-ids` so a process can check at start that its keys
+   * open what is stored (secrets/check-stored-key-ids.ts).
+   */
+  readonly currentKid?: string;
   seal(plain: string): string;
   open(sealed: string): string;
 }

@@ -3,8 +3,13 @@ import { ConfigError } from '../../src/config/config-error.js';
 import { loadConfig } from '../../src/config/load-config.js';
 
 describe('api config (ROLLOUT_API_TOKEN)', () => {
-  it('binds 127.0.0.1:3000 without a token by default', () => {
-    expect(loadConfig({}).api).toEqual({ port: 3000, host: '127.0.0.1' });
+  it('binds 127.0.0.1:3000 without a token by default, with a read-only queue board, trusting no proxy', () => {
+    expect(loadConfig({}).api).toEqual({
+      port: 3000,
+      host: '127.0.0.1',
+      queueBoardWrite: false,
+      trustProxy: false,
+    });
   });
 
   it('takes the token from ROLLOUT_API_TOKEN', () => {

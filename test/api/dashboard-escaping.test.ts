@@ -39,7 +39,6 @@ describe('dashboard escaping (untrusted error texts and query values)', () => {
       op: 'register',
       error: { code: 'WRONG_REQUEST', message: EVIL },
       final: true,
-      ambiguous: false,
     });
     app = await buildApi(runtime, { host: '127.0.0.1', token: undefined });
 

@@ -5,6 +5,7 @@ import {
   appsFileSchema,
   iframeAppSchema,
   jsCommandAppSchema,
+  serverStoredJsParam,
 } from '../../src/apps/app-definition-schema.js';
 import { formatZodIssues } from '../../src/input/format-zod-issues.js';
 import type { InputProblem } from '../../src/input/input-error.js';
@@ -31,8 +32,18 @@ function expectOnly(problems: InputProblem[], where: string, message: RegExp | s
 describe('apps file schema: valid definitions', () => {
   const valid: [string, Record<string, unknown>][] = [
     ['a minimal SEND command', JS],
-    ['a PUT command with parameters', { ...JS, JS_METHOD: 'PUT', JS_PARAM: '/echo some-text+1_a/b' }],
+    ['a PUT command with parameters', { ...JS, JS_METHOD: 'PUT', JS_PARAM: '/echo some-text+1_a b' }],
+    ['a SEND command with upper-case letters (the server allows them)', { ...JS, JS_PARAM: '/Help ME' }],
+    [
+      'a SEND command of exactly 234 characters (the most its JS column holds)',
+      { ...JS, JS_PARAM: `/${'a'.repeat(233)}` },
+    ],
     ['a CALL command with a phone number', { ...JS, JS_METHOD: 'CALL', JS_PARAM: '+1 (555) 010-0100' }],
+    ['a CALL command with an extension', { ...JS, JS_METHOD: 'CALL', JS_PARAM: '+1 555 0100 #12' }],
+    [
+      'a CALL command with "+" inside (the server keeps it whole)',
+      { ...JS, JS_METHOD: 'CALL', JS_PARAM: '1+2345' },
+    ],
     [
       'a SUPPORT command with a 32-character open channel code',
       { ...JS, JS_METHOD: 'SUPPORT', JS_PARAM: CHANNEL32 },
@@ -54,10 +65,7 @@ describe('apps file schema: valid definitions', () => {
     ['an IFRAME app with sizes as numbers', { ...IFRAME, IFRAME_WIDTH: 250, IFRAME_HEIGHT: 50 }],
     ['an IFRAME app with sizes as numeric strings', { ...IFRAME, IFRAME_WIDTH: '350', IFRAME_HEIGHT: '150' }],
     ['an IFRAME app with an explicit 32-character HASH', { ...IFRAME, HASH: HASH32 }],
-    [
-      'a hidden IFRAME app without LANG',
-      { CODE: 'hidden', IFRAME: 'https://x.example.com/', HASH: 'auto', HIDDEN: 'Y' },
-    ],
+    ['a hidden IFRAME app', { ...IFRAME, HIDDEN: 'Y' }],
     [
       'an IFRAME app with query string and port',
       { ...IFRAME, IFRAME: 'https://x.example.com:8443/a.php?x=1' },
@@ -69,6 +77,27 @@ describe('apps file schema: valid definitions', () => {
 
   it.each(APP_CONTEXTS.map((c) => [c]))('accepts CONTEXT %s', (context) => {
     expect(problemsOf({ ...JS, CONTEXT: context })).toEqual([]);
+  });
+
+  it('states every field an update must be able to reset: defaults fill CONTEXT, flags, HIDDEN and both sizes', () => {
+    const parsed = appsFileSchema.parse([JS, IFRAME]);
+    expect(parsed[0]).toEqual({
+      ...JS,
+      CONTEXT: 'BOT',
+      EXTRANET_SUPPORT: 'N',
+      LIVECHAT_SUPPORT: 'N',
+      IFRAME_POPUP: 'N',
+    });
+    expect(parsed[1]).toEqual({
+      ...IFRAME,
+      IFRAME_WIDTH: 350,
+      IFRAME_HEIGHT: 250,
+      CONTEXT: 'BOT',
+      HIDDEN: 'N',
+      EXTRANET_SUPPORT: 'N',
+      LIVECHAT_SUPPORT: 'N',
+      IFRAME_POPUP: 'N',
+    });
   });
 
   it('normalises: CONTEXT BOT and flags N by default, sizes as numbers', () => {
@@ -142,15 +171,66 @@ describe('apps file schema: JS commands', () => {
     expectOnly(problemsOf(def), 'apps.json[0].JS_PARAM', /^is required: the command for PUT\/SEND/);
   });
   it.each([
-    ['SEND', '/Help'],
-    ['SEND', '/help;rm'],
-    ['PUT', 'echo "x"'],
+    ['SEND', '/help  me', '/help', 'use single spaces between words'],
+    ['SEND', '/help ', '/help', 'remove the trailing spaces'],
+    [
+      'SEND',
+      '/help;rm',
+      '/help',
+      '";" is not allowed: after the "/" use only a-z A-Z 0-9 - _ + and single spaces',
+    ],
+    ['PUT', '/echo some-text+1_a/b', '/echo some-text+1_a', '"/" is not allowed'],
+    ['PUT', '/hello wörld', '/hello w', '"ö" is not allowed'],
+    ['SEND', 'say /help', '/help', 'start the command with "/": everything before "/help" is dropped'],
+  ])(
+    'refuses the %s JS_PARAM %j, which the server would cut, showing what it would store',
+    (method, param, stored, fix) => {
+      expect(serverStoredJsParam(method as 'SEND', param)).toBe(stored);
+      const problems = problemsOf({ ...JS, JS_METHOD: method, JS_PARAM: param });
+      expectOnly(
+        problems,
+        'apps.json[0].JS_PARAM',
+        `${/[;ö]/.test(param) ? 'this JS_PARAM' : `JS_PARAM ${JSON.stringify(param)}`} would be stored by Bitrix24 as ${JSON.stringify(stored)} (the server keeps only the part matching its pattern); ${problems[0]?.message.split('; ').slice(1).join('; ')}`,
+      );
+      expect(problems[0]?.message).toContain(fix);
+    },
+  );
+  it('refuses "/help  me" with exactly the message that shows the stored value', () => {
+    expectOnly(
+      problemsOf({ ...JS, JS_PARAM: '/help  me' }),
+      'apps.json[0].JS_PARAM',
+      'JS_PARAM "/help  me" would be stored by Bitrix24 as "/help" (the server keeps only the part matching its pattern); use single spaces between words',
+    );
+  });
+  it.each([
+    ['SEND', 'echo "x"'],
     ['PUT', '/hélp'],
-  ])('refuses a %s JS_PARAM %j outside a-z 0-9 - + _ / and space', (method, param) => {
+    ['SEND', '/h'],
+    ['SEND', 'help'],
+  ])('refuses the %s JS_PARAM %j, which the server does not match at all (PARAMS_ERROR)', (method, param) => {
+    expect(serverStoredJsParam(method as 'SEND', param)).toBeUndefined();
     expectOnly(
       problemsOf({ ...JS, JS_METHOD: method, JS_PARAM: param }),
       'apps.json[0].JS_PARAM',
-      new RegExp(`^for JS_METHOD ${method} may only contain a-z 0-9 - \\+ _ / and spaces`),
+      new RegExp(
+        `^for JS_METHOD ${method} must be a command: "/" and a word of a-z A-Z 0-9 - _ \\+ .*PARAMS_ERROR`,
+      ),
+    );
+  });
+  it('never quotes back a JS_PARAM with markup or shell syntax, only the part the server would keep', () => {
+    const problems = problemsOf({ ...JS, JS_PARAM: '/help <script>x</script>' });
+    expectOnly(
+      problems,
+      'apps.json[0].JS_PARAM',
+      /^this JS_PARAM would be stored by Bitrix24 as "\/help" \(the server keeps only the part matching its pattern\); use single spaces between words$/,
+    );
+    expect(problems[0]?.message).not.toContain('script');
+  });
+  it('refuses a tab between words, which the server would keep (ours: single spaces only)', () => {
+    expectOnly(
+      problemsOf({ ...JS, JS_PARAM: '/help\tme' }),
+      'apps.json[0].JS_PARAM',
+      'for JS_METHOD SEND may separate words only with single spaces, not tabs or line breaks',
     );
   });
   it('refuses an empty SEND JS_PARAM', () => {
@@ -160,40 +240,71 @@ describe('apps file schema: JS commands', () => {
       /^must not be empty: for JS_METHOD SEND/,
     );
   });
-  it('refuses a JS_PARAM over 255 characters', () => {
+  it("refuses a SEND JS_PARAM that would not fit the server's 255-character JS column with its wrapper", () => {
+    // BXIM.sendMessage('…'); takes 21 characters of the column: 234 fit, 235 do not.
+    expect(problemsOf({ ...JS, JS_PARAM: `/${'a'.repeat(233)}` })).toEqual([]);
     expectOnly(
-      problemsOf({ ...JS, JS_PARAM: 'a'.repeat(256) }),
+      problemsOf({ ...JS, JS_PARAM: `/${'a'.repeat(234)}` }),
       'apps.json[0].JS_PARAM',
-      'must be at most 255 characters',
+      /^is 235 characters long; the maximum for JS_METHOD SEND is 234 \(the server stores it inside a 21-character/,
     );
   });
-  it.each([['call me'], ['12'], ['1+2345'], ['+'.repeat(2)]])(
-    'refuses the CALL JS_PARAM %j (not a phone number)',
+  it.each([
+    ['+1.555.0100', '0100', 'JS_PARAM "+1.555.0100"'],
+    ['+1 555 0100 ext. 12', ' 12', 'JS_PARAM "+1 555 0100 ext. 12"'],
+    ['+1 555\n0100', '+1 555', 'this JS_PARAM'],
+  ])('refuses the CALL JS_PARAM %j, which the server would store as %j', (param, stored, shown) => {
+    expect(serverStoredJsParam('CALL', param)).toBe(stored);
+    expectOnly(
+      problemsOf({ ...JS, JS_METHOD: 'CALL', JS_PARAM: param }),
+      'apps.json[0].JS_PARAM',
+      `${shown} would be stored by Bitrix24 as ${JSON.stringify(stored)} (the server keeps only the part matching its pattern); write the number with digits, spaces and + - ( ) # only, e.g. "+1 555 0100"`,
+    );
+  });
+  it.each([['call me'], ['555 x'], ['abc ']])(
+    'refuses the CALL JS_PARAM %j, which the server does not match (PARAMS_ERROR)',
     (param) => {
       expectOnly(
         problemsOf({ ...JS, JS_METHOD: 'CALL', JS_PARAM: param }),
         'apps.json[0].JS_PARAM',
-        /^for JS_METHOD CALL must be a phone number: 3 to 20 digits/,
+        /^for JS_METHOD CALL must be a phone number: write the number with digits, .*PARAMS_ERROR otherwise$/,
       );
     },
   );
-  it.each([['abc'], [`${CHANNEL32}0`], [`${CHANNEL32.slice(0, 31)}-`]])(
-    'refuses the SUPPORT JS_PARAM %j (not a 32-character open channel code)',
+  it.each([['12'], ['++'], ['(-)']])('refuses the CALL JS_PARAM %j (ours: at least 3 digits)', (param) => {
+    expectOnly(
+      problemsOf({ ...JS, JS_METHOD: 'CALL', JS_PARAM: param }),
+      'apps.json[0].JS_PARAM',
+      /^for JS_METHOD CALL must be a phone number with at least 3 digits/,
+    );
+  });
+  it.each([['abc'], [`${CHANNEL32.slice(0, 31)}-`], [`${CHANNEL32.slice(0, 31)}g`]])(
+    'refuses the SUPPORT JS_PARAM %j, which the server does not match (PARAMS_ERROR)',
     (param) => {
       expectOnly(
         problemsOf({ ...JS, JS_METHOD: 'SUPPORT', JS_PARAM: param }),
         'apps.json[0].JS_PARAM',
-        new RegExp(`exactly 32 letters or digits \\(it has ${param.length} characters`),
+        `for JS_METHOD SUPPORT must be the open channel code: exactly 32 lower-case hex characters (0-9, a-f) (it has ${param.length} characters); Bitrix24 answers PARAMS_ERROR otherwise`,
       );
     },
   );
-  it('requires LANG for a JS command (always visible: LANG_ERROR)', () => {
-    const { LANG: _, ...def } = JS;
+  it('refuses a SUPPORT code with a character too many, showing the 32 the server would keep', () => {
     expectOnly(
-      problemsOf(def),
-      'apps.json[0].LANG',
-      /^is required: a JS command is always visible .*LANG_ERROR/,
+      problemsOf({ ...JS, JS_METHOD: 'SUPPORT', JS_PARAM: `0${CHANNEL32}` }),
+      'apps.json[0].JS_PARAM',
+      `JS_PARAM "0${CHANNEL32}" would be stored by Bitrix24 as "${CHANNEL32}" (the server keeps only the part matching its pattern); give the open channel code: exactly 32 lower-case hex characters (0-9, a-f)`,
     );
+  });
+  it('refuses an upper-case SUPPORT code (ours: open channel codes are lower case)', () => {
+    expectOnly(
+      problemsOf({ ...JS, JS_METHOD: 'SUPPORT', JS_PARAM: CHANNEL32.toUpperCase() }),
+      'apps.json[0].JS_PARAM',
+      /^for JS_METHOD SUPPORT must be the open channel code: exactly 32 lower-case hex characters .*; write it in lower case$/,
+    );
+  });
+  it('requires LANG for a JS command (LANG_ERROR)', () => {
+    const { LANG: _, ...def } = JS;
+    expectOnly(problemsOf(def), 'apps.json[0].LANG', /^is required for every app, .*LANG_ERROR/);
   });
   it.each([['HASH'], ['IFRAME_WIDTH'], ['IFRAME_HEIGHT']])(
     'refuses the IFRAME-only %s in a JS command',
@@ -253,7 +364,7 @@ describe('apps file schema: IFRAME apps', () => {
       expectOnly(
         problemsOf({ ...IFRAME, IFRAME_WIDTH: width }),
         'apps.json[0].IFRAME_WIDTH',
-        /^must be a whole number of pixels >= 250 \(spec: IFRAME_WIDTH "Minimum value - 250px"\)/,
+        /^must be a whole number of pixels >= 250 \(spec: IFRAME_WIDTH "Minimum value - 250px"; Bitrix24 would silently raise a smaller one to 250\), .*leave it out for 350$/,
       );
     },
   );
@@ -278,14 +389,26 @@ describe('apps file schema: IFRAME apps', () => {
       );
     },
   );
-  it('requires LANG for a visible IFRAME app (LANG_ERROR)', () => {
-    const { LANG: _, ...def } = IFRAME;
+  it.each([[undefined], ['N'], ['Y']])(
+    'requires LANG for an IFRAME app with HIDDEN %j (LANG_ERROR whatever HIDDEN says)',
+    (hidden) => {
+      const { LANG: _, ...def } = IFRAME;
+      expectOnly(
+        problemsOf(hidden === undefined ? def : { ...def, HIDDEN: hidden }),
+        'apps.json[0].LANG',
+        /^is required for every app, hidden IFRAME apps too \(Bitrix24 answers LANG_ERROR without it, whatever HIDDEN says/,
+      );
+    },
+  );
+  it('accepts an IFRAME URL of 254 characters and refuses 255 (the server appends "?" or "&" in a 255 column)', () => {
+    const base = 'https://apps.example.com/';
+    const at = (length: number) => `${base}${'a'.repeat(length - base.length)}`;
+    expect(problemsOf({ ...IFRAME, IFRAME: at(254) })).toEqual([]);
     expectOnly(
-      problemsOf(def),
-      'apps.json[0].LANG',
-      /^is required for a visible IFRAME app \(HIDDEN is not "Y"/,
+      problemsOf({ ...IFRAME, IFRAME: at(255) }),
+      'apps.json[0].IFRAME',
+      'is 255 characters long; the maximum is 254 (Bitrix24 stores it with a "?" or "&" appended in a 255-character column and answers WRONG_REQUEST for a longer one); shorten the URL',
     );
-    expectOnly(problemsOf({ ...def, HIDDEN: 'N' }), 'apps.json[0].LANG', /HIDDEN is not "Y"/);
   });
   it('refuses JS_PARAM in an IFRAME app', () => {
     expectOnly(
@@ -497,7 +620,7 @@ describe('apps file schema: the whole file', () => {
   });
   it('reports every problem of every entry, not just the first', () => {
     const problems = problemsOf(
-      { ...JS, JS_PARAM: '/Help', CONTEXT: 'nowhere', BOT_ID: 1 },
+      { ...JS, JS_PARAM: '/help;rm', CONTEXT: 'nowhere', BOT_ID: 1 },
       JS,
       { ...IFRAME, IFRAME: 'http://x.example.com/', IFRAME_WIDTH: 10, HASH: 'short' },
       { ...JS, CODE: 'frame' },

@@ -37,9 +37,61 @@ async function refusal(promise: Promise<unknown>): Promise<InputError> {
   return error as InputError;
 }
 
-function png(size: number): Buffer {
-  return Buffer.concat([Buffer.from(PNG_MAGIC), Buffer.alloc(size - PNG_MAGIC.length)]);
+function u16le(n: number): number[] {
+  return [n & 0xff, (n >> 8) & 0xff];
 }
+function u32le(n: number): number[] {
+  return [...u16le(n & 0xffff), ...u16le(n >>> 16)];
+}
+function u32be(n: number): number[] {
+  return u32le(n).reverse();
+}
+function padTo(head: number[], size: number): Buffer {
+  return Buffer.concat([Buffer.from(head), Buffer.alloc(Math.max(0, size - head.length))]);
+}
+
+/** A PNG of `size` bytes whose IHDR says width x height. */
+function png(size: number, width = 16, height = 16): Buffer {
+  const ihdr = [0, 0, 0, 13, ...Buffer.from('IHDR'), ...u32be(width), ...u32be(height), 8, 6, 0, 0, 0];
+  return padTo([...PNG_MAGIC, ...ihdr], size);
+}
+/** A baseline JPEG header: SOI, an APP0 segment, then SOF0 with the size. */
+function jpeg(width: number, height: number): Buffer {
+  const app0 = [0xff, 0xe0, 0, 16, ...Buffer.from('JFIF\0'), 1, 1, 0, 0, 1, 0, 1, 0, 0];
+  const sof0 = [0xff, 0xc0, 0, 11, 8, height >> 8, height & 0xff, width >> 8, width & 0xff, 1, 1, 0x11, 0];
+  return padTo([0xff, 0xd8, ...app0, ...sof0], 64);
+}
+function gif(width: number, height: number): Buffer {
+  return padTo([...Buffer.from('GIF89a'), ...u16le(width), ...u16le(height)], 32);
+}
+function bmp(width: number, height: number): Buffer {
+  return padTo(
+    [
+      ...Buffer.from('BM'),
+      ...u32le(70),
+      0,
+      0,
+      0,
+      0,
+      ...u32le(54),
+      ...u32le(40),
+      ...u32le(width),
+      ...u32le(height),
+    ],
+    70,
+  );
+}
+/** A lossless WEBP (VP8L) header. */
+function webp(width: number, height: number): Buffer {
+  const bits = ((width - 1) & 0x3fff) | (((height - 1) & 0x3fff) << 14);
+  return padTo(
+    [...Buffer.from('RIFF'), ...u32le(40), ...Buffer.from('WEBPVP8L'), ...u32le(20), 0x2f, ...u32le(bits)],
+    48,
+  );
+}
+const SVG = Buffer.from(
+  '<?xml version="1.0"?>\n<svg xmlns="http://www.w3.org/2000/svg" width="16" height="16"/>',
+);
 
 describe('loadAppsFile', () => {
   it('loads examples/apps.json cleanly, with the icon read as base64', async () => {
@@ -126,12 +178,11 @@ describe('loadAppsFile', () => {
 
   it.each([
     ['PNG', png(100)],
-    ['JPEG', Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0, 0x10])],
+    ['JPEG', jpeg(64, 48)],
     ['GIF', Buffer.from('GIF89a\x01\x00\x01\x00', 'latin1')],
-    [
-      'SVG',
-      Buffer.from('<?xml version="1.0"?>\n<svg xmlns="http://www.w3.org/2000/svg" width="16" height="16"/>'),
-    ],
+    ['BMP', bmp(32, 32)],
+    ['WEBP', webp(128, 128)],
+    ['PNG of exactly 5000 x 5000', png(100, 5000, 5000)],
   ])('accepts a %s icon file and inlines it as base64', async (_kind, bytes) => {
     await writeFile(join(dir, 'icons/icon'), bytes);
     const apps = await loadAppsFile(await writeApps([{ ...JS, ICON_FILE: { path: 'icons/icon' } }]), LIMITS);
@@ -156,7 +207,59 @@ describe('loadAppsFile', () => {
       {
         where: 'apps.json[0].ICON_FILE.path',
         message:
-          'icon file icons/readme.txt is not a PNG, JPEG, GIF or SVG image (checked by its first bytes)',
+          'icon file icons/readme.txt is not an image Bitrix24 keeps: PNG, JPEG, GIF, BMP or WEBP (checked by its first bytes); the server silently drops any other icon',
+      },
+    ]);
+  });
+
+  it('refuses an SVG icon, which Bitrix24 would silently drop', async () => {
+    await writeFile(join(dir, 'icons/logo.svg'), SVG);
+    const error = await refusal(
+      loadAppsFile(
+        await writeApps([
+          { ...JS, ICON_FILE: { path: 'icons/logo.svg' } },
+          { ...JS, CODE: 'inline', ICON_FILE: SVG.toString('base64') },
+        ]),
+        LIMITS,
+      ),
+    );
+    const svg =
+      'is an SVG image: Bitrix24 keeps only raster icons (PNG, JPEG, GIF, BMP or WEBP) and would silently drop it; convert it to PNG';
+    expect(error.problems).toEqual([
+      { where: 'apps.json[0].ICON_FILE.path', message: `icon file icons/logo.svg ${svg}` },
+      { where: 'apps.json[1].ICON_FILE', message: `the decoded icon ${svg}` },
+    ]);
+  });
+
+  it.each([
+    ['PNG', png(100, 5001, 16), '5001 x 16'],
+    ['JPEG', jpeg(640, 6000), '640 x 6000'],
+    ['GIF', gif(8000, 8000), '8000 x 8000'],
+    ['BMP', bmp(5001, 5001), '5001 x 5001'],
+    ['WEBP', webp(16, 5001), '16 x 5001'],
+  ])('refuses a %s icon larger than 5000 x 5000, showing its size', async (_kind, bytes, size) => {
+    await writeFile(join(dir, 'icons/huge'), bytes);
+    const error = await refusal(
+      loadAppsFile(await writeApps([{ ...JS, ICON_FILE: { path: 'icons/huge' } }]), LIMITS),
+    );
+    expect(error.problems).toEqual([
+      {
+        where: 'apps.json[0].ICON_FILE.path',
+        message: `icon file icons/huge is ${size} pixels; Bitrix24 keeps icons up to 5000 x 5000 and would silently drop this one; scale it down`,
+      },
+    ]);
+  });
+
+  it('refuses a raster icon whose header is cut short', async () => {
+    await writeFile(join(dir, 'icons/cut.png'), Buffer.from(PNG_MAGIC));
+    const error = await refusal(
+      loadAppsFile(await writeApps([{ ...JS, ICON_FILE: { path: 'icons/cut.png' } }]), LIMITS),
+    );
+    expect(error.problems).toEqual([
+      {
+        where: 'apps.json[0].ICON_FILE.path',
+        message:
+          'icon file icons/cut.png is a PNG whose header is cut short or damaged (its size cannot be read); export it again',
       },
     ]);
   });
@@ -189,7 +292,8 @@ describe('loadAppsFile', () => {
       { where: 'apps.json[0].ICON_FILE', message: 'the decoded icon is 1500 bytes; the limit is 1000 bytes' },
       {
         where: 'apps.json[1].ICON_FILE',
-        message: 'the decoded icon is not a PNG, JPEG, GIF or SVG image (checked by its first bytes)',
+        message:
+          'the decoded icon is not an image Bitrix24 keeps: PNG, JPEG, GIF, BMP or WEBP (checked by its first bytes); the server silently drops any other icon',
       },
     ]);
   });

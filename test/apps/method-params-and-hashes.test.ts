@@ -31,12 +31,12 @@ describe('definitionHash', () => {
     const a = appDefinitionSchema.parse({
       CODE: 'x',
       JS_METHOD: 'PUT',
-      JS_PARAM: '/a',
+      JS_PARAM: '/go',
       LANG: [{ LANGUAGE_ID: 'en', TITLE: 'T' }],
     });
     const b = appDefinitionSchema.parse({
       LANG: [{ TITLE: 'T', LANGUAGE_ID: 'en' }],
-      JS_PARAM: '/a',
+      JS_PARAM: '/go',
       CODE: 'x',
       JS_METHOD: 'PUT',
     });
@@ -64,7 +64,7 @@ describe('definitionHash', () => {
   it('does not depend on the order of translations', () => {
     const en = { LANGUAGE_ID: 'en', TITLE: 'Echo' };
     const de = { LANGUAGE_ID: 'de', TITLE: 'Echo' };
-    const base = { CODE: 'x', JS_METHOD: 'SEND', JS_PARAM: '/a' };
+    const base = { CODE: 'x', JS_METHOD: 'SEND', JS_PARAM: '/go' };
     expect(definitionHash(appDefinitionSchema.parse({ ...base, LANG: [en, de] }))).toBe(
       definitionHash(appDefinitionSchema.parse({ ...base, LANG: [de, en] })),
     );
@@ -123,6 +123,7 @@ describe('toRegisterParams', () => {
       CODE: 'echo',
       JS_METHOD: 'SEND',
       JS_PARAM: '/help',
+      HIDDEN: 'N',
       ICON_FILE: 'iVBORw0KGgo=',
       CONTEXT: 'BOT',
       EXTRANET_SUPPORT: 'N',
@@ -174,17 +175,28 @@ describe('toRegisterParams', () => {
 });
 
 describe('toUpdateFields', () => {
-  it('has every register field but BOT_ID and CODE (JS command)', () => {
-    const { BOT_ID: _b, CODE: _c, ...rest } = toRegisterParams(js, { botId: 62, hash: undefined });
+  it('has every register field but BOT_ID, CODE and ICON_FILE, which update ignores (JS command)', () => {
+    const {
+      BOT_ID: _b,
+      CODE: _c,
+      ICON_FILE: _i,
+      ...rest
+    } = toRegisterParams(js, { botId: 62, hash: undefined });
     expect(toUpdateFields(js, { hash: undefined })).toEqual(rest);
   });
 
-  it('leaves out HIDDEN, which imbot.app.update does not take (bitrix24-facts.md)', () => {
-    const { BOT_ID: _b, CODE: _c, HIDDEN: _h, ...rest } = toRegisterParams(iframe, { botId: 62, hash: HASH });
+  it('sends HIDDEN and both sizes, so an update can reset them (docs/bitrix24.md, "Update")', () => {
+    const { BOT_ID: _b, CODE: _c, ...rest } = toRegisterParams(iframe, { botId: 62, hash: HASH });
     const fields = toUpdateFields(iframe, { hash: HASH });
     expect(fields).toEqual(rest);
-    expect(fields).not.toHaveProperty('HIDDEN');
-    expect(fields['HASH']).toBe(HASH);
+    expect(fields).toMatchObject({ HIDDEN: 'N', IFRAME_WIDTH: 350, IFRAME_HEIGHT: 150, HASH });
+    const bare = appDefinitionSchema.parse({
+      CODE: 'f',
+      IFRAME: 'https://a.example.com/',
+      HASH: 'auto',
+      LANG,
+    });
+    expect(toUpdateFields(bare, { hash: HASH })).toMatchObject({ IFRAME_WIDTH: 350, IFRAME_HEIGHT: 250 });
   });
 });
 
@@ -193,6 +205,10 @@ describe('detectIconFormat', () => {
     [[0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a], 'png'],
     [[0xff, 0xd8, 0xff, 0xdb], 'jpeg'],
     [[...Buffer.from('GIF87a')], 'gif'],
+    [[...Buffer.from('BM'), 0, 0, 0, 0, 0, 0, 0, 0, 54, 0, 0, 0, 40, 0, 0, 0], 'bmp'],
+    [[...Buffer.from('BMW is not a bitmap')], undefined],
+    [[...Buffer.from('RIFF'), 0, 0, 0, 0, ...Buffer.from('WEBPVP8L')], 'webp'],
+    [[...Buffer.from('RIFF'), 0, 0, 0, 0, ...Buffer.from('WAVEfmt ')], undefined],
     [[...Buffer.from('\uFEFF  <svg viewBox="0 0 1 1"></svg>')], 'svg'],
     [[...Buffer.from('<html><body>no</body></html>')], undefined],
     [[0x89, 0x50, 0x4e], undefined],

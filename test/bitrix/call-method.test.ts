@@ -27,7 +27,7 @@ async function serve(handler: Parameters<typeof startTestServer>[0]): Promise<Te
 }
 
 function client(overrides: Partial<RestClientOptions> = {}) {
-  return createRestClient({ timeoutMs: 2000, allowHttp: true, ...overrides });
+  return createRestClient({ timeoutMs: 2000, allowHttp: true, allowHosts: ['127.0.0.1'], ...overrides });
 }
 
 function oauth(server: TestServer): PortalTarget {
@@ -156,7 +156,10 @@ describe('createRestClient().call — Bitrix24 errors', () => {
     ['OVERLOAD_LIMIT', 503, RateLimitedError, 'rate_limited'],
     ['expired_token', 401, AuthError, 'auth'],
     ['NO_AUTH_FOUND', 401, AuthError, 'auth'],
+    ['INVALID_CREDENTIALS', 403, AuthError, 'auth'],
     ['PORTAL_DELETED', 500, PermanentError, 'permanent'],
+    ['PORTAL_DELETED', 403, PermanentError, 'permanent'],
+    ['portal_deleted', 403, PermanentError, 'permanent'],
     ['BOT_ID_ERROR', 400, PermanentError, 'permanent'],
     ['IFRAME_HTTPS', 400, PermanentError, 'permanent'],
     ['ACCESS_DENIED', 403, PermanentError, 'permanent'],
@@ -208,6 +211,61 @@ describe('createRestClient().call — Bitrix24 errors', () => {
     expect(error).toBeInstanceOf(AuthError);
     expect((error as AuthError).reason).toBe('expired_token');
     expect(error.httpStatus).toBe(200);
+  });
+
+  it.each([
+    ['an OAuth', 'INVALID_CREDENTIALS', 403, 'invalid_credentials'],
+    ['an OAuth', 'NO_AUTH_FOUND', 401, 'invalid_token'],
+    ['a webhook', 'INVALID_CREDENTIALS', 403, 'invalid_credentials'],
+    ['a webhook', 'NO_AUTH_FOUND', 401, 'invalid_credentials'],
+  ] as const)(
+    'tells from %s call refused with %s whether a refresh can help (reason %s)',
+    async (kind, code, status, reason) => {
+      const server = await serve((_request, res) =>
+        sendJson(res, status, { error: code, error_description: 'Invalid request credentials' }),
+      );
+      const target = kind === 'an OAuth' ? oauth(server) : webhook(server, 'app.64f0c1');
+      const error = await failure(client().call(target, 'imbot.app.register', PARAMS));
+      expect(error).toBeInstanceOf(AuthError);
+      expect(error.errorClass).toBe('auth');
+      expect((error as AuthError).reason).toBe(reason);
+    },
+  );
+
+  it("keeps the request's HASH (top level and in FIELDS, also cut to 32 characters) out of every error", async () => {
+    const registerHash = 'f3a9c1d27b8e4f60a5d2c9e1b7f04a3d1122'; // 36 characters: register stores the first 32
+    const updateHash = '9b1e7c4d2a6f8e0c3b5d7a9f1e2c4b6d';
+    // WRONG_REQUEST dumps every field as the server stored it (docs/bitrix24.md, "What the server checks on register").
+    const server = await serve((request, res) => {
+      const body = JSON.parse(request.body) as { HASH?: string; FIELDS?: { HASH?: string } };
+      const hash = body.HASH ?? body.FIELDS?.HASH ?? '';
+      sendJson(res, 400, {
+        error: 'WRONG_REQUEST',
+        error_description: `Array ( [HASH] => ${hash.slice(0, 32)} [IFRAME] => https://a.example/? ) request ${request.body} hash=${hash}`,
+      });
+    });
+    const register = await failure(
+      client().call(oauth(server), 'imbot.app.register', {
+        ...PARAMS,
+        IFRAME: 'https://a.example/',
+        HASH: registerHash,
+      }),
+    );
+    const update = await failure(
+      client().call(webhook(server, 'app.1'), 'imbot.app.update', {
+        APP_ID: 5,
+        FIELDS: { HASH: updateHash },
+      }),
+    );
+    for (const error of [register, update]) {
+      expect(error.code).toBe('WRONG_REQUEST');
+      expect(error.description).toContain('[HASH] => ***');
+      for (const text of [error.message, error.description, String(error), JSON.stringify(error)]) {
+        for (const secret of [registerHash, registerHash.slice(0, 32), updateHash])
+          expect(text).not.toContain(secret);
+      }
+    }
+    expect(register.description).toContain('[IFRAME] => https://a.example/?');
   });
 
   it('keeps an error description that echoes the token out of every message', async () => {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { classifyError, ERROR_CODE_CLASSES } from '../../src/bitrix/classify-error.js';
 import type { ErrorClass } from '../../src/bitrix/error-class.js';
 
-// [code, HTTP status it arrives with (spec / facts), expected class]
+// [code, HTTP status it arrives with (spec / docs/bitrix24.md), expected class]
 const KNOWN: ReadonlyArray<readonly [string, number | undefined, ErrorClass]> = [
   // imbot.app.register.txt, "Possible Error Codes" (method errors come with a 4xx in practice)
   ['BOT_ID_ERROR', 400, 'permanent'],
@@ -12,8 +12,10 @@ const KNOWN: ReadonlyArray<readonly [string, number | undefined, ErrorClass]> = 
   ['PARAMS_ERROR', 400, 'permanent'],
   ['LANG_ERROR', 400, 'permanent'],
   ['WRONG_REQUEST', 400, 'transient'],
-  // bitrix24-facts.md, update / unregister
+  // docs/bitrix24.md, "Update" / "Unregister"
   ['CHAT_APP_ID_ERROR', 400, 'permanent'],
+  // im source (appRegister): CODE missing
+  ['CODE_ERROR', 400, 'permanent'],
   // imbot.app.register.txt, "Statuses and System Error Codes"
   ['INTERNAL_SERVER_ERROR', 500, 'transient'],
   ['ERROR_UNEXPECTED_ANSWER', 500, 'transient'],
@@ -24,13 +26,14 @@ const KNOWN: ReadonlyArray<readonly [string, number | undefined, ErrorClass]> = 
   ['INVALID_REQUEST', 400, 'permanent'],
   ['OVERLOAD_LIMIT', 503, 'rate_limited'],
   ['ACCESS_DENIED', 403, 'permanent'],
-  ['INVALID_CREDENTIALS', 403, 'permanent'],
+  ['INVALID_CREDENTIALS', 403, 'auth'],
   ['ERROR_MANIFEST_IS_NOT_AVAILABLE', 404, 'permanent'],
   ['insufficient_scope', 403, 'permanent'],
   ['expired_token', 401, 'auth'],
   ['user_access_error', 403, 'permanent'],
   ['PORTAL_DELETED', 500, 'permanent'],
-  // bitrix24-facts.md, Limits / OAuth; REST "Method not found"
+  ['PORTAL_DELETED', 403, 'permanent'], // the server source answers 403 (docs/bitrix24.md, "Who is calling")
+  // docs/bitrix24.md, "Limits" / "OAuth 2.0"; REST "Method not found"
   ['OPERATION_TIME_LIMIT', 429, 'rate_limited'],
   ['invalid_token', 401, 'auth'],
   ['ERROR_METHOD_NOT_FOUND', 404, 'permanent'],
@@ -43,6 +46,7 @@ const KNOWN: ReadonlyArray<readonly [string, number | undefined, ErrorClass]> = 
   ['TIMEOUT', undefined, 'ambiguous'],
   ['CONNECTION_RESET', undefined, 'ambiguous'],
   ['INSECURE_URL', undefined, 'permanent'],
+  ['OUTBOUND_REFUSED', undefined, 'permanent'],
   ['INVALID_CALL', undefined, 'permanent'],
 ];
 
@@ -58,9 +62,26 @@ describe('classifyError', () => {
       expect(tested.get(code)).toBe(expected);
   });
 
-  it('decides by the code before the status: PORTAL_DELETED at HTTP 500 is permanent', () => {
-    expect(classifyError({ code: 'PORTAL_DELETED', httpStatus: 500 })).toBe('permanent');
+  it.each([
+    ['PORTAL_DELETED', 500],
+    ['PORTAL_DELETED', 403],
+    ['portal_deleted', 500],
+    ['portal_deleted', 403],
+    ['Portal_Deleted', 503],
+  ] as const)('decides by the code before the status: %s at HTTP %s is permanent', (code, httpStatus) => {
+    expect(classifyError({ code, httpStatus })).toBe('permanent');
   });
+
+  it.each([
+    ['INVALID_CREDENTIALS', 403],
+    ['invalid_credentials', 403],
+    ['INVALID_CREDENTIALS', 401],
+  ] as const)(
+    'classifies %s at HTTP %s as auth: the portal needs new credentials, not a failed pair',
+    (code, httpStatus) => {
+      expect(classifyError({ code, httpStatus })).toBe('auth');
+    },
+  );
 
   it('keeps a known code whatever status it came with (HTTP 200 with an error body)', () => {
     expect(classifyError({ code: 'QUERY_LIMIT_EXCEEDED', httpStatus: 200 })).toBe('rate_limited');

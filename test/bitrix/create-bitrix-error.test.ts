@@ -76,18 +76,38 @@ describe('createBitrixError', () => {
   });
 
   it.each([
-    ['expired_token', 'expired_token'],
-    ['NO_AUTH_FOUND', 'invalid_token'],
-    ['invalid_token', 'invalid_token'],
-  ] as const)('makes %s an AuthError with reason %s', (code, reason) => {
-    const error = createBitrixError({ ...base, code, httpStatus: 401 });
-    expect(error).toBeInstanceOf(AuthError);
-    expect(error.name).toBe('AuthError');
-    expect((error as AuthError).reason).toBe(reason);
-  });
+    ['expired_token', 401, 'expired_token'],
+    ['EXPIRED_TOKEN', 401, 'expired_token'],
+    ['NO_AUTH_FOUND', 401, 'invalid_token'],
+    ['invalid_token', 401, 'invalid_token'],
+    ['INVALID_CREDENTIALS', 403, 'invalid_credentials'],
+    ['invalid_credentials', 403, 'invalid_credentials'],
+  ] as const)(
+    'makes %s (HTTP %s) of an OAuth call an AuthError with reason %s',
+    (code, httpStatus, reason) => {
+      const error = createBitrixError({ ...base, code, httpStatus });
+      expect(error).toBeInstanceOf(AuthError);
+      expect(error.name).toBe('AuthError');
+      expect(error.errorClass).toBe('auth');
+      expect((error as AuthError).reason).toBe(reason);
+    },
+  );
 
-  it('makes PORTAL_DELETED at HTTP 500 a PermanentError', () => {
-    const error = createBitrixError({ ...base, code: 'PORTAL_DELETED', httpStatus: 500 });
+  it.each([['NO_AUTH_FOUND'], ['INVALID_CREDENTIALS'], ['expired_token'], ['invalid_token']])(
+    'makes %s of a webhook call reason invalid_credentials: a webhook has nothing to refresh',
+    (code) => {
+      const error = createBitrixError({ ...base, code, httpStatus: 401, caller: 'webhook' });
+      expect(error).toBeInstanceOf(AuthError);
+      expect((error as AuthError).reason).toBe('invalid_credentials');
+    },
+  );
+
+  it.each([
+    ['PORTAL_DELETED', 500],
+    ['PORTAL_DELETED', 403],
+    ['portal_deleted', 403],
+  ] as const)('makes %s at HTTP %s a PermanentError', (code, httpStatus) => {
+    const error = createBitrixError({ ...base, code, httpStatus });
     expect(error).toBeInstanceOf(PermanentError);
     expect(error.name).toBe('PermanentError');
   });

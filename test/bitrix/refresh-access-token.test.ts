@@ -32,7 +32,7 @@ function refresh(server: TestServer | string, timeoutMs = 2000) {
   const oauthUrl = typeof server === 'string' ? server : `${server.url}/oauth/token/`;
   return refreshAccessToken(
     { oauthUrl, clientId: 'app.5f1e2d', clientSecret: CLIENT_SECRET, refreshToken: REFRESH_TOKEN },
-    { timeoutMs, allowHttp: true, now: () => NOW },
+    { timeoutMs, allowHttp: true, allowHosts: ['127.0.0.1'], now: () => NOW },
   );
 }
 

@@ -29,7 +29,8 @@ async function start(options: SimulatorOptions): Promise<SimulatorHandle> {
   return sim;
 }
 
-const rest = (timeoutMs = 2000) => createRestClient({ timeoutMs, allowHttp: true });
+const rest = (timeoutMs = 2000) =>
+  createRestClient({ timeoutMs, allowHttp: true, allowHosts: ['127.0.0.1'] });
 
 function entry(sim: SimulatorHandle, domain = A) {
   const found = sim.portalsFile().find((candidate) => candidate.domain === domain);
@@ -93,17 +94,51 @@ describe('REST client against the portal simulator', () => {
     expect(sim.portal(A).apps).toMatchObject([{ appId: 1, botId: BOT_ID, code: 'echo' }]);
   });
 
-  it('registers over a webhook with CLIENT_ID', async () => {
+  it("registers over a webhook with the portal entry's clientId, for the application custom<CLIENT_ID>", async () => {
     const sim = await start({ portals: [{ domain: A, botId: BOT_ID, auth: 'webhook' }] });
-    const webhookUrl = entryUrl(sim);
-    expect(webhookUrl).toMatch(/\/rest\/\d+\/[^/]+\/$/);
+    const { auth } = entry(sim);
+    if (auth.type !== 'webhook' || auth.clientId === undefined)
+      throw new Error('expected a webhook with clientId');
+    expect(auth.url).toMatch(/\/rest\/\d+\/[^/]+\/$/);
     const answer = await rest().call(
-      { kind: 'webhook', webhookUrl, clientId: 'app.42' },
+      { kind: 'webhook', webhookUrl: auth.url, clientId: auth.clientId },
       'imbot.app.register',
       JS_APP,
     );
     expect(answer.result).toBe(1);
-    expect(sim.portal(A).apps[0]?.ownerClientId).toBe('app.42');
+    expect(sim.portal(A).apps[0]?.ownerClientId).toBe(`custom${auth.clientId}`);
+  });
+
+  it("keeps the request's HASH out of a WRONG_REQUEST whose description dumps every field", async () => {
+    const sim = await start({ portals: [{ domain: A, botId: BOT_ID }] });
+    const hash = 'c0ffee11c0ffee22c0ffee33c0ffee44';
+    const tooLong = `https://apps.example.com/${'x'.repeat(300)}`; // over the 255-character IFRAME column
+    const error = await failure(
+      sim,
+      rest().call(target(sim), 'imbot.app.register', {
+        BOT_ID: BOT_ID,
+        CODE: 'panel',
+        IFRAME: tooLong,
+        HASH: hash,
+        LANG: [{ LANGUAGE_ID: 'en', TITLE: 'Panel' }],
+      }),
+    );
+    expect(error.code).toBe('WRONG_REQUEST');
+    expect(error.description).toContain('***');
+    for (const text of [error.message, error.description, String(error), JSON.stringify(error)]) {
+      expect(text).not.toContain(hash);
+    }
+  });
+
+  it('gets ACCESS_DENIED "Client ID not specified" (permanent) for a webhook chat-app call without CLIENT_ID', async () => {
+    const sim = await start({ portals: [{ domain: A, botId: BOT_ID, auth: 'webhook' }] });
+    const error = await rest()
+      .call({ kind: 'webhook', webhookUrl: entryUrl(sim) }, 'imbot.app.register', JS_APP)
+      .catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(PermanentError);
+    expect((error as PermanentError).code).toBe('ACCESS_DENIED');
+    expect((error as PermanentError).httpStatus).toBe(403);
+    expect(sim.portal(A).apps).toEqual([]);
   });
 
   it('turns an expired access token into AuthError expired_token', async () => {
@@ -188,7 +223,7 @@ describe('REST client against the portal simulator', () => {
     const before = entry(sim);
     if (before.auth.type !== 'oauth') throw new Error('expected an OAuth portal');
     const oldRefresh = before.auth.refreshToken;
-    const options = { timeoutMs: 2000, allowHttp: true };
+    const options = { timeoutMs: 2000, allowHttp: true, allowHosts: ['127.0.0.1'] };
 
     const tokens = await refreshAccessToken(
       { oauthUrl: sim.oauthUrl, ...CLIENT, refreshToken: oldRefresh },

@@ -144,9 +144,11 @@ describe('dashboard in headless Chromium during a simulated rollout', () => {
     expect(await parked.count()).toBe(1);
     expect(await parked.textContent()).toContain('echo, help, panel');
     expect(await parked.textContent()).toContain('invalid_grant');
+    // Every answer lost: the pair failed after its attempts, with the transport error (no "duplicate" to check:
+    // register is get-or-create).
     expect(
       await page.textContent(`#attention-rows tr[data-portal="${DROPPED}"][data-code="echo"]`),
-    ).toContain('possible duplicate');
+    ).toContain('CONNECTION_RESET');
     await page.screenshot({ path: join(ARTIFACTS, 'dashboard-failed.png'), fullPage: true });
 
     // The operator fixes the botId (re-import of the portal) and clicks Retry on that pair.
@@ -174,11 +176,27 @@ describe('dashboard in headless Chromium during a simulated rollout', () => {
     await page.screenshot({ path: join(ARTIFACTS, 'dashboard.png'), fullPage: true });
     expect(pageErrors).toEqual([]);
 
-    // The queue view is bull-board's, behind the same login.
+    // A paused queue shows as a banner, and goes away when resumed (the page polls /api/progress).
+    const banner = page.locator('#queue-paused');
+    expect(await banner.isVisible()).toBe(false);
+    await h.runtime.queue.pause();
+    await banner.waitFor({ state: 'visible', timeout: 10_000 });
+    expect(await banner.textContent()).toContain('imbot-rollout queue --resume');
+    await h.runtime.queue.resume();
+    await banner.waitFor({ state: 'hidden', timeout: 10_000 });
+
+    // The queue view is bull-board's, behind the same login, under its Content-Security-Policy: nothing it needs
+    // is refused (only the third-party font stylesheet it links, on purpose).
+    const refused: string[] = [];
+    page.on('console', (message) => {
+      if (message.type() === 'error' && /Content Security Policy/i.test(message.text()))
+        refused.push(message.text());
+    });
     await page.click('a[href="/queues"]');
     await page.getByText('rollout', { exact: true }).first().waitFor({ timeout: 10_000 });
     await page.screenshot({ path: join(ARTIFACTS, 'queue-board.png') });
     expect(pageErrors).toEqual([]);
+    expect(refused.filter((text) => !text.includes('https://fonts.googleapis.com/'))).toEqual([]);
 
     if (process.env['UPDATE_DOCS_SCREENSHOT'] === '1') {
       mkdirSync(join(DOCS_SCREENSHOT, '..'), { recursive: true });

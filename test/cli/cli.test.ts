@@ -61,18 +61,9 @@ describe('imbot-rollout CLI', () => {
     expect(rows).toHaveLength(12);
     for (const row of rows) {
       expect(Object.keys(row).sort()).toEqual(
-        [
-          'ambiguousAttempts',
-          'appId',
-          'attempts',
-          'code',
-          'lastError',
-          'portal',
-          'state',
-          'updatedAt',
-        ].sort(),
+        ['appId', 'attempts', 'code', 'lastError', 'portal', 'state', 'updatedAt'].sort(),
       );
-      expect(row).toMatchObject({ state: 'registered', ambiguousAttempts: 0, lastError: null });
+      expect(row).toMatchObject({ state: 'registered', lastError: null });
       expect(typeof row['appId']).toBe('number');
     }
     const one = JSON.parse(

@@ -6,7 +6,6 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { CliError } from '../../src/cli/cli-error.js';
 import { exportCommand } from '../../src/cli/commands/export.js';
 import { failedCommand } from '../../src/cli/commands/failed.js';
-import { resolveCommand } from '../../src/cli/commands/resolve.js';
 import { retryCommand } from '../../src/cli/commands/retry.js';
 import { unregisterCommand } from '../../src/cli/commands/unregister.js';
 import { retryFailedPairs } from '../../src/ops/retry-failed-pairs.js';
@@ -50,15 +49,15 @@ function secretsOf(h: Harness): string[] {
 
 /**
  * good: registered. badbot: imported with a wrong botId -> failed BOT_ID_ERROR. revoked: refresh token revoked ->
- * needs_reauth. dup: every call dropped after the work (2 ambiguous attempts, failed), then the fault clears and
- * a retry registers it: registered with ambiguousAttempts 2 and three apps with CODE echo on the portal.
+ * needs_reauth. lossy: every answer lost after the work (failed after 2 attempts), then the fault clears and a
+ * retry registers it: registered, and the portal holds one app with CODE echo (register is get-or-create).
  */
 async function troubledRollout(options: { only?: string[] } = {}): Promise<Harness> {
   const all = [
     { domain: 'good.sim.test' },
     { domain: 'badbot.sim.test' },
     { domain: 'revoked.sim.test', accessTokenExpired: true },
-    { domain: 'dup.sim.test', faults: { dropAfterWorkRate: 1 } },
+    { domain: 'lossy.sim.test', faults: { dropAfterWorkRate: 1 } },
   ];
   const h = await startHarness(
     { portals: all.filter((p) => !options.only || options.only.includes(p.domain)) },
@@ -73,14 +72,15 @@ async function troubledRollout(options: { only?: string[] } = {}): Promise<Harne
     .map((p) => (p.domain === 'badbot.sim.test' ? { ...p, botId: p.botId + 1000 } : p));
   const summary = await h.rollout([jsApp('echo')], portals);
   await h.settle(summary.pairs);
-  if (domains.includes('dup.sim.test')) {
-    expect(await h.runtime.results.get('dup.sim.test', 'echo')).toMatchObject({
+  if (domains.includes('lossy.sim.test')) {
+    expect(await h.runtime.results.get('lossy.sim.test', 'echo')).toMatchObject({
       state: 'failed',
-      ambiguousAttempts: 2,
+      lastError: { code: 'CONNECTION_RESET' },
     });
-    h.sim.control.setFaults('dup.sim.test', {});
-    await retryFailedPairs(h.runtime, { portal: 'dup.sim.test' });
-    expect(await h.settle([{ domain: 'dup.sim.test', code: 'echo' }])).toMatchObject({ registered: 1 });
+    h.sim.control.setFaults('lossy.sim.test', {});
+    await retryFailedPairs(h.runtime, { portal: 'lossy.sim.test' });
+    expect(await h.settle([{ domain: 'lossy.sim.test', code: 'echo' }])).toMatchObject({ registered: 1 });
+    expect(h.sim.portal('lossy.sim.test').apps.map((a) => a.code)).toEqual(['echo']);
   }
   return h;
 }
@@ -90,7 +90,6 @@ const COMMANDS: Record<string, () => Command> = {
   retry: retryCommand,
   export: exportCommand,
   unregister: unregisterCommand,
-  resolve: resolveCommand,
 };
 
 /**
@@ -125,10 +124,10 @@ describe('operator commands', () => {
     }
     expect(COMMANDS['export']?.().helpInformation()).toContain('(choices: "csv", "json")');
     // The real binary, end to end:
-    const { code, stdout } = await run(['resolve', '--help']);
+    const { code, stdout } = await run(['export', '--help']);
     expect(code).toBe(0);
-    expect(stdout).toContain('Usage: imbot-rollout resolve [options]');
-    expect(stdout).toContain('--extra-app-id <id>');
+    expect(stdout).toContain('Usage: imbot-rollout export [options]');
+    expect(stdout).toContain('--format <format>');
   });
 
   it('refuse wrong usage before touching config or Redis', async () => {
@@ -137,20 +136,12 @@ describe('operator commands', () => {
       expect(error).toBeInstanceOf(CliError);
       return { message: (error as CliError).message, exitCode: (error as CliError).exitCode };
     };
-    const pair = ['--portal', 'p.example.com', '--code', 'echo'];
     expect(await usage('retry', [])).toEqual({
       message: 'say which failed pairs to retry: --portal D and/or --code C, or --all for every failed pair',
       exitCode: 2,
     });
     expect(await usage('retry', ['--all', '--code', 'echo'])).toEqual({
       message: 'give either --all or --portal/--code, not both',
-      exitCode: 2,
-    });
-    const either = { message: 'give either --extra-app-id N (repeatable) or --accept', exitCode: 2 };
-    expect(await usage('resolve', pair)).toEqual(either);
-    expect(await usage('resolve', [...pair, '--accept', '--extra-app-id', '7'])).toEqual(either);
-    expect(await usage('resolve', [...pair, '--extra-app-id', '12abc'])).toEqual({
-      message: '--extra-app-id: must be a positive integer',
       exitCode: 2,
     });
     const badFormat = await parseInProcess('export', ['--format', 'xml']);
@@ -164,41 +155,35 @@ describe('operator commands', () => {
 });
 
 describe('failed', () => {
-  it('lists a BOT_ID_ERROR pair, a needs_reauth pair and a registered pair that may hold a duplicate', async () => {
+  it('lists a BOT_ID_ERROR pair and a needs_reauth pair, and not a pair whose answers were lost then retried', async () => {
     const h = await troubledRollout();
     const env = cliEnv(h);
     const [text, json, onePortal, noCode] = await Promise.all([
       run(['failed'], env),
       run(['failed', '--json'], env),
-      run(['failed', '--json', '--portal', 'DUP.sim.test'], env),
+      run(['failed', '--json', '--portal', 'BADBOT.sim.test'], env),
       run(['failed', '--code', 'nope'], env),
     ]);
 
     expect(text.code, text.stderr).toBe(0);
-    expect(text.stdout).toMatch(
-      /^PORTAL\s+CODE\s+STATE\s+APP_ID\s+ATTEMPTS\s+AMBIGUOUS\s+LAST ERROR\s+WHEN\n/,
-    );
-    expect(text.stdout).toMatch(/badbot\.sim\.test\s+echo\s+failed\s+-\s+1\s+0\s+BOT_ID_ERROR: /);
-    expect(text.stdout).toMatch(/revoked\.sim\.test\s+echo\s+needs_reauth\s+-\s+0\s+0\s+invalid_grant/);
-    expect(text.stdout).toMatch(/dup\.sim\.test\s+echo\s+registered\s+\d+\s+1\s+2 \(may hold a duplicate\)/);
+    expect(text.stdout).toMatch(/^PORTAL\s+CODE\s+STATE\s+APP_ID\s+ATTEMPTS\s+LAST ERROR\s+WHEN\n/);
+    expect(text.stdout).toMatch(/badbot\.sim\.test\s+echo\s+failed\s+-\s+1\s+BOT_ID_ERROR: /);
+    expect(text.stdout).toMatch(/revoked\.sim\.test\s+echo\s+needs_reauth\s+-\s+0\s+invalid_grant/);
     expect(text.stdout).not.toContain('good.sim.test');
-    expect(text.stdout).toContain(
-      '3 pair(s) need attention: 1 failed, 1 needs_reauth, 1 may hold a duplicate',
-    );
+    expect(text.stdout).not.toContain('lossy.sim.test');
+    expect(text.stdout).toContain('2 pair(s) need attention: 1 failed, 1 needs_reauth\n');
     expect(text.stdout).toContain('next: failed: fix the cause in LAST ERROR, then `imbot-rollout retry');
     expect(text.stdout).toContain('next: needs_reauth: re-authorise the app on the portal, then import');
-    expect(text.stdout).toContain('`imbot-rollout resolve --portal D --code C --extra-app-id N`');
 
     expect(json.code, json.stderr).toBe(0);
     const rows = JSON.parse(json.stdout) as Record<string, unknown>[];
     const byPortal = new Map(rows.map((r) => [r['portal'], r]));
-    expect([...byPortal.keys()].sort()).toEqual(['badbot.sim.test', 'dup.sim.test', 'revoked.sim.test']);
+    expect([...byPortal.keys()].sort()).toEqual(['badbot.sim.test', 'revoked.sim.test']);
     expect(byPortal.get('badbot.sim.test')).toMatchObject({
       code: 'echo',
       state: 'failed',
       appId: null,
       attempts: 1,
-      ambiguousAttempts: 0,
       lastError: { code: 'BOT_ID_ERROR' },
       reasons: ['failed'],
       history: [{ op: 'register', outcome: 'failed', code: 'BOT_ID_ERROR' }],
@@ -208,20 +193,13 @@ describe('failed', () => {
       lastError: { code: 'invalid_grant' },
       reasons: ['needs_reauth'],
     });
-    const dup = byPortal.get('dup.sim.test');
-    expect(dup).toMatchObject({ state: 'registered', ambiguousAttempts: 2, reasons: ['may_duplicate'] });
-    expect(((dup?.['history'] ?? []) as { outcome: string }[]).map((a) => a.outcome)).toEqual([
-      'ok',
-      'ambiguous',
-      'ambiguous',
-    ]);
     for (const row of rows) {
       expect(row['updatedAt']).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
       for (const attempt of row['history'] as { at: string }[]) expect(attempt.at).toMatch(/Z$/);
     }
 
     expect((JSON.parse(onePortal.stdout) as { portal: string }[]).map((r) => r.portal)).toEqual([
-      'dup.sim.test',
+      'badbot.sim.test',
     ]);
     expect(noCode).toMatchObject({ code: 0, stdout: 'nothing needs attention\n' });
 
@@ -285,22 +263,21 @@ describe('export', () => {
       op: 'register',
       error: { code: 'BOT_ID_ERROR', message: '=HYPERLINK("http://x"), said "no"\nline 2' },
       final: true,
-      ambiguous: false,
     });
     await store.recordFailure('c.example.com', '-sum', {
       op: 'register',
       error: { code: 'TIMEOUT', message: '@no answer, within 2000 ms' },
       final: false,
-      ambiguous: true,
       nextAttemptAt: Date.parse(AT) + 1_000,
     });
   }
 
   const EXPECTED_CSV =
-    'portal,code,state,appId,attempts,ambiguousAttempts,lastErrorCode,lastErrorMessage,updatedAt\r\n' +
-    `a.example.com,echo,registered,17,1,0,,,${AT}\r\n` +
-    `b.example.com,echo,failed,,1,0,BOT_ID_ERROR,"'=HYPERLINK(""http://x""), said ""no""\nline 2",${AT}\r\n` +
-    `c.example.com,'-sum,pending,,1,1,TIMEOUT,"'@no answer, within 2000 ms",${AT}\r\n`;
+    'portal,code,state,appId,attempts,lastErrorCode,lastErrorMessage,updatedAt\r\n' +
+    `a.example.com,echo,registered,17,1,,,${AT}\r\n` +
+    // The line break in the message is folded to a space (sanitiseText): one record per line.
+    `b.example.com,echo,failed,,1,BOT_ID_ERROR,"'=HYPERLINK(""http://x""), said ""no"" line 2",${AT}\r\n` +
+    `c.example.com,'-sum,pending,,1,TIMEOUT,"'@no answer, within 2000 ms",${AT}\r\n`;
 
   const EXPECTED_ROWS = [
     {
@@ -309,7 +286,6 @@ describe('export', () => {
       state: 'registered',
       appId: 17,
       attempts: 1,
-      ambiguousAttempts: 0,
       lastError: null,
       updatedAt: AT,
     },
@@ -319,7 +295,6 @@ describe('export', () => {
       state: 'failed',
       appId: null,
       attempts: 1,
-      ambiguousAttempts: 0,
       lastError: { code: 'BOT_ID_ERROR', message: '=HYPERLINK("http://x"), said "no"\nline 2' },
       updatedAt: AT,
     },
@@ -329,7 +304,6 @@ describe('export', () => {
       state: 'pending',
       appId: null,
       attempts: 1,
-      ambiguousAttempts: 1,
       lastError: { code: 'TIMEOUT', message: '@no answer, within 2000 ms' },
       updatedAt: AT,
     },
@@ -399,54 +373,5 @@ describe('unregister', () => {
     }
     const onePortal = await run(['unregister', '--code', 'help', '--portal', 'nowhere.sim.test'], env);
     expectOneLineError(onePortal, 1, 'no pair with code help on portal nowhere.sim.test is known');
-  });
-});
-
-describe('resolve', () => {
-  it('unregisters the named extra apps, refuses the kept APP_ID, and clears the flag with the note', async () => {
-    const h = await troubledRollout({ only: ['dup.sim.test'] });
-    const env = cliEnv(h);
-    const kept = (await h.runtime.results.get('dup.sim.test', 'echo'))?.appId;
-    if (kept == null) throw new Error('the pair holds no APP_ID');
-    const appIds = h.sim.portal('dup.sim.test').apps.map((a) => a.appId);
-    expect(appIds).toHaveLength(3);
-    expect(appIds).toContain(kept);
-    const extras = appIds.filter((id) => id !== kept);
-    const pair = ['--portal', 'dup.sim.test', '--code', 'echo'];
-
-    const [refusedKept, unknownPair] = await Promise.all([
-      run(['resolve', ...pair, '--extra-app-id', String(extras[0]), '--extra-app-id', String(kept)], env),
-      run(['resolve', '--portal', 'dup.sim.test', '--code', 'nope', '--accept'], env),
-    ]);
-    expectOneLineError(refusedKept, 1, `APP_ID ${kept} is the app pair dup.sim.test echo keeps`);
-    expectOneLineError(unknownPair, 1, 'no pair dup.sim.test nope is known');
-    expect(h.sim.portal('dup.sim.test').apps).toHaveLength(3);
-    expect(h.sim.stats().callsByMethod['imbot.app.unregister']).toBeUndefined();
-
-    const args = extras.flatMap((id) => ['--extra-app-id', String(id)]);
-    const resolved = await run(['resolve', ...pair, ...args, '--note', 'checked by ops in the portal'], env);
-    expect(resolved.code, resolved.stderr).toBe(0);
-    const done = `unregistered extra APP_ID ${extras.join(', ')} (kept APP_ID ${kept}): checked by ops in the portal`;
-    expect(resolved.stdout).toBe(`resolve: dup.sim.test echo: ${done}; flag cleared\n`);
-    expect(h.sim.portal('dup.sim.test').apps.map((a) => a.appId)).toEqual([kept]);
-    expect(h.sim.stats().callsByMethod['imbot.app.unregister']).toBe(extras.length);
-    expect(await h.runtime.results.get('dup.sim.test', 'echo')).toMatchObject({
-      state: 'registered',
-      appId: kept,
-      ambiguousAttempts: 0,
-    });
-    expect((await h.runtime.results.history('dup.sim.test', 'echo'))[0]).toMatchObject({
-      op: 'resolve',
-      outcome: 'ok',
-      message: done,
-    });
-
-    const [again, failed] = await Promise.all([
-      run(['resolve', ...pair, '--accept'], env),
-      run(['failed'], env),
-    ]);
-    expectOneLineError(again, 1, 'is not flagged as a possible duplicate (ambiguousAttempts 0)');
-    expect(failed).toMatchObject({ code: 0, stdout: 'nothing needs attention\n' });
-    for (const secret of secretsOf(h)) expect(resolved.stdout + resolved.stderr).not.toContain(secret);
   });
 });

@@ -66,9 +66,9 @@ describe('loadConfig', () => {
     expect(configErrorOf(() => loadConfig(env)).message).toContain(
       'b24.oauthUrl (B24_OAUTH_URL): http:// is refused; use https:// or set ROLLOUT_ALLOW_HTTP=1',
     );
-    expect(loadConfig({ ...env, ROLLOUT_ALLOW_HTTP: '1' }).b24.oauthUrl).toBe(
-      'http://127.0.0.1:8787/oauth/token/',
-    );
+    expect(
+      loadConfig({ ...env, ROLLOUT_ALLOW_HTTP: '1', ROLLOUT_ALLOW_HOSTS: '127.0.0.1' }).b24.oauthUrl,
+    ).toBe('http://127.0.0.1:8787/oauth/token/');
   });
 
   it('reports every bad key at once', () => {

@@ -47,6 +47,27 @@ export const APPS_CASES: readonly CorpusCase[] = [
     where: ['apps.json[0].ICON_FILE.path', 'apps.json[0].ICON_FILE.paht'],
     says: /unknown key "paht"; allowed keys: path/,
   },
+  // What the server would silently store otherwise (docs/bitrix24.md, "What the server checks on register")
+  {
+    file: 'js-param-cut-by-server.bad',
+    where: ['apps.json[0].JS_PARAM', 'apps.json[1].JS_PARAM'],
+    says: /JS_PARAM "\/help {2}me" would be stored by Bitrix24 as "\/help" .*\n.*JS_PARAM "\+1\.555\.0100" would be stored by Bitrix24 as "0100"/,
+  },
+  {
+    file: 'lang-missing-hidden-iframe.bad',
+    where: ['apps.json[0].LANG'],
+    says: /is required for every app, hidden IFRAME apps too \(Bitrix24 answers LANG_ERROR/,
+  },
+  {
+    file: 'icon-svg.bad',
+    where: ['apps.json[0].ICON_FILE'],
+    says: /is an SVG image: .*would silently drop it/,
+  },
+  {
+    file: 'iframe-too-long.bad',
+    where: ['apps.json[0].IFRAME'],
+    says: /is 255 characters long; the maximum is 254/,
+  },
   // Not JSON as RFC 8259 has it
   {
     file: 'truncated-json.bad',
@@ -105,7 +126,7 @@ export const APPS_CASES: readonly CorpusCase[] = [
   {
     file: 'js-param-shell-injection.bad',
     where: ['apps.json[0].JS_PARAM'],
-    says: /may only contain a-z 0-9/,
+    says: /^this JS_PARAM would be stored by Bitrix24 as "\/help" .*";" is not allowed/,
   },
   { file: 'proto-key.bad', where: ['apps.json[0].__proto__'], says: /unknown key "__proto__"/ },
   {
@@ -129,12 +150,12 @@ export const APPS_CASES: readonly CorpusCase[] = [
   {
     file: 'icon-not-an-image.bad',
     where: ['apps.json[0].ICON_FILE'],
-    says: /not a PNG, JPEG, GIF or SVG image/,
+    says: /is not an image Bitrix24 keeps: PNG, JPEG, GIF, BMP or WEBP/,
   },
   {
     file: 'icon-path-traversal.bad',
     where: ['apps.json[0].ICON_FILE.path'],
-    says: /not a PNG, JPEG, GIF or SVG image/,
+    says: /is not an image Bitrix24 keeps: PNG, JPEG, GIF, BMP or WEBP/,
   },
   // Values out of range
   {
@@ -204,6 +225,11 @@ export const PORTALS_CASES: readonly CorpusCase[] = [
     says: /points at evil\.example\.net/,
   },
   { file: 'webhook-malformed-path.bad', where: ['portals.json[0].auth.url'], says: /rest\/\*\*\*\// },
+  {
+    file: 'webhook-client-id-missing.bad',
+    where: ['portals.json[1].auth.clientId'],
+    says: /is required for a webhook portal: the CLIENT_ID .*ACCESS_DENIED "Client ID not specified"/,
+  },
   // Injection strings in the domain (it goes into URLs, Redis keys and logs)
   { file: 'domain-with-scheme.bad', where: ['portals.json[0].domain'], says: /must not contain a scheme/ },
   { file: 'domain-shell-injection.bad', where: ['portals.json[0].domain'], says: /bare host name/ },

@@ -14,7 +14,6 @@ const counts = (over: Partial<ProgressCounts>): ProgressCounts => ({
   needsReauth: 0,
   unregistered: 0,
   pending: 100,
-  ambiguous: 0,
   ...over,
 });
 
@@ -43,11 +42,11 @@ describe('progress reporter', () => {
     now = 7_000;
     reporter.update(counts({ registered: 70, pending: 30 }));
     now = 8_000;
-    reporter.finish(counts({ registered: 99, failed: 1, pending: 0, ambiguous: 2 }));
+    reporter.finish(counts({ registered: 99, failed: 1, pending: 0 }));
     expect(out.chunks).toEqual([
       'progress: done 10/100 | failed 0 | needs_reauth 0 | pending 90 | 10.0/s | ETA 9s\n',
       'progress: done 70/100 | failed 0 | needs_reauth 0 | pending 30 | 10.0/s | ETA 3s\n',
-      'progress: done 99/100 | failed 1 | needs_reauth 0 | pending 0 | 12.5/s | ETA 0s | may-duplicate 2\n',
+      'progress: done 99/100 | failed 1 | needs_reauth 0 | pending 0 | 12.5/s | ETA 0s\n',
     ]);
   });
 });

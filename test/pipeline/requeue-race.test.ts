@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { toRegisterParams } from '../../src/apps/to-method-params.js';
 import type { PairResult } from '../../src/results/pair-result.js';
 import type { Runtime } from '../../src/runtime/create-runtime.js';
 import { type Harness, jsApp, startHarness } from './support/pipeline-harness.js';
@@ -9,8 +10,11 @@ afterEach(async () => {
   harness = undefined;
 });
 
-/** A runtime whose result reads can be held: the read value is fetched, then handed out only when released. */
-function holdSecondRead(runtime: Runtime) {
+/**
+ * A runtime whose finished-job handler's read of the pair is held (processPair reads with getWithDue; only that
+ * handler uses `get`): the read value is fetched, then handed out only when released.
+ */
+function holdFinishedJobRead(runtime: Runtime) {
   let reads = 0;
   let release: () => void = () => undefined;
   const released = new Promise<void>((resolve) => {
@@ -25,7 +29,7 @@ function holdSecondRead(runtime: Runtime) {
     async get(domain: string, code: string): Promise<PairResult | undefined> {
       const value = await runtime.results.get(domain, code);
       reads++;
-      if (reads === 2) {
+      if (reads === 1) {
         reachedResolve();
         await released;
       }
@@ -40,11 +44,12 @@ describe('a pair re-queued while its job is finishing', () => {
     harness = await startHarness({ portals: 1 });
     const [portal] = harness.portals();
     if (!portal) throw new Error('no portal');
-    const held = holdSecondRead(harness.runtime);
+    const held = holdFinishedJobRead(harness.runtime);
     harness.startWorker(1, held.deps);
     const first = await harness.rollout([jsApp('echo', '/help')], [portal]);
 
-    // The job registered the app and read the pair once more (stale: "registered, nothing to do").
+    // The job registered the app and updated it, and the finished job's handler read the pair once more (stale:
+    // "registered, nothing to do").
     await held.reached;
     const changed = await harness.rollout([jsApp('echo', '/start')], [portal]);
     expect(changed.counts.queued).toBe(1); // the pair is pending again, but its add hit the live job's id
@@ -53,13 +58,14 @@ describe('a pair re-queued while its job is finishing', () => {
     const counts = await harness.settle(first.pairs, 10_000);
     expect(counts.registered).toBe(1);
     const app = harness.sim.portal(portal.domain).apps[0];
-    expect(app?.params['JS_PARAM']).toBe('/start');
-    expect(harness.sim.stats().callsByMethod['imbot.app.update']).toBe(1);
+    expect(app?.fields.JS_PARAM).toBe('/start');
+    // One update converged the register, one applied the change.
+    expect(harness.sim.stats().callsByMethod['imbot.app.update']).toBe(2);
   });
 });
 
 describe('a job run twice at once (a stalled lock taken over)', () => {
-  it('does not register again when the other run stored the APP_ID between its read and its call', async () => {
+  it('leaves one app when the other run registered it between this run read and its call', async () => {
     harness = await startHarness({ portals: 1 });
     const [portal] = harness.portals();
     if (!portal) throw new Error('no portal');
@@ -75,8 +81,8 @@ describe('a job run twice at once (a stalled lock taken over)', () => {
     let reads = 0;
     const results = {
       ...runtime.results,
-      async get(domain: string, code: string) {
-        const value = await runtime.results.get(domain, code);
+      async getWithDue(domain: string, code: string) {
+        const value = await runtime.results.getWithDue(domain, code);
         if (++reads === 1) {
           reached();
           await released;
@@ -84,24 +90,31 @@ describe('a job run twice at once (a stalled lock taken over)', () => {
         return value;
       },
     };
-    const worker = harness.startWorker(1, { ...runtime, results });
-    const finished = new Promise<void>((resolve) => worker.once('completed', () => resolve()));
-    const summary = await harness.rollout([jsApp('echo')], [portal]);
+    harness.startWorker(1, { ...runtime, results });
+    const echo = jsApp('echo');
+    const summary = await harness.rollout([echo], [portal]);
 
     // This run read "no APP_ID yet"; meanwhile the other run registers the app and stores its APP_ID.
     await firstRead;
-    const stored = await runtime.results.get(portal.domain, 'echo');
+    const { target, portal: stored } = await runtime.tokens.targetFor(portal.domain);
+    const answer = await runtime.rest.call(
+      target,
+      'imbot.app.register',
+      toRegisterParams(echo, { botId: stored.botId, hash: undefined }),
+    );
+    const otherId = Number(answer.result);
     await runtime.results.markApplied(portal.domain, 'echo', {
       op: 'register',
-      appId: 4242,
-      defHash: stored?.desiredDefHash,
+      appId: otherId,
+      defHash: undefined,
       hashUsed: undefined,
     });
     release();
-    await finished;
 
     expect((await harness.settle(summary.pairs)).registered).toBe(1);
-    expect(harness.sim.stats().callsByMethod['imbot.app.register'] ?? 0).toBe(0);
-    expect((await runtime.results.get(portal.domain, 'echo'))?.appId).toBe(4242);
+    // This run's register was sent and got the same app back (get-or-create): one app, the one stored.
+    expect(harness.sim.portal(portal.domain).apps.map((a) => a.appId)).toEqual([otherId]);
+    expect(harness.sim.stats().registerExisting).toBe(1);
+    expect((await runtime.results.get(portal.domain, 'echo'))?.appId).toBe(otherId);
   });
 });

@@ -62,12 +62,17 @@ describe('loadPortalsFile', () => {
         auth: {
           type: 'webhook',
           url: `http://b.bitrix24.com/rest/1/${SECRETS[2]}/im.bot.list.json?auth=${SECRETS[0]}`,
+          clientId: 'b-client',
         },
       },
       {
         domain: 'c.bitrix24.com',
         botId: 3,
-        auth: { type: 'webhook', url: `https://c.bitrix24.com/rest/1/${SECRETS[2]}/crm.json` },
+        auth: {
+          type: 'webhook',
+          url: `https://c.bitrix24.com/rest/1/${SECRETS[2]}/crm.json`,
+          clientId: 'c-client',
+        },
       },
       { domain: 'b.bitrix24.com', botId: 4, auth: { type: 'token', token: SECRETS[0] } },
     ];
@@ -96,7 +101,11 @@ describe('loadPortalsFile', () => {
           domain: 'p1.sim.test',
           restUrl: 'http://127.0.0.1:9/portal/p1.sim.test/rest/',
           botId: 1,
-          auth: { type: 'webhook', url: 'http://127.0.0.1:9/portal/p1.sim.test/rest/1/abc/' },
+          auth: {
+            type: 'webhook',
+            url: 'http://127.0.0.1:9/portal/p1.sim.test/rest/1/abc/',
+            clientId: 'sim-client',
+          },
         },
       ]),
     );
@@ -105,7 +114,7 @@ describe('loadPortalsFile', () => {
       'http:// is refused; use https:// or set ROLLOUT_ALLOW_HTTP=1 for a local simulator',
       'http:// is refused; use https:// or set ROLLOUT_ALLOW_HTTP=1 for a local simulator',
     ]);
-    const portals = await loadPortalsFile(path, { ...OPTS, allowHttp: true });
+    const portals = await loadPortalsFile(path, { ...OPTS, allowHttp: true, allowHosts: ['127.0.0.1'] });
     expect(portals[0]?.restUrl).toBe('http://127.0.0.1:9/portal/p1.sim.test/rest/');
   });
 

@@ -11,11 +11,15 @@ const OAUTH = {
 };
 const ENTRY = { domain: 'example-a.bitrix24.com', botId: 62, auth: OAUTH };
 const HOOK_CODE = 'hookcode0123456789';
-const WEBHOOK = { type: 'webhook', url: `https://example-a.bitrix24.com/rest/1/${HOOK_CODE}/` };
+const WEBHOOK = {
+  type: 'webhook',
+  url: `https://example-a.bitrix24.com/rest/1/${HOOK_CODE}/`,
+  clientId: 'local.123',
+};
 const HTTP_REFUSED = 'http:// is refused; use https:// or set ROLLOUT_ALLOW_HTTP=1 for a local simulator';
 
-function problemsOf(entries: unknown[], allowHttp = false): InputProblem[] {
-  const result = portalsFileSchema({ allowHttp }).safeParse(entries);
+function problemsOf(entries: unknown[], allowHttp = false, allowHosts: string[] = []): InputProblem[] {
+  const result = portalsFileSchema({ allowHttp, allowHosts }).safeParse(entries);
   return result.success ? [] : formatZodIssues(result.error, 'portals.json');
 }
 
@@ -47,7 +51,7 @@ describe('portal entry: valid entries', () => {
       restUrl: 'https://example-a.bitrix24.com/rest/',
       memberId: 'abc',
       rateLimit: { rate: 0.5, burst: 1 },
-      auth: { ...WEBHOOK, clientId: 'local.123' },
+      auth: WEBHOOK,
     };
     expect(problemsOf([entry])).toEqual([]);
   });
@@ -64,9 +68,10 @@ describe('portal entry: valid entries', () => {
       auth: {
         type: 'webhook',
         url: `http://127.0.0.1:4567/portal/portal-00001.sim.test/rest/1/${HOOK_CODE}/`,
+        clientId: 'sim-client',
       },
     };
-    expect(problemsOf([entry], true)).toEqual([]);
+    expect(problemsOf([entry], true, ['127.0.0.1'])).toEqual([]);
     expect(problemsOf([entry], false).map((p) => p.message)).toEqual([HTTP_REFUSED, HTTP_REFUSED]);
   });
 });
@@ -228,6 +233,38 @@ describe('portal entry: auth', () => {
       problemsOf([entry]),
       'portals.json[0].auth.url',
       "points at other.bitrix24.com, but this portal's REST address is on example-a.bitrix24.com; the webhook must belong to the same portal (set restUrl for a simulator)",
+    );
+  });
+  it('requires clientId for a webhook portal (Bitrix24 answers ACCESS_DENIED "Client ID not specified")', () => {
+    const { clientId: _, ...auth } = WEBHOOK;
+    const problems = problemsOf([
+      { ...ENTRY, domain: 'example-b.bitrix24.com' },
+      { ...ENTRY, auth },
+    ]);
+    expectOnly(
+      problems,
+      'portals.json[1].auth.clientId',
+      'is required for a webhook portal: the CLIENT_ID this portal\'s bot was registered with through this webhook (imbot.register with CLIENT_ID); Bitrix24 refuses chat-app calls from a webhook without it (ACCESS_DENIED "Client ID not specified")',
+    );
+    expect(problems[0]?.message).not.toContain(HOOK_CODE);
+  });
+  it.each([
+    ['', /^must not be empty: the CLIENT_ID/],
+    [' local.1', 'must not start or end with spaces'],
+    [42, /^must be a string: the CLIENT_ID/],
+    ['x'.repeat(129), 'must be at most 128 characters'],
+  ])('refuses the webhook clientId %j', (clientId, message) => {
+    expectOnly(
+      problemsOf([{ ...ENTRY, auth: { ...WEBHOOK, clientId } }]),
+      'portals.json[0].auth.clientId',
+      message,
+    );
+  });
+  it('does not take clientId for an OAuth portal (the token names its application)', () => {
+    expectOnly(
+      problemsOf([{ ...ENTRY, auth: { ...OAUTH, clientId: 'local.1' } }]),
+      'portals.json[0].auth.clientId',
+      /^unknown key "clientId"/,
     );
   });
   it('refuses a webhook URL that is not a URL, without echoing it', () => {

@@ -42,6 +42,7 @@ const IFRAME_FIELDS = [
 ];
 const PIXELS = new Set(['IFRAME_WIDTH', 'IFRAME_HEIGHT']);
 const DEFAULTS = { CONTEXT: 'BOT', EXTRANET_SUPPORT: 'N', LIVECHAT_SUPPORT: 'N', IFRAME_POPUP: 'N' };
+const IFRAME_DEFAULTS = { HIDDEN: 'N', IFRAME_WIDTH: 350, IFRAME_HEIGHT: 250 };
 
 /** One field of one definition replaced by an invalid value, with the path the refusal must name. */
 interface Corruption {
@@ -110,7 +111,7 @@ describe('app definition schema (property-based)', () => {
               PIXELS.has(k) && typeof v === 'string' ? Number(v) : v,
             ]),
           );
-          expect(out).toEqual({ ...DEFAULTS, ...('IFRAME' in input ? { HIDDEN: 'N' } : {}), ...expected });
+          expect(out).toEqual({ ...DEFAULTS, ...('IFRAME' in input ? IFRAME_DEFAULTS : {}), ...expected });
         });
       }),
       { numRuns: 500 },

@@ -24,7 +24,7 @@ afterAll(async () => {
   await server.close();
 });
 
-const rest = () => createRestClient({ timeoutMs: 5_000, allowHttp: true });
+const rest = () => createRestClient({ timeoutMs: 5_000, allowHttp: true, allowHosts: ['127.0.0.1'] });
 
 /** What the simulator (playing the portal) reads from the request the client sent. */
 function portalReads(request: RecordedRequest | undefined): Record<string, unknown> {

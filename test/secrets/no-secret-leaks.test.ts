@@ -96,7 +96,7 @@ describe('secrets never leak', () => {
       },
     });
     runtime = createRuntime({ config, logger });
-    const portals = portalsFileSchema({ allowHttp: true }).parse(initial);
+    const portals = portalsFileSchema({ allowHttp: true, allowHosts: ['127.0.0.1'] }).parse(initial);
     const summary = await enqueueRollout(
       { apps: [jsApp('leak-js'), iframeApp('leak-frame')], portals },
       runtime,

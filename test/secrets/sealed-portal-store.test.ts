@@ -23,7 +23,11 @@ function portals(count: number, tag: string): PortalEntry[] {
         ? {
             domain: `p${i}.example.com`,
             botId: 1,
-            auth: { type: 'webhook', url: `https://p${i}.example.com/rest/1/hook${tag}${i}code/` },
+            auth: {
+              type: 'webhook',
+              url: `https://p${i}.example.com/rest/1/hook${tag}${i}code/`,
+              clientId: 'test-app',
+            },
           }
         : {
             domain: `p${i}.example.com`,
@@ -147,7 +151,14 @@ describe('rotatePortalSecrets', () => {
 
     const summary = await rotatePortalSecrets({ redis, keys, codec });
     // 4 OAuth portals x 2 tokens + 2 webhook portals x 1 URL.
-    expect(summary).toEqual({ portals: 8, resealed: 6, values: 10, alreadyCurrent: 2, failed: [] });
+    expect(summary).toEqual({
+      portals: 8,
+      resealed: 6,
+      values: 10,
+      alreadyCurrent: 2,
+      failed: [],
+      dropped: [],
+    });
     for (let i = 0; i < 8; i++) {
       const raw = await rawPortal(`p${i}.example.com`);
       const field = i % 3 === 2 ? 'webhookUrl' : 'accessToken';
@@ -165,7 +176,7 @@ describe('rotatePortalSecrets', () => {
     expect((await store.get('p0.example.com'))?.credVersion).toBe(1);
 
     const again = await rotatePortalSecrets({ redis, keys, codec });
-    expect(again).toEqual({ portals: 8, resealed: 0, values: 0, alreadyCurrent: 8, failed: [] });
+    expect(again).toEqual({ portals: 8, resealed: 0, values: 0, alreadyCurrent: 8, failed: [], dropped: [] });
   });
 
   it('leaves a portal sealed with an unknown key untouched and reports it by domain', async () => {

@@ -61,7 +61,11 @@ function portalsFile(count: number): unknown[] {
     botId: 7,
     auth:
       i === 0
-        ? { type: 'webhook', url: `https://cli${i}.example.com/rest/1/webhookcode${i}/` }
+        ? {
+            type: 'webhook',
+            url: `https://cli${i}.example.com/rest/1/webhookcode${i}/`,
+            clientId: 'test-app',
+          }
         : {
             type: 'oauth',
             accessToken: `cli-access-${i}`,

@@ -44,6 +44,7 @@ describe('form-encoded REST calls', () => {
       CODE: 'frame',
       IFRAME: 'https://example.com/frame',
       HASH: VALID_HASH,
+      IFRAME_WIDTH: '350',
       'LANG[0][LANGUAGE_ID]': 'en',
       'LANG[0][TITLE]': 'Frame',
       'LANG[0][DESCRIPTION]': 'Open it',
@@ -51,14 +52,18 @@ describe('form-encoded REST calls', () => {
     const answer = await postForm(`${sim.url}/portal/${A}/rest/imbot.app.register.json`, body);
     expect(answer.status).toBe(200);
     expect(answer.json.result).toBe(1);
-    expect(sim.portal(A).apps[0]?.params['LANG']).toEqual([
-      { LANGUAGE_ID: 'en', TITLE: 'Frame', DESCRIPTION: 'Open it' },
-    ]);
+    expect(sim.portal(A).apps[0]?.fields).toMatchObject({
+      IFRAME: 'https://example.com/frame',
+      IFRAME_WIDTH: 350,
+      IFRAME_HEIGHT: 250,
+      HASH: VALID_HASH,
+      LANG: [{ LANGUAGE_ID: 'en', TITLE: 'Frame', DESCRIPTION: 'Open it', COPYRIGHT: null }],
+    });
   });
 
   it('reports a LANG_ERROR when the form has no language phrases', async () => {
     const sim = await start({ portals: [{ domain: A, botId: 62 }] });
-    const body = `auth=${sim.portal(A).currentAccessToken ?? ''}&BOT_ID=62&CODE=c&JS_METHOD=SEND`;
+    const body = `auth=${sim.portal(A).currentAccessToken ?? ''}&BOT_ID=62&CODE=c&JS_METHOD=SEND&JS_PARAM=%2Fgo`;
     const answer = await postForm(`${sim.url}/portal/${A}/rest/imbot.app.register.json`, body);
     expect(answer.json.error).toBe('LANG_ERROR');
   });

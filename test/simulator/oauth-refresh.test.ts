@@ -50,9 +50,32 @@ describe('OAuth refresh', () => {
     expect(after.currentAccessToken).not.toBe(before.currentAccessToken);
     expect(after.refreshes).toBe(1);
     expect(sim.stats().refreshes).toBe(1);
-    // Both the new and the previous access token work until their own expiry.
     expect((await callOAuth(sim, A, 'server.time')).status).toBe(200);
-    expect((await callOAuth(sim, A, 'server.time', {}, before.currentAccessToken ?? '')).status).toBe(200);
+  });
+
+  it('ends the access token issued with the consumed refresh token: it answers 401 invalid_token', async () => {
+    const sim = await start({ portals: [{ domain: A }] });
+    const before = sim.portal(A);
+    expect((await callOAuth(sim, A, 'server.time')).status).toBe(200);
+    const refreshed = await postJson(sim.oauthUrl, refreshBody(before.currentRefreshToken ?? ''));
+    expect(refreshed.status).toBe(200);
+    const old = await callOAuth(sim, A, 'server.time', {}, before.currentAccessToken ?? '');
+    expect(old.status).toBe(401);
+    expect(old.json).toEqual({ error: 'invalid_token', error_description: expect.any(String) });
+    expect(sim.stats().invalidTokenAnswers).toBe(1);
+    expect((await callOAuth(sim, A, 'server.time', {}, String(refreshed.json.access_token))).status).toBe(
+      200,
+    );
+  });
+
+  it('keeps the access token when a refresh is refused', async () => {
+    const sim = await start({ portals: [{ domain: A }] });
+    const refused = await postJson(
+      sim.oauthUrl,
+      refreshBody(sim.portal(A).currentRefreshToken ?? '', { client_secret: 'x' }),
+    );
+    expect(refused.status).toBe(401);
+    expect((await callOAuth(sim, A, 'server.time')).status).toBe(200);
   });
 
   it('makes refresh tokens single use: reusing one answers invalid_grant', async () => {

@@ -29,6 +29,7 @@ describe('portalsFile()', () => {
         expect(entry.auth).toEqual({
           type: 'webhook',
           url: expect.stringMatching(new RegExp(`^${entry.restUrl}1/[0-9a-f]{32}/$`)),
+          clientId: 'sim-webhook-app',
         });
       }
     }
@@ -83,6 +84,17 @@ describe('portalsFile()', () => {
     ).rejects.toThrow(/duplicate domain/);
     await expect(startSimulator({ portals: [{ domain: 'x', faults: { http500Rate: 3 } }] })).rejects.toThrow(
       /portals\.0\.faults\.http500Rate/,
+    );
+    await expect(
+      startSimulator({
+        portals: [{ domain: 'x', apps: ['not an object' as unknown as Record<string, unknown>] }],
+      }),
+    ).rejects.toThrow(/portals\.0\.apps\.0/);
+    await expect(startSimulator({ portals: 2, preexisting: { share: 2, apps: [{}] } })).rejects.toThrow(
+      /preexisting\.share/,
+    );
+    await expect(startSimulator({ portals: 2, preexisting: { share: 0.5, apps: [] } })).rejects.toThrow(
+      /preexisting\.apps/,
     );
   });
 });

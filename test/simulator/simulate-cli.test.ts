@@ -83,11 +83,14 @@ describe('imbot-rollout simulate', () => {
     expect(printed).toContain('B24_CLIENT_ID=sim-client-id');
     expect(printed).toContain('B24_CLIENT_SECRET=sim-client-secret');
     expect(printed).toContain('ROLLOUT_ALLOW_HTTP=1');
+    expect(printed).toContain('ROLLOUT_ALLOW_HOSTS=127.0.0.1');
+    expect(printed).toContain('Webhook portals: chat-app calls must send CLIENT_ID=sim-webhook-app');
     const text = await readFile(out, 'utf8');
     expect(text).toMatch(/^\[\n {2}\{\n {4}"domain"/);
     const entries = JSON.parse(text) as PortalFileEntry[];
     expect(entries).toHaveLength(10);
-    expect(entries.filter((entry) => entry.auth.type === 'webhook')).toHaveLength(2);
+    const webhooks = entries.flatMap((entry) => (entry.auth.type === 'webhook' ? [entry.auth] : []));
+    expect(webhooks.map((auth) => auth.clientId)).toEqual(['sim-webhook-app', 'sim-webhook-app']);
     expect((await stat(out)).mode & 0o777).toBe(0o600);
     for (const entry of entries) {
       if (entry.auth.type === 'oauth') expect(printed).not.toContain(entry.auth.accessToken);

@@ -4,7 +4,7 @@ import { parseInput } from '../parse-input.js';
 import { readAttention } from '../read-attention.js';
 import { attentionQuerySchema } from '../request-schemas.js';
 
-/** GET /api/attention: failed, parked and possibly duplicated pairs, each with its latest attempts. */
+/** GET /api/attention: failed and parked pairs, each with its latest attempts. */
 export function attentionRoutes(app: FastifyInstance, deps: { results: ResultStore }): void {
   app.get('/api/attention', async (request) => {
     const query = parseInput(attentionQuerySchema, request.query, 'query');

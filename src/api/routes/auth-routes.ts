@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { renderLogin } from '../render-login.js';
 import { safeNextPath } from '../require-token.js';
-import { issueSessionValue, SESSION_COOKIE, SESSION_TTL_MS } from '../session-cookie.js';
+import { SESSION_COOKIE, SESSION_TTL_MS, type SessionStore } from '../session-cookie.js';
 import { tokensMatch } from '../tokens-match.js';
 
 const loginBodySchema = z.object({
@@ -15,12 +15,14 @@ const LOGIN_CSP =
   "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
 /**
- * GET /login (the form), POST /login (token -> HttpOnly, SameSite=Strict session cookie; the cookie holds an
- * HMAC, never the token) and POST /logout. Without a configured token there is nothing to log in to.
+ * GET /login (the form), POST /login (token -> a server-side session and its HttpOnly, SameSite=Strict cookie,
+ * `Secure` when the request came over HTTPS, as seen through a trusted proxy with `api.trustProxy`; the cookie
+ * holds a session id and an HMAC, never the token) and POST /logout (revokes the session in Redis). Without a
+ * configured token there is nothing to log in to.
  */
 export function authRoutes(
   app: FastifyInstance,
-  deps: { token: string | undefined; now: () => number },
+  deps: { token: string | undefined; sessions: SessionStore | undefined },
 ): void {
   app.get('/login', async (request, reply) => {
     const next = safeNextPath((request.query as Record<string, unknown> | undefined)?.['next']);
@@ -35,7 +37,7 @@ export function authRoutes(
   app.post('/login', async (request, reply) => {
     const parsed = loginBodySchema.safeParse(request.body ?? {});
     const next = safeNextPath(parsed.success ? parsed.data.next : undefined);
-    if (deps.token === undefined) return reply.redirect(next, 303);
+    if (deps.token === undefined || deps.sessions === undefined) return reply.redirect(next, 303);
     if (!parsed.success || !tokensMatch(parsed.data.token, deps.token)) {
       request.log.warn('dashboard login refused: wrong token');
       return reply
@@ -45,7 +47,7 @@ export function authRoutes(
         .send(renderLogin({ next, error: 'Wrong token.' }));
     }
     return reply
-      .setCookie(SESSION_COOKIE, issueSessionValue(deps.token, deps.now()), {
+      .setCookie(SESSION_COOKIE, await deps.sessions.issue(), {
         httpOnly: true,
         sameSite: 'strict',
         secure: request.protocol === 'https',
@@ -55,7 +57,9 @@ export function authRoutes(
       .redirect(next, 303);
   });
 
-  app.post('/logout', async (_request, reply) => {
+  app.post('/logout', async (request, reply) => {
+    const session = request.cookies[SESSION_COOKIE];
+    if (session !== undefined) await deps.sessions?.revoke(session);
     return reply.clearCookie(SESSION_COOKIE, { path: '/' }).redirect('/login', 303);
   });
 }

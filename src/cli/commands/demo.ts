@@ -18,6 +18,29 @@ import { waitForRollout } from '../wait-for-rollout.js';
 
 const EXAMPLE_APPS = fileURLToPath(new URL('../../../examples/apps.json', import.meta.url));
 
+/**
+ * Older versions of two example apps, already on some portals before the rollout (left by an earlier script):
+ * register returns them (get-or-create), and the update that always follows brings them up to date.
+ */
+const OUTDATED_APPS = [
+  {
+    CODE: 'echo-help',
+    JS_METHOD: 'PUT',
+    JS_PARAM: '/help old',
+    CONTEXT: 'ALL',
+    LANG: [{ LANGUAGE_ID: 'en', TITLE: 'Echobot help (old)', DESCRIPTION: 'An outdated version' }],
+  },
+  {
+    CODE: 'echo-support',
+    JS_METHOD: 'SUPPORT',
+    JS_PARAM: '00000000000000000000000000000000',
+    CONTEXT: 'ALL',
+    LANG: [{ LANGUAGE_ID: 'en', TITLE: 'Old support' }],
+  },
+];
+/** Share of the simulated portals that already hold the outdated apps. */
+const OUTDATED_SHARE = 0.05;
+
 const optionsSchema = z.object({
   portals: z.coerce.number().int().min(1).max(20_000),
   workers: z.coerce.number().int().min(1).max(16),
@@ -51,6 +74,7 @@ export function demoCommand(): Command {
         expiredShare: 0.15,
         latencyMs: 5,
         faults: { http500Rate: 0.05, slowRate: 0.01, slowMs: 50 },
+        preexisting: { share: OUTDATED_SHARE, apps: OUTDATED_APPS },
         seed: 7,
       });
       // Two portals that need an operator, so the summary shows how they are reported: one deleted (the pairs
@@ -66,6 +90,8 @@ export function demoCommand(): Command {
         redisUrl: redis.url,
         prefix,
         allowHttp: true,
+        // The simulator listens on 127.0.0.1: exempt it from the outbound rule (README, "Security").
+        allowHosts: ['127.0.0.1'],
         hashSecret: base.hashSecret ?? 'demo-hash-secret-not-for-production',
         // A random key per run: the demo's simulated tokens are sealed at rest like real ones.
         secrets: { key: randomBytes(32).toString('base64') },
@@ -88,7 +114,9 @@ export function demoCommand(): Command {
             `${options.workers} workers x ${options.concurrency}\n`,
         );
         const apps = await loadAppsFile(EXAMPLE_APPS, config.input);
-        const portals = portalsFileSchema({ allowHttp: true }).parse(simulator.portalsFile());
+        const portals = portalsFileSchema({ allowHttp: true, allowHosts: config.allowHosts }).parse(
+          simulator.portalsFile(),
+        );
         const started = Date.now();
         const summary = await enqueueRollout({ apps, portals }, runtime);
         process.stdout.write(
@@ -97,6 +125,10 @@ export function demoCommand(): Command {
         const final = await waitForRollout(runtime.results, summary.pairs, { stream: process.stderr });
         const seconds = (Date.now() - started) / 1000;
         const stats = simulator.stats();
+        const adopted = countAdopted(
+          simulator,
+          portals.map((p) => p.domain),
+        );
         process.stdout.write(
           `\n${formatTable(
             ['WHAT', 'COUNT'],
@@ -105,8 +137,12 @@ export function demoCommand(): Command {
               ['registered', String(final.registered)],
               ['failed', String(final.failed)],
               ['needs_reauth', String(final.needsReauth)],
-              ['pairs that may hold a duplicate (ambiguous)', String(final.ambiguous)],
-              ['simulator: duplicate apps created', String(stats.duplicates)],
+              [
+                'apps found on the portal and brought up to date (adopted)',
+                `${adopted.updated} of ${adopted.found}`,
+              ],
+              ['simulator: registers that returned an existing app', String(stats.registerExisting)],
+              ['simulator: duplicate apps', String(stats.duplicates)],
               ['simulator: REST calls', String(stats.calls)],
               ['simulator: 503 QUERY_LIMIT_EXCEEDED', String(stats.queryLimitExceeded)],
               ['simulator: injected 500s', String(stats.injected.http500)],
@@ -116,16 +152,14 @@ export function demoCommand(): Command {
           )}\n`,
         );
         const attention = await findPairs(runtime.results, { states: ['failed', 'needs_reauth'] });
-        const ambiguous = await findPairs(runtime.results, { ambiguousOnly: true });
-        if (attention.length + ambiguous.length > 0) {
+        if (attention.length > 0) {
           process.stdout.write(
             `\nneeds attention (as \`imbot-rollout failed\` lists it):\n${formatTable(
-              ['PORTAL', 'CODE', 'STATE', 'AMBIGUOUS', 'LAST ERROR'],
-              [...attention, ...ambiguous.filter((r) => r.state === 'registered')].map((r) => [
+              ['PORTAL', 'CODE', 'STATE', 'LAST ERROR'],
+              attention.map((r) => [
                 r.portal,
                 r.code,
                 r.state,
-                String(r.ambiguousAttempts),
                 r.lastError ? `${r.lastError.code}: ${r.lastError.message}`.slice(0, 70) : '-',
               ]),
             )}\n`,
@@ -157,4 +191,24 @@ async function deleteKeys(redis: import('ioredis').Redis, prefix: string): Promi
     cursor = next;
     if (keys.length > 0) await redis.unlink(...keys);
   } while (cursor !== '0');
+}
+
+/**
+ * Outdated apps the portals held before the rollout (the simulator knows; the REST API does not say whether a
+ * register created or found an app), and how many of them the rollout updated under their own APP_ID.
+ */
+function countAdopted(
+  simulator: Awaited<ReturnType<typeof startSimulator>>,
+  domains: readonly string[],
+): { found: number; updated: number } {
+  let found = 0;
+  let updated = 0;
+  for (const domain of domains) {
+    for (const app of simulator.portal(domain).apps) {
+      if (app.origin !== 'seed') continue;
+      found++;
+      if (app.updates > 0) updated++;
+    }
+  }
+  return { found, updated };
 }

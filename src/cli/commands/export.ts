@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { EXPORT_FORMATS, type ExportFormat, exportChunks } from '../../ops/export-chunks.js';
 import { writeChunks } from '../../ops/write-chunks.js';
+import { requireRedis } from '../../redis/require-redis.js';
 import { createRuntime } from '../../runtime/create-runtime.js';
 import { cliContext } from '../cli-context.js';
 import { CliError } from '../cli-error.js';
@@ -9,7 +10,7 @@ import { CliError } from '../cli-error.js';
 export function exportCommand(): Command {
   return new Command('export')
     .description(
-      'Export the result of every pair: CSV (RFC 4180; portal, code, state, appId, attempts, ambiguousAttempts, ' +
+      'Export the result of every pair: CSV (RFC 4180; portal, code, state, appId, attempts, ' +
         "lastErrorCode, lastErrorMessage, updatedAt; cells starting with = + - @ get a leading ') or JSON " +
         '(the rows of `status --json`). Streams in chunks; a file is written atomically (temp file + rename).',
     )
@@ -17,6 +18,7 @@ export function exportCommand(): Command {
     .option('--out <file>', 'write to this file instead of stdout (replaced atomically)')
     .action(async (options: { format: ExportFormat; out?: string }) => {
       const { config, logger } = cliContext();
+      await requireRedis(config.redisUrl);
       const runtime = createRuntime({ config, logger });
       try {
         const chunks = exportChunks(runtime.results, options.format);

@@ -2,7 +2,9 @@ import { Command } from 'commander';
 import { type AttentionRow, toAttentionRow } from '../../ops/attention-row.js';
 import { findAttentionPairs } from '../../ops/find-attention-pairs.js';
 import { formatTable } from '../../ops/format-table.js';
+import { sanitiseJson } from '../../ops/sanitise-text.js';
 import { STATUS_TABLE_HEADERS, statusTableCells } from '../../ops/status-row.js';
+import { requireRedis } from '../../redis/require-redis.js';
 import { createRuntime } from '../../runtime/create-runtime.js';
 import { cliContext } from '../cli-context.js';
 
@@ -20,29 +22,25 @@ function hints(rows: readonly AttentionRow[]): string[] {
     lines.push(
       'needs_reauth: re-authorise the app on the portal, then import the new credentials with `imbot-rollout rollout --portals FILE`',
     );
-  if (has('may_duplicate'))
-    lines.push(
-      'may hold a duplicate: look in the portal for a second app with the same CODE, then ' +
-        '`imbot-rollout resolve --portal D --code C --extra-app-id N` (or `--accept` if there is none)',
-    );
   return lines;
 }
 
 export function failedCommand(): Command {
   return new Command('failed')
     .description(
-      'List the pairs that need an operator: failed, parked until the portal is re-authorised (needs_reauth), or ' +
-        'possibly holding a duplicate app (a register call that got no answer), with what to do next. Exits 0.',
+      'List the pairs that need an operator: failed, or parked until the portal is re-authorised (needs_reauth), ' +
+        'with what to do next. Exits 0.',
     )
     .option(
       '--json',
-      'print a JSON array: the status --json fields plus reasons [failed|needs_reauth|may_duplicate] and the ' +
+      'print a JSON array: the status --json fields plus reasons [failed|needs_reauth] and the ' +
         'attempt history (newest first)',
     )
     .option('--portal <domain>', 'only this portal')
     .option('--code <code>', 'only this app CODE')
     .action(async (options: { json?: boolean; portal?: string; code?: string }) => {
       const { config, logger } = cliContext();
+      await requireRedis(config.redisUrl);
       const runtime = createRuntime({ config, logger });
       try {
         const found = await findAttentionPairs(runtime.results, {
@@ -59,7 +57,7 @@ export function failedCommand(): Command {
             rows.push(toAttentionRow(result, histories[index] ?? []));
         }
         if (options.json) {
-          process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
+          process.stdout.write(`${sanitiseJson(JSON.stringify(rows, null, 2))}\n`);
           return;
         }
         if (rows.length === 0) {
@@ -73,7 +71,7 @@ export function failedCommand(): Command {
             [...STATUS_TABLE_HEADERS, 'WHEN'],
             rows.map((r) => [...statusTableCells(r), r.updatedAt ?? '-']),
           )}\n\n${rows.length} pair(s) need attention: ${count('failed')} failed, ${count('needs_reauth')} ` +
-            `needs_reauth, ${count('may_duplicate')} may hold a duplicate\n${hints(rows)
+            `needs_reauth\n${hints(rows)
               .map((line) => `next: ${line}\n`)
               .join('')}`,
         );

@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { NothingMatchedError } from '../../ops/nothing-matched-error.js';
 import { retryFailedPairs } from '../../ops/retry-failed-pairs.js';
+import { requireRedis } from '../../redis/require-redis.js';
 import { createRuntime } from '../../runtime/create-runtime.js';
 import { cliContext } from '../cli-context.js';
 import { CliError } from '../cli-error.js';
@@ -24,6 +25,7 @@ export function retryCommand(): Command {
       }
       if (filtered && options.all) throw new CliError('give either --all or --portal/--code, not both');
       const { config, logger } = cliContext();
+      await requireRedis(config.redisUrl);
       const runtime = createRuntime({ config, logger });
       try {
         const retried = await retryFailedPairs(runtime, {

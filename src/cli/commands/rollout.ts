@@ -1,8 +1,12 @@
+import { basename } from 'node:path';
 import { Command } from 'commander';
 import { loadAppsFile } from '../../apps/load-apps-file.js';
+import { QUEUE_PAUSED_HINT } from '../../ops/queue-paused-hint.js';
 import { enqueueRollout } from '../../pipeline/enqueue-rollout.js';
 import { loadPortalsFile } from '../../portals/load-portals-file.js';
+import { requireRedis } from '../../redis/require-redis.js';
 import { createRuntime } from '../../runtime/create-runtime.js';
+import { checkStoredKeyIds } from '../../secrets/check-stored-key-ids.js';
 import { requireSecretKey } from '../../secrets/require-secret-key.js';
 import { cliContext } from '../cli-context.js';
 import { CliError } from '../cli-error.js';
@@ -19,52 +23,95 @@ export function rolloutCommand(): Command {
     .option('--apps <file>', 'chat-app definitions (JSON array)')
     .option('--portals <file>', 'portal list (JSON array)')
     .option(
+      '--recreate',
+      'replace apps whose change imbot.app.update cannot apply (an icon change, a JS <-> IFRAME switch) by ' +
+        'unregister + register; their APP_ID changes',
+    )
+    .option(
+      '--replace',
+      'apply these definitions even though another rollout is still applying other definitions of the same ' +
+        'apps to the same portals (refused otherwise, naming that rollout)',
+    )
+    .option(
       '--wait',
       'wait until every pair is settled, with progress; exit 1 if any failed or needs re-authorisation',
     )
-    .action(async (options: { apps?: string; portals?: string; wait?: boolean }) => {
-      if (!options.apps && !options.portals)
-        throw new CliError('give --apps and/or --portals (see rollout --help)');
-      const { config, logger } = cliContext();
-      // Validate both files whole before anything is written: a bad entry leaves no partial state.
-      const apps = options.apps
-        ? await loadAppsFile(options.apps, {
-            maxFileBytes: config.input.maxFileBytes,
-            maxIconBytes: config.input.maxIconBytes,
-          })
-        : undefined;
-      const portals = options.portals
-        ? await loadPortalsFile(options.portals, {
-            allowHttp: config.allowHttp,
-            maxFileBytes: config.input.maxFileBytes,
-          })
-        : undefined;
-      requireSecretKey(config, 'rollout');
-      const runtime = createRuntime({ config, logger });
-      try {
-        const started = Date.now();
-        const summary = await enqueueRollout({ apps, portals }, runtime);
-        const { counts } = summary;
-        process.stdout.write(
-          `rollout: ${summary.pairs.length} pairs: ${counts.queued} queued, ${counts.already_pending} already pending, ` +
-            `${counts.unchanged} already registered, ${counts.parked} parked (portal needs re-authorisation) ` +
-            `in ${Date.now() - started} ms\n`,
-        );
-        if (summary.imported && summary.imported.reactivated.length > 0) {
-          process.stdout.write(
-            `rollout: new credentials for ${summary.imported.reactivated.length} portal(s) that needed them\n`,
+    .action(
+      async (options: {
+        apps?: string;
+        portals?: string;
+        wait?: boolean;
+        recreate?: boolean;
+        replace?: boolean;
+      }) => {
+        if (!options.apps && !options.portals)
+          throw new CliError('give --apps and/or --portals (see rollout --help)');
+        const { config, logger } = cliContext();
+        // Validate both files whole before anything is written: a bad entry leaves no partial state.
+        const apps = options.apps
+          ? await loadAppsFile(options.apps, {
+              maxFileBytes: config.input.maxFileBytes,
+              maxIconBytes: config.input.maxIconBytes,
+            })
+          : undefined;
+        const portals = options.portals
+          ? await loadPortalsFile(options.portals, {
+              allowHttp: config.allowHttp,
+              allowHosts: config.allowHosts,
+              maxFileBytes: config.input.maxFileBytes,
+            })
+          : undefined;
+        requireSecretKey(config, 'rollout');
+        await requireRedis(config.redisUrl);
+        const runtime = createRuntime({ config, logger });
+        try {
+          // Before anything is stored: changed credentials must not be sealed with a key the workers lack.
+          await checkStoredKeyIds({
+            redis: runtime.redis,
+            keys: runtime.keys,
+            secrets: config.secrets,
+            what: 'rollout',
+          });
+          const started = Date.now();
+          const summary = await enqueueRollout(
+            {
+              apps,
+              portals,
+              recreate: options.recreate ?? false,
+              replace: options.replace ?? false,
+              ...(options.apps ? { source: basename(options.apps) } : {}),
+            },
+            runtime,
           );
-        }
-        if (!options.wait) return;
-        const final = await waitForRollout(runtime.results, summary.pairs, { stream: process.stderr });
-        if (final.failed > 0 || final.needsReauth > 0) {
-          process.exitCode = 1;
+          const { counts } = summary;
           process.stdout.write(
-            `rollout: ${final.failed} failed, ${final.needsReauth} need re-authorisation: see \`imbot-rollout status\`\n`,
+            `rollout ${summary.rolloutId}: ${summary.pairs.length} pairs: ${counts.queued} queued, ${counts.already_pending} already pending, ` +
+              `${counts.unchanged} already registered, ${counts.parked} parked (portal needs re-authorisation)` +
+              `${summary.recreating > 0 ? `, ${summary.recreating} to be replaced (--recreate: new APP_ID)` : ''} ` +
+              `in ${Date.now() - started} ms\n`,
           );
+          if (summary.imported && summary.imported.reactivated.length > 0) {
+            process.stdout.write(
+              `rollout: new credentials for ${summary.imported.reactivated.length} portal(s) that needed them\n`,
+            );
+          }
+          if (!options.wait) {
+            if (await runtime.queue.isPaused()) process.stdout.write(`rollout: ${QUEUE_PAUSED_HINT}\n`);
+            return;
+          }
+          const final = await waitForRollout(runtime.results, summary.pairs, {
+            stream: process.stderr,
+            isPaused: () => runtime.queue.isPaused(),
+          });
+          if (final.failed > 0 || final.needsReauth > 0) {
+            process.exitCode = 1;
+            process.stdout.write(
+              `rollout: ${final.failed} failed, ${final.needsReauth} need re-authorisation: see \`imbot-rollout status\`\n`,
+            );
+          }
+        } finally {
+          await runtime.close();
         }
-      } finally {
-        await runtime.close();
-      }
-    });
+      },
+    );
 }

@@ -2,7 +2,9 @@ import { Command } from 'commander';
 import { z } from 'zod';
 import { buildApi } from '../../api/build-api.js';
 import { UnsafeBindError } from '../../api/unsafe-bind-error.js';
+import { redisReachable } from '../../redis/ensure-redis.js';
 import { createRuntime } from '../../runtime/create-runtime.js';
+import { checkStoredKeyIds } from '../../secrets/check-stored-key-ids.js';
 import { cliContext } from '../cli-context.js';
 import { CliError } from '../cli-error.js';
 
@@ -14,7 +16,9 @@ export function serveCommand(): Command {
     .description(
       'Serve the HTTP API (JSON), the results dashboard (/), the BullMQ queue board (/queues) and Prometheus ' +
         'metrics (/metrics). Binds 127.0.0.1 by default; with ROLLOUT_API_TOKEN set every route but /healthz ' +
-        'needs the token (Bearer header or the /login form). A non-loopback --host requires the token.',
+        'needs the token (Bearer header or the /login form). A non-loopback --host requires the token; a weak ' +
+        'token (under 16 characters, under 10 different ones, or with whitespace) is refused. The queue board ' +
+        'is read-only unless ROLLOUT_QUEUE_BOARD_WRITE=1.',
     )
     .option('--port <port>', 'TCP port (default: config api.port, 3000; 0 = any free port)')
     .option('--host <host>', 'address to listen on (default: config api.host, 127.0.0.1)')
@@ -29,6 +33,19 @@ export function serveCommand(): Command {
       }
       const host = options.host?.trim() || config.api.host;
       const runtime = createRuntime({ config, logger });
+      // A configured key must open what is stored, as for worker and rollout. The API starts without Redis (it
+      // answers 503 until Redis is back), so the check is skipped, with a warning, when Redis is down now.
+      if (config.secrets.key !== undefined) {
+        if (await redisReachable(config.redisUrl)) {
+          const { redis, keys } = runtime;
+          await checkStoredKeyIds({ redis, keys, secrets: config.secrets, what: 'serve' }).catch(
+            async (error: unknown) => {
+              await runtime.close();
+              throw error;
+            },
+          );
+        } else logger.warn('Redis unreachable at start: the stored key ids were not checked');
+      }
       let app: Awaited<ReturnType<typeof buildApi>>;
       try {
         app = await buildApi(runtime, { host, token: config.api.token });
@@ -43,7 +60,8 @@ export function serveCommand(): Command {
       const bound = typeof address === 'object' && address !== null ? address.port : port;
       const shown = host.includes(':') ? `[${host}]` : host;
       process.stdout.write(
-        `api: listening on http://${shown}:${bound} (dashboard /, queue board /queues, metrics /metrics, ` +
+        `api: listening on http://${shown}:${bound} (dashboard /, queue board /queues ` +
+          `${config.api.queueBoardWrite ? 'read-write' : 'read-only'}, metrics /metrics, ` +
           `health /healthz); ${config.api.token ? 'token required' : 'no token: loopback only, open'}\n`,
       );
       logger.info({ host, port: bound, tokenRequired: config.api.token !== undefined }, 'api started');

@@ -2,6 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { Command } from 'commander';
 import { z } from 'zod';
+import { DEFAULT_WEBHOOK_CLIENT_ID } from '../../simulator/simulator-core.js';
 import type { SimFaults, SimulatorHandle, SimulatorOptions } from '../../simulator/simulator-types.js';
 import { startSimulator } from '../../simulator/start-simulator.js';
 
@@ -85,11 +86,17 @@ function describeStart(sim: SimulatorHandle, options: SimulateOptions, outFile: 
     `Bitrix24 portal simulator listening on ${sim.url} (${entries.length} portals, ${webhooks} with webhooks, seed ${options.seed})`,
     `OAuth token endpoint: ${sim.oauthUrl}`,
     outFile === null ? 'Portals file: not written (use --out FILE)' : `Portals file: ${outFile}`,
+    ...(webhooks > 0
+      ? [
+          `Webhook portals: chat-app calls must send CLIENT_ID=${DEFAULT_WEBHOOK_CLIENT_ID} (auth.clientId in the portals file)`,
+        ]
+      : []),
     'Environment for the rollout:',
     '  B24_CLIENT_ID=sim-client-id',
     '  B24_CLIENT_SECRET=sim-client-secret',
     `  B24_OAUTH_URL=${sim.oauthUrl}`,
     '  ROLLOUT_ALLOW_HTTP=1',
+    `  ROLLOUT_ALLOW_HOSTS=${new URL(sim.url).hostname}`,
     `Inspect: GET ${sim.url}/_sim/stats, GET ${sim.url}/_sim/portals/<domain>, POST ${sim.url}/_sim/control`,
     'Press Ctrl+C to stop.',
   ];

@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { NothingMatchedError } from '../../ops/nothing-matched-error.js';
 import { unregisterPairs } from '../../ops/unregister-pairs.js';
+import { requireRedis } from '../../redis/require-redis.js';
 import { createRuntime } from '../../runtime/create-runtime.js';
 import { cliContext } from '../cli-context.js';
 import { CliError } from '../cli-error.js';
@@ -21,6 +22,7 @@ export function unregisterCommand(): Command {
     )
     .action(async (options: { code: string; portal?: string; wait?: boolean }) => {
       const { config, logger } = cliContext();
+      await requireRedis(config.redisUrl);
       const runtime = createRuntime({ config, logger });
       const portal = options.portal?.toLowerCase();
       const filter = { code: options.code, ...(portal ? { portal } : {}) };
@@ -34,7 +36,10 @@ export function unregisterCommand(): Command {
         const pairs = (await runtime.results.listPairs(portal ? { portal } : {})).filter(
           (p) => p.code === options.code,
         );
-        const final = await waitForRollout(runtime.results, pairs, { stream: process.stderr });
+        const final = await waitForRollout(runtime.results, pairs, {
+          stream: process.stderr,
+          isPaused: () => runtime.queue.isPaused(),
+        });
         if (final.failed > 0 || final.needsReauth > 0) {
           process.exitCode = 1;
           process.stdout.write(

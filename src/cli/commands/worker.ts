@@ -1,10 +1,13 @@
 import { Command } from 'commander';
 import { z } from 'zod';
 import { createRolloutWorker } from '../../pipeline/create-rollout-worker.js';
+import { requireRedis } from '../../redis/require-redis.js';
 import { connectRedis, createRuntime } from '../../runtime/create-runtime.js';
+import { checkStoredKeyIds } from '../../secrets/check-stored-key-ids.js';
 import { requireSecretKey } from '../../secrets/require-secret-key.js';
 import { cliContext } from '../cli-context.js';
 import { CliError } from '../cli-error.js';
+import { describeJobFailure } from '../job-failure.js';
 
 const concurrencySchema = z.coerce.number().int().min(1).max(1000);
 
@@ -31,9 +34,29 @@ export function workerCommand(): Command {
           );
         concurrency = parsed.data;
       }
+      await requireRedis(config.redisUrl);
       const runtime = createRuntime({ config, logger });
+      try {
+        await checkStoredKeyIds({
+          redis: runtime.redis,
+          keys: runtime.keys,
+          secrets: config.secrets,
+          what: 'the worker',
+        });
+      } catch (error) {
+        await runtime.close();
+        throw error;
+      }
       const connection = connectRedis(config.redisUrl, logger, 'imbot-rollout-worker');
       const worker = createRolloutWorker(runtime, { connection, concurrency });
+      // Never silent: a failed job is logged at error with its code. Failures outside processPair (a secret that
+      // cannot be opened, a job stalled too often) are logged nowhere else (README, "Security").
+      worker.on('failed', (job, error) => {
+        logger.error(
+          { domain: job?.data.domain, code: job?.data.code, error: describeJobFailure(error) },
+          'job failed',
+        );
+      });
       logger.info({ concurrency, prefix: config.prefix }, 'worker started');
       process.stderr.write(
         `worker: started (concurrency ${concurrency}); Ctrl-C or SIGTERM stops it gracefully\n`,

@@ -46,6 +46,7 @@ export interface Harness {
   rollout(
     apps: readonly AppDefinition[],
     portals?: readonly PortalEntry[],
+    options?: { recreate?: boolean },
   ): ReturnType<typeof enqueueRollout>;
   /** Waits until none of the pairs is pending (or the timeout passes); returns the counts. */
   settle(
@@ -67,6 +68,7 @@ export async function startHarness(
       redisUrl: testRedisUrl(),
       prefix: uniquePrefix('pipe'),
       allowHttp: true,
+      allowHosts: ['127.0.0.1'], // the simulator: exempt from the outbound rule
       hashSecret: 'test-hash-secret-0123456789',
       secrets: { key: 'dGVzdC1vbmx5LXNlY3JldC1rZXktMzItYnl0ZXMhISE=' }, // test-only key: secrets sealed at rest
       logLevel: 'silent',
@@ -75,6 +77,9 @@ export async function startHarness(
       portalRate: { rate: 50, burst: 50 },
       request: { timeoutMs: 2_000, refreshTimeoutMs: 2_000 },
       worker: { concurrency: 10, stalledIntervalMs: 1_000, lockDurationMs: 2_000, maxStalledCount: 5 },
+      // Single calls unless a test asks for batches: most tests assert exact per-call sequences; the batch path
+      // has its own tests (batching.test.ts, and convergence.test.ts runs in both modes).
+      batch: { enabled: false, maxCommands: 50, maxBytes: 1_048_576 },
       ...configOverrides,
     },
   );
@@ -85,16 +90,23 @@ export async function startHarness(
     sim,
     config,
     runtime,
-    portals: () => portalsFileSchema({ allowHttp: true }).parse(sim.portalsFile()),
+    portals: () =>
+      portalsFileSchema({ allowHttp: true, allowHosts: config.allowHosts }).parse(sim.portalsFile()),
     startWorker(concurrency = config.worker.concurrency, deps = runtime) {
       const connection = connectRedis(config.redisUrl, logger, 'test-worker');
       const worker = createRolloutWorker(deps, { connection, concurrency });
       workers.push({ worker, connection });
       return worker;
     },
-    async rollout(apps, portals) {
+    async rollout(apps, portals, options = {}) {
       return await enqueueRollout(
-        { apps, portals: portals ?? portalsFileSchema({ allowHttp: true }).parse(sim.portalsFile()) },
+        {
+          apps,
+          portals:
+            portals ??
+            portalsFileSchema({ allowHttp: true, allowHosts: config.allowHosts }).parse(sim.portalsFile()),
+          recreate: options.recreate ?? false,
+        },
         runtime,
       );
     },

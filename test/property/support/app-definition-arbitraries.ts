@@ -43,13 +43,21 @@ export const langArb = fc.uniqueArray(
   { minLength: 1, maxLength: 4, selector: (entry) => entry.LANGUAGE_ID },
 );
 
-/** Spec JS_PARAM per JS_METHOD: command text for PUT/SEND, a phone number for CALL, 32 characters for SUPPORT. */
+const commandWord = (minLength: number) =>
+  fc.string({ unit: fc.constantFrom(...`${ALNUM}_+-`), minLength, maxLength: 20 });
+
+/**
+ * JS_PARAM per JS_METHOD, as the server stores it whole (docs/bitrix24.md, "What the server checks on
+ * register"): for PUT/SEND "/" and words of letters, digits, "_", "+", "-" with single spaces (upper case
+ * included); a phone number for CALL; the 32 lower-case hex characters of an open channel for SUPPORT.
+ */
 const jsMethodAndParam = fc.oneof(
   fc.record({
     JS_METHOD: fc.constantFrom('PUT', 'SEND'),
     JS_PARAM: fc
-      .stringMatching(new RegExp(`^[a-z0-9\\-+_/ ]{1,${JS_PARAM_MAX}}$`))
-      .filter((p) => p.trim() !== ''),
+      .tuple(commandWord(2), fc.array(commandWord(1), { maxLength: 5 }))
+      .map(([first, rest]) => `/${[first, ...rest].join(' ')}`)
+      .filter((p) => p.length <= JS_PARAM_MAX),
   }),
   fc.record({
     JS_METHOD: fc.constant('CALL'),
@@ -61,15 +69,32 @@ const jsMethodAndParam = fc.oneof(
         return digits >= 3 && digits <= 20;
       }),
   }),
-  fc.record({ JS_METHOD: fc.constant('SUPPORT'), JS_PARAM: alnum(32) }),
+  fc.record({
+    JS_METHOD: fc.constant('SUPPORT'),
+    JS_PARAM: fc.string({ unit: fc.constantFrom(...'0123456789abcdef'), minLength: 32, maxLength: 32 }),
+  }),
 );
 
 const PNG_MAGIC = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 
-/** Base64 of a small "PNG" (the magic bytes, then anything): passes the schema and loadAppsFile's image check. */
+/**
+ * Base64 of a small "PNG" (the magic bytes, an IHDR of at most 5000 x 5000, then anything): passes the schema
+ * and loadAppsFile's image check.
+ */
 const iconArb = fc
-  .uint8Array({ maxLength: 48 })
-  .map((b) => Buffer.concat([Buffer.from(PNG_MAGIC), Buffer.from(b)]).toString('base64'));
+  .tuple(
+    fc.integer({ min: 1, max: 5000 }),
+    fc.integer({ min: 1, max: 5000 }),
+    fc.uint8Array({ maxLength: 48 }),
+  )
+  .map(([width, height, tail]) => {
+    const ihdr = Buffer.alloc(17);
+    ihdr.writeUInt32BE(13, 0);
+    ihdr.write('IHDR', 4, 'latin1');
+    ihdr.writeUInt32BE(width, 8);
+    ihdr.writeUInt32BE(height, 12);
+    return Buffer.concat([Buffer.from(PNG_MAGIC), ihdr, Buffer.from(tail)]).toString('base64');
+  });
 
 const commonOptional = {
   ICON_FILE: iconArb,
@@ -83,7 +108,7 @@ export const jsCommandArb: fc.Arbitrary<RawDefinition> = fc
   .tuple(codeArb, jsMethodAndParam, langArb, fc.record(commonOptional, { requiredKeys: [] }))
   .map(([CODE, js, LANG, optional]) => ({ CODE, ...js, ...optional, LANG }));
 
-/** Spec IFRAME: an https URL (note 2); no user info; at most 2048 characters (ours). */
+/** Spec IFRAME: an https URL (note 2); no user info; at most 254 characters (the server's column). */
 const iframeUrlArb = fc
   .webUrl({ validSchemes: ['https'], withQueryParameters: true, withFragments: true })
   .filter((url) => url.length <= IFRAME_URL_MAX);
@@ -100,10 +125,10 @@ export const iframeAppArb: fc.Arbitrary<RawDefinition> = fc
       { ...commonOptional, IFRAME_WIDTH: pixels(250), IFRAME_HEIGHT: pixels(50) },
       { requiredKeys: [] },
     ),
+    // LANG is required whatever HIDDEN says (LANG_ERROR).
     fc.oneof(
       langArb.map((LANG) => ({ HIDDEN: 'N', LANG })),
       langArb.map((LANG) => ({ LANG })),
-      fc.constant({ HIDDEN: 'Y' }),
       langArb.map((LANG) => ({ HIDDEN: 'Y', LANG })),
     ),
   )
@@ -146,7 +171,15 @@ export const BAD_VALUES: Readonly<Record<string, (def: RawDefinition) => fc.Arbi
     ),
   JS_METHOD: () => fc.oneof(notAString, fc.constantFrom('send', 'POST', 'EVAL', '', 'SEND ')),
   JS_PARAM: (def) =>
-    fc.oneof(notAString, fc.constant(''), fc.constant(`${String(def['JS_PARAM'])}<`), injected),
+    fc.oneof(
+      notAString,
+      fc.constant(''),
+      fc.constant(`${String(def['JS_PARAM'])}<`),
+      // what the server would cut to its first pattern match
+      fc.constant(`${String(def['JS_PARAM'])}  x`),
+      fc.constant(`x ${String(def['JS_PARAM'])}.`),
+      injected,
+    ),
   ICON_FILE: () =>
     fc.oneof(
       fc.integer(),

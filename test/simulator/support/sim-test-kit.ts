@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { afterEach } from 'vitest';
 import type {
   PortalFileEntry,
@@ -92,7 +93,10 @@ export async function callOAuth(
   return await postJson(`${sim.url}/portal/${domain}/rest/${method}.json`, { ...params, auth: token });
 }
 
-/** Calls `method` through a webhook portal's URL from the portals file. */
+/**
+ * Calls `method` through a webhook portal's URL from the portals file, with the entry's CLIENT_ID unless
+ * `params` has a CLIENT_ID key of its own (`CLIENT_ID: undefined` sends none).
+ */
 export async function callWebhook(
   sim: SimulatorHandle,
   domain: string,
@@ -101,10 +105,31 @@ export async function callWebhook(
 ): Promise<Answer> {
   const entry = entryOf(sim, domain);
   if (entry.auth.type !== 'webhook') throw new Error(`${domain} is not a webhook portal`);
-  return await postJson(`${entry.auth.url}${method}.json`, params);
+  const body = 'CLIENT_ID' in params ? params : { CLIENT_ID: entry.auth.clientId, ...params };
+  return await postJson(`${entry.auth.url}${method}.json`, body);
 }
 
 export const VALID_HASH = 'd1ab17949a572b0979d8db0d5b349cd2';
+
+/** The HASH the server gives a JS app registered without one: md5(BOT_ID . CODE . server id) (memberId here). */
+export function serverJsHash(botId: number, code: string, memberId: string): string {
+  return createHash('md5').update(`${botId}${code}${memberId}`).digest('hex');
+}
+
+/** A PNG header of `width` x `height`, base64 (enough for the server's image check). */
+export function pngBase64(width = 16, height = 16): string {
+  const data = Buffer.alloc(33);
+  Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]).copy(data, 0);
+  data.writeUInt32BE(13, 8);
+  data.write('IHDR', 12, 'latin1');
+  data.writeUInt32BE(width, 16);
+  data.writeUInt32BE(height, 20);
+  return data.toString('base64');
+}
+
+export function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}
 
 export function jsApp(botId: number, code = 'echo'): Record<string, unknown> {
   return {

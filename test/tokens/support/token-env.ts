@@ -64,7 +64,7 @@ async function startTokenEnv(portals: SimPortalSeed[]): Promise<TokenEnv> {
     (refreshToken) =>
       refreshAccessToken(
         { oauthUrl, clientId: CLIENT_ID, clientSecret: CLIENT_SECRET, refreshToken },
-        { timeoutMs: 2_000, allowHttp: true },
+        { timeoutMs: 2_000, allowHttp: true, allowHosts: ['127.0.0.1'] },
       );
 
   let managers = 0;
