@@ -26,6 +26,8 @@ export interface FairnessPhase {
   registered: number;
   /** Big-portal requests the simulator saw while the small pairs ran (mixed phase only). */
   bigPortalRequests: number;
+  /** Big-portal commands (methods run, batch commands included) meanwhile. */
+  bigPortalCommands: number;
   bigPortalQueryLimitExceeded: number;
   delayedMoves: number;
 }
@@ -72,6 +74,7 @@ async function phase(
       maxMs: Math.max(...done),
       registered: counts.filter((r) => r?.state === 'registered').length,
       bigPortalRequests: bigAfter && bigBefore ? bigAfter.calls - bigBefore.calls : 0,
+      bigPortalCommands: bigAfter && bigBefore ? bigAfter.commands - bigBefore.commands : 0,
       bigPortalQueryLimitExceeded: bigAfter?.queryLimitExceeded ?? 0,
       delayedMoves: moves.count(),
     };
@@ -138,7 +141,7 @@ export async function runFairness(ctx: BenchContext): Promise<BenchResult> {
       `${p.p95Ms} ms`,
       `${p.maxMs} ms`,
       `${p.registered}/${SMALL_PORTALS}`,
-      p.phase === 'alone' ? '-' : String(p.bigPortalRequests),
+      p.phase === 'alone' ? '-' : `${p.bigPortalRequests} (${p.bigPortalCommands} commands)`,
       String(p.delayedMoves),
     ];
     return {

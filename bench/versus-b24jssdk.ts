@@ -23,25 +23,29 @@ export interface ComparisonRun {
   seconds: number;
   /** REST calls the simulator received. */
   calls: number;
+  /** Methods the simulator ran: single requests plus batch commands. */
+  commands: number;
   /** Pairs left without the app (the tool gave up or reported a failure). */
   failures: number;
   /** 503 QUERY_LIMIT_EXCEEDED answers: the portals' buckets plus the injected ones ("other apps"). */
   queryLimit: number;
-  /** Registrations of a CODE the portal already held for this bot and owner: a second app in the chat. */
+  /** Registrations of a CODE the portal already held: 0 against a server that deduplicates (get-or-create). */
   duplicates: number;
-  /** Pairs the tool itself flagged as possibly duplicated (imbot-rollout: ambiguous register calls). */
-  flagged: number | null;
+  /** Registers that returned an app the portal already held (a retry after a lost answer: safe). */
+  reRegisters: number;
   errors: Record<string, number>;
 }
 
 function delta(after: SimStats, before: SimStats) {
   return {
     calls: after.calls - before.calls,
+    commands: after.commands - before.commands,
     queryLimit:
       after.queryLimitExceeded -
       before.queryLimitExceeded +
       (after.injected.queryLimit - before.injected.queryLimit),
     duplicates: after.duplicates - before.duplicates,
+    reRegisters: after.registerExisting - before.registerExisting,
   };
 }
 
@@ -61,7 +65,6 @@ async function runSdk(
     seconds,
     ...delta(await sim.stats(), before),
     failures: outcome.failed,
-    flagged: null,
     errors: outcome.errors,
   };
 }
@@ -95,7 +98,6 @@ async function runImbot(
     seconds,
     ...delta(await sim.stats(), before),
     failures: counts.failed + counts.needs_reauth,
-    flagged: results.filter((r) => (r?.ambiguousAttempts ?? 0) > 0).length,
     errors,
   };
 }
@@ -174,10 +176,12 @@ export async function runVersusB24jssdk(ctx: BenchContext): Promise<BenchResult>
       'tool',
       'time',
       'calls',
+      'calls per pair',
+      'commands per pair',
       '503s',
       'failures',
       'duplicates',
-      'flagged',
+      're-registers',
       'failure codes',
     ],
     rows: runs.map((r) => [
@@ -185,17 +189,19 @@ export async function runVersusB24jssdk(ctx: BenchContext): Promise<BenchResult>
       r.tool,
       `${r.seconds.toFixed(1)} s`,
       String(r.calls),
+      (r.calls / PORTALS).toFixed(2),
+      (r.commands / PORTALS).toFixed(2),
       String(r.queryLimit),
       String(r.failures),
       String(r.duplicates),
-      r.flagged === null ? '-' : String(r.flagged),
+      String(r.reRegisters),
       errorText(r.errors),
     ]),
     targets: [],
     notes: [
       `same simulator, same parameters (toRegisterParams), same network latency for every tool; each tool registers its own CODE. SDK: B24OAuth per portal with its defaults (token bucket 50 / 2 per s per client, 3 attempts, retries on network errors); imbot-rollout: default config, one worker in the bench process, concurrency ${CONCURRENCY}.`,
       `flaky: ${FLAKY.http500Rate ? FLAKY.http500Rate * 100 : 0}% answers 500 without work, ${FLAKY.dropAfterWorkRate ? FLAKY.dropAfterWorkRate * 100 : 0}% connections dropped after the app was created, ${FLAKY.queryLimitRate ? FLAKY.queryLimitRate * 100 : 0}% 503 QUERY_LIMIT_EXCEEDED injected (other apps on the portal), drawn per call from a seeded RNG.`,
-      'duplicates: registrations of a CODE the portal already held (the simulator counts them; Bitrix24 does not deduplicate). flagged: pairs imbot-rollout marks "possible duplicate" (a register call without an answer), for `resolve`.',
+      'calls per pair: HTTP requests the simulator received (its `calls`; a batch is one) per portal x app; commands per pair: methods it ran, batch commands included (imbot-rollout: register, then update, in one batch: docs/bitrix24.md). re-registers: registers that returned the app the portal already held (a retry after a lost answer; register is get-or-create, so no duplicate). duplicates: only possible against a server that does not deduplicate.',
     ],
     data: { portals: PORTALS, latencyMs: LATENCY_MS, concurrency: CONCURRENCY, faults: FLAKY, runs },
   };

@@ -20,6 +20,8 @@ export function chaosConfig(
       redisUrl: where.redisUrl,
       prefix: where.prefix,
       allowHttp: true,
+      // The simulator listens on loopback, which the outbound rule refuses unless listed (docs/security.md).
+      allowHosts: ['127.0.0.1'],
       logLevel: 'warn',
       hashSecret: 'chaos-hash-secret-0123456789',
       // Credentials are sealed at rest as in production; a fresh throw-away key per run.

@@ -1,7 +1,9 @@
+import { isDeepStrictEqual } from 'node:util';
 import type { StatusRow } from '../src/ops/status-row.js';
 import { PAIR_STATES, type PairState } from '../src/results/pair-result.js';
+import { normaliseLang } from '../test/support/portal-holds.js';
 
-/** How one pair must end. A healthy portal: `accept: ['registered']`. */
+/** How one pair must end, and what its portal must hold then. A healthy portal: `accept: ['registered']`. */
 export interface PairExpectation {
   domain: string;
   code: string;
@@ -9,41 +11,65 @@ export interface PairExpectation {
   accept: readonly PairState[];
   /** For an accepted end other than `registered`: the last error codes that explain it (any, when omitted). */
   reasons?: readonly string[];
+  /**
+   * The fields the portal must hold for this app once the pair is `registered`, in the simulator's terms
+   * (`wantedFields` of test/support/portal-holds.ts: written apart from the worker's param builder). Every one of
+   * them is compared; fields not named here (BOT_ID, a JS command's server-made HASH) are not.
+   */
+  wanted: Readonly<Record<string, unknown>>;
+}
+
+/** One app a simulated portal holds (SimApp: `fields` are the server's columns). */
+export interface HeldApp {
+  appId: number;
+  code: string;
+  fields: object;
+}
+
+/** What the check reads of one simulated portal (a SimPortalView fits). */
+export interface HeldPortal {
+  apps: readonly HeldApp[];
+  /** Registers the portal answered with an app it already held (get-or-create): safe retries. */
+  registerExisting: number;
 }
 
 export interface RolloutCheckInput {
   expected: readonly PairExpectation[];
   /** What `imbot-rollout status --json` reports for the run's key prefix. */
   status: readonly StatusRow[];
-  /** The apps the simulator holds on a portal (the truth the store is checked against). */
-  appsOnPortal(domain: string): readonly { appId: number; code: string }[];
+  /** The simulator's portal (the truth the store is checked against). */
+  portal(domain: string): HeldPortal;
   /** The store's per-state counters (what `status` prints as totals). */
   stateCounts: Readonly<Record<string, number>>;
 }
 
 export interface RolloutCheck {
   pairs: number;
-  /** Pairs reported `registered` whose APP_ID the portal holds. */
+  /** Pairs reported `registered` whose portal holds an app for the CODE under the APP_ID the store names. */
   registered: number;
+  /** Of those, pairs whose app holds exactly the wanted fields. */
+  fieldsExact: number;
   /** Pairs that ended failed / needs_reauth as their expectation allows (deleted or revoked portals). */
   expectedFailures: number;
-  /** Apps on the simulator that the store does not name: for a registered pair all but one, else all of them. */
+  /** Re-registers on the pairs' portals (the simulator's registerExisting): safe retries, counted, not faults. */
+  reRegisters: number;
+  /** Apps beyond one per portal and CODE, plus apps of a CODE no pair accounts for. Must be 0. */
   duplicates: number;
-  /** Pairs reported as possibly holding a duplicate (ambiguousAttempts > 0), rightly or not. */
-  flagged: number;
-  /** Pairs holding more extra apps than their ambiguousAttempts report, plus apps no pair accounts for. Must be 0. */
-  unreported: number;
+  /** Registered pairs whose app differs from the wanted fields in at least one field. Must be 0. */
+  wrongFields: number;
   /** Pairs missing from status, ended in a state their expectation does not allow, or naming an APP_ID the portal does not hold. Must be 0. */
   lost: number;
   /** Pairs still pending at the end (no command will ever move them). Must be 0. */
   stuck: number;
   /** Other failed checks (counters that drifted, pairs nobody asked for). Must be empty. */
   problems: string[];
-  /** One line per lost / stuck / unreported pair (the first few). */
+  /** One line per failed check of a pair (the first few): portal|code, and what was held against what was wanted. */
   violations: string[];
 }
 
 const MAX_VIOLATION_LINES = 15;
+/** Longest value quoted in a violation line (an icon digest or a LANG list can be long). */
+const MAX_VALUE_CHARS = 120;
 
 function countByState(rows: readonly StatusRow[]): Record<string, number> {
   const counts: Record<string, number> = {};
@@ -52,19 +78,40 @@ function countByState(rows: readonly StatusRow[]): Record<string, number> {
   return counts;
 }
 
+function quote(value: unknown): string {
+  const text = value === undefined ? 'nothing' : JSON.stringify(value);
+  return text.length > MAX_VALUE_CHARS ? `${text.slice(0, MAX_VALUE_CHARS)}...` : text;
+}
+
+/** The wanted fields the app holds otherwise, each as `FIELD held X, wanted Y` (LANG compared by language). */
+function fieldDifferences(fields: object, wanted: Readonly<Record<string, unknown>>): string[] {
+  const held = fields as Record<string, unknown>;
+  const want = normaliseLang({ ...wanted });
+  const have = normaliseLang(Object.fromEntries(Object.keys(want).map((key) => [key, held[key]])));
+  const differences: string[] = [];
+  for (const key of Object.keys(want)) {
+    if (!isDeepStrictEqual(have[key], want[key]))
+      differences.push(`${key} held ${quote(have[key])}, wanted ${quote(want[key])}`);
+  }
+  return differences;
+}
+
 /**
- * The end-of-run check every scenario shares: each expected pair ends as allowed, with the APP_ID the portal
- * holds; each app on the portal beyond the one the store names is covered by the pair's ambiguous attempts
- * (a duplicate may exist, but never unreported); nothing is left pending; `status` agrees with its own counters.
+ * The end-of-run check every scenario shares. Each expected pair ends as allowed; a `registered` pair's portal
+ * holds exactly one app for its CODE, under the APP_ID the store names, with exactly the wanted fields; no
+ * portal holds a second app for a CODE, or an app no pair accounts for (against a server whose register is
+ * get-or-create there is no excuse for either: docs/bitrix24.md, "Register is get-or-create"); nothing is left
+ * pending; `status` agrees with its own counters. Re-registers (safe retries) are counted, not judged.
  */
 export function checkRollout(input: RolloutCheckInput): RolloutCheck {
   const check: RolloutCheck = {
     pairs: input.expected.length,
     registered: 0,
+    fieldsExact: 0,
     expectedFailures: 0,
+    reRegisters: 0,
     duplicates: 0,
-    flagged: 0,
-    unreported: 0,
+    wrongFields: 0,
     lost: 0,
     stuck: 0,
     problems: [],
@@ -76,17 +123,26 @@ export function checkRollout(input: RolloutCheckInput): RolloutCheck {
   const rows = new Map(input.status.map((row) => [`${row.portal}|${row.code}`, row]));
   const expectedKeys = new Set(input.expected.map((e) => `${e.domain}|${e.code}`));
 
-  const appsByPair = new Map<string, number[]>();
+  const appsByPair = new Map<string, HeldApp[]>();
   for (const domain of new Set(input.expected.map((e) => e.domain))) {
-    for (const app of input.appsOnPortal(domain)) {
+    const portal = input.portal(domain);
+    check.reRegisters += portal.registerExisting;
+    for (const app of portal.apps) {
       const key = `${domain}|${app.code}`;
-      appsByPair.set(key, [...(appsByPair.get(key) ?? []), app.appId]);
+      appsByPair.set(key, [...(appsByPair.get(key) ?? []), app]);
     }
   }
-  for (const [key, ids] of appsByPair) {
+  for (const [key, apps] of appsByPair) {
+    const ids = apps.map((a) => a.appId).join(', ');
     if (!expectedKeys.has(key)) {
-      check.unreported += ids.length;
-      violation(`${key}: ${ids.length} app(s) on the portal that no pair accounts for`);
+      check.duplicates += apps.length;
+      violation(`${key}: the portal holds ${apps.length} app(s) [${ids}] that no pair accounts for`);
+    } else if (apps.length > 1) {
+      check.duplicates += apps.length - 1;
+      const named = rows.get(key)?.appId ?? 'none';
+      violation(
+        `${key}: the portal holds ${apps.length} apps [${ids}] for one CODE; the store names ${named}`,
+      );
     }
   }
 
@@ -94,21 +150,11 @@ export function checkRollout(input: RolloutCheckInput): RolloutCheck {
     const key = `${expected.domain}|${expected.code}`;
     const row = rows.get(key);
     const onPortal = appsByPair.get(key) ?? [];
+    const ids = `[${onPortal.map((a) => a.appId).join(', ')}]`;
     if (!row) {
       check.lost++;
-      if (onPortal.length > 0) check.unreported++;
       violation(`${key}: missing from status (the portal holds ${onPortal.length} app(s))`);
       continue;
-    }
-    const named = row.appId !== null && onPortal.includes(row.appId);
-    const extra = onPortal.length - (named ? 1 : 0);
-    check.duplicates += extra;
-    if (row.ambiguousAttempts > 0) check.flagged++;
-    if (row.ambiguousAttempts < extra) {
-      check.unreported++;
-      violation(
-        `${key}: the portal holds ${onPortal.length} app(s) [${onPortal.join(', ')}], the store names ${row.appId ?? 'none'}, ambiguousAttempts ${row.ambiguousAttempts}`,
-      );
     }
     if (row.state === 'pending') {
       check.stuck++;
@@ -122,14 +168,27 @@ export function checkRollout(input: RolloutCheckInput): RolloutCheck {
       );
       continue;
     }
+    const named = onPortal.find((a) => a.appId === row.appId);
     if (row.state === 'registered') {
-      if (named) check.registered++;
-      else {
+      if (!named) {
         check.lost++;
-        violation(
-          `${key}: registered with APP_ID ${row.appId} but the portal holds [${onPortal.join(', ')}]`,
-        );
+        violation(`${key}: registered with APP_ID ${row.appId ?? 'none'} but the portal holds ${ids}`);
+        continue;
       }
+      check.registered++;
+      const differences = fieldDifferences(named.fields, expected.wanted);
+      if (differences.length === 0) check.fieldsExact++;
+      else {
+        check.wrongFields++;
+        for (const difference of differences) violation(`${key}: APP_ID ${named.appId} ${difference}`);
+      }
+      continue;
+    }
+    // Failed or parked as allowed: the portal may hold the app (its register went through before the fault),
+    // but never another one than the store names.
+    if (row.appId !== null && onPortal.length > 0 && !named) {
+      check.lost++;
+      violation(`${key}: ${row.state} naming APP_ID ${row.appId} but the portal holds ${ids}`);
       continue;
     }
     const reason = row.lastError?.code;
@@ -156,7 +215,16 @@ export function checkRollout(input: RolloutCheckInput): RolloutCheck {
   return check;
 }
 
-/** The pass criterion: nothing lost, nothing stuck, no duplicate unreported, no other failed check. */
+/**
+ * The pass criterion: nothing lost, nothing stuck, every registered portal holding exactly the wanted fields,
+ * no duplicate, no other failed check.
+ */
 export function passed(check: RolloutCheck): boolean {
-  return check.lost === 0 && check.stuck === 0 && check.unreported === 0 && check.problems.length === 0;
+  return (
+    check.lost === 0 &&
+    check.stuck === 0 &&
+    check.wrongFields === 0 &&
+    check.duplicates === 0 &&
+    check.problems.length === 0
+  );
 }

@@ -6,20 +6,22 @@ export interface ChaosRow {
   fault: string;
   pairs: number;
   registered: number;
-  /** Apps on the simulator beyond the one the store names (see check-rollout.ts). */
+  /** Registered pairs whose portal holds exactly the wanted fields (see check-rollout.ts). */
+  fieldsExact: number;
+  /** Pairs that ended failed / needs_reauth as expected (deleted / revoked portals). */
+  expectedFailures: number;
+  /** Registers answered with the app the portal already held (the simulator's registerExisting): safe retries. */
+  reRegisters: number;
+  /** Must be 0: apps beyond one per portal and CODE, or of a CODE no pair accounts for. */
   duplicates: number;
-  /** Must be 0. */
-  unreported: number;
+  /** Must be 0: registered pairs whose app differs from the wanted fields. */
+  wrongFields: number;
   /** Must be 0. */
   lost: number;
   /** Must be 0. */
   stuck: number;
   timeSeconds: number;
   passed: boolean;
-  /** Pairs reported as possibly holding a duplicate (ambiguousAttempts > 0). */
-  flagged: number;
-  /** Pairs that ended failed / needs_reauth as expected (deleted / revoked portals). */
-  expectedFailures: number;
   facts: Record<string, number | string | boolean>;
   problems: string[];
   violations: string[];
@@ -31,9 +33,9 @@ export function formatChaosTable(rows: readonly ChaosRow[]): string {
       'FAULT',
       'PAIRS',
       'REGISTERED',
+      'FIELDS EXACT',
       'FAILED AS EXPECTED',
-      'DUPLICATES',
-      'UNREPORTED',
+      'RE-REGISTERS',
       'LOST',
       'STUCK',
       'TIME',
@@ -43,9 +45,9 @@ export function formatChaosTable(rows: readonly ChaosRow[]): string {
       r.fault,
       String(r.pairs),
       String(r.registered),
+      `${r.fieldsExact}/${r.registered}`,
       String(r.expectedFailures),
-      String(r.duplicates),
-      String(r.unreported),
+      String(r.reRegisters),
       String(r.lost),
       String(r.stuck),
       `${r.timeSeconds.toFixed(1)} s`,

@@ -23,14 +23,15 @@ function failedRow(scenario: ChaosScenario, seconds: number, error: unknown): Ch
     fault: scenario.fault,
     pairs: 0,
     registered: 0,
+    fieldsExact: 0,
+    expectedFailures: 0,
+    reRegisters: 0,
     duplicates: 0,
-    unreported: 0,
+    wrongFields: 0,
     lost: 0,
     stuck: 0,
     timeSeconds: seconds,
     passed: false,
-    flagged: 0,
-    expectedFailures: 0,
     facts: {},
     problems: [
       `the scenario crashed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
@@ -41,7 +42,8 @@ function failedRow(scenario: ChaosScenario, seconds: number, error: unknown): Ch
 
 /**
  * `npm run chaos`: runs every scenario on its own redis-server and simulator, prints the table, writes it to
- * chaos/results/latest.json and exits 1 if any pair was lost, left stuck, or held a duplicate nobody reported.
+ * chaos/results/latest.json and exits 1 if any pair was lost or left stuck, a registered portal does not hold
+ * exactly the wanted fields, or a portal holds a second app for a CODE.
  * CHAOS_SEED reproduces a run's draws, CHAOS_PORTALS sets the portals per scenario, CHAOS_ONLY=a,b picks scenarios.
  */
 async function main(): Promise<void> {
@@ -65,14 +67,15 @@ async function main(): Promise<void> {
         fault: scenario.fault,
         pairs: check.pairs,
         registered: check.registered,
+        fieldsExact: check.fieldsExact,
+        expectedFailures: check.expectedFailures,
+        reRegisters: check.reRegisters,
         duplicates: check.duplicates,
-        unreported: check.unreported,
+        wrongFields: check.wrongFields,
         lost: check.lost,
         stuck: check.stuck,
         timeSeconds: Math.round(seconds * 10) / 10,
         passed: passed(check) && outcome.problems.length === 0,
-        flagged: check.flagged,
-        expectedFailures: check.expectedFailures,
         facts: outcome.facts,
         problems: [...check.problems, ...outcome.problems],
         violations: check.violations,
@@ -81,7 +84,8 @@ async function main(): Promise<void> {
       if (row.passed) rmSync(outcome.dir, { recursive: true, force: true });
       log(
         `  ${row.passed ? 'pass' : 'FAIL'} in ${row.timeSeconds} s: ${row.registered}/${row.pairs} registered, ` +
-          `${row.expectedFailures} failed as expected, ${row.duplicates} duplicate app(s), ${row.flagged} pair(s) flagged ambiguous; ` +
+          `${row.fieldsExact}/${row.registered} holding exactly the wanted fields, ${row.expectedFailures} failed as expected, ` +
+          `${row.reRegisters} re-register(s), ${row.duplicates} duplicate app(s); ` +
           Object.entries(row.facts)
             .map(([k, v]) => `${k} ${v}`)
             .join(', '),

@@ -31,7 +31,6 @@ const statusRowsSchema = z.array(
     state: z.string(),
     appId: z.number().int().nullable(),
     attempts: z.number().int(),
-    ambiguousAttempts: z.number().int(),
     lastError: z.object({ code: z.string(), message: z.string() }).nullable(),
     updatedAt: z.string().nullable(),
   }),
@@ -49,6 +48,8 @@ export interface SettleResult extends ProgressCounts {
   timedOut: boolean;
   /** Jobs still waiting, active or delayed once the pairs settled (they should drain to 0). */
   leftoverJobs: number;
+  /** The first few of those, as `<job id> (<state>, <pair state>)`, for the failure report. */
+  leftoverSample: string[];
 }
 
 export interface ChaosLab {
@@ -72,11 +73,15 @@ export interface ChaosLab {
   workerProcesses(): readonly CliProcess[];
   /**
    * Kills Redis (SIGKILL) and starts it again on the same port and data dir, then sets `appendfsync always` again:
-   * see DURABLE_AOF.
+   * see DURABLE_AOF. Resolves with the moments (performance.now()) Redis went down and accepted connections again.
    */
-  restartRedis(): Promise<void>;
-  /** The producer in this process. */
-  rollout(apps: readonly AppDefinition[], portals?: readonly PortalEntry[]): Promise<EnqueueSummary>;
+  restartRedis(): Promise<{ downAt: number; upAt: number }>;
+  /** The producer in this process; `onProgress` is called after each chunk of pairs (config.producer.chunkSize). */
+  rollout(
+    apps: readonly AppDefinition[],
+    portals?: readonly PortalEntry[],
+    onProgress?: (done: number, total: number) => void,
+  ): Promise<EnqueueSummary>;
   /** Writes an apps file and a portals file (current simulator credentials) for `rollout` CLI processes. */
   writeInputFiles(
     appsJson: readonly Record<string, unknown>[],
@@ -94,15 +99,37 @@ export interface ChaosLab {
 /**
  * Redis must not lose a write it acknowledged, even when it is killed: with `appendfsync everysec` (what
  * startRedisServer and docker-compose.yml use) Redis may hold the AOF write back for up to 2 s while a background
- * fsync is slow, and a kill then loses writes the workers were told were done. A register whose `inflight` marker
- * and result are both lost is repeated without being reported: the suite saw 20 such duplicates in one of ~45
- * runs of the restart scenario. `always` writes and fsyncs before Redis answers (README, "Reliability").
+ * fsync is slow, and a kill then loses writes the workers were told were done. The restart scenario checks that
+ * the registered pairs never drop across a restart, which `everysec` cannot promise; `always` writes and fsyncs
+ * before Redis answers (docs/reliability.md, "Not guaranteed").
  */
 const DURABLE_AOF = ['appendfsync', 'always'] as const;
 
 async function queueBacklog(runtime: Runtime): Promise<number> {
   const counts = await runtime.queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized', 'paused');
   return Object.values(counts).reduce((sum, n) => sum + n, 0);
+}
+
+const LEFTOVER_SAMPLE = 5;
+
+/** The first `limit` jobs still in the queue, each with its BullMQ state and its pair's state in the store. */
+async function describeLeftoverJobs(runtime: Runtime, limit: number): Promise<string[]> {
+  const jobs = await runtime.queue.getJobs(
+    ['waiting', 'active', 'delayed', 'prioritized', 'paused'],
+    0,
+    limit - 1,
+  );
+  return await Promise.all(
+    jobs.slice(0, limit).map(async (job) => {
+      const state = await job.getState();
+      const pair = await runtime.results.get(job.data.domain, job.data.code);
+      // BullMQ scores a delayed job with its due time (ms) * 0x1000 plus a counter.
+      const delayedKey = runtime.queue.keys['delayed'];
+      const score = job.id && delayedKey ? await runtime.redis.zscore(delayedKey, job.id) : null;
+      const due = score === null ? '' : `, due in ${Math.round(Number(score) / 0x1000 - Date.now())} ms`;
+      return `${job.id} (${state}${due}; pair ${pair?.state ?? 'unknown'})`;
+    }),
+  );
 }
 
 /**
@@ -132,7 +159,8 @@ export async function startChaosLab(options: ChaosLabOptions): Promise<ChaosLab>
   const processes: CliProcess[] = [];
   const started: CliProcess[] = [];
   const cliEnv = (): Record<string, string> => ({ ROLLOUT_CONFIG: configFile, LOG_LEVEL: 'warn' });
-  const portals = () => portalsFileSchema({ allowHttp: true }).parse(sim.portalsFile());
+  const portals = () =>
+    portalsFileSchema({ allowHttp: true, allowHosts: config.allowHosts }).parse(sim.portalsFile());
   let inputs = 0;
 
   return {
@@ -164,12 +192,18 @@ export async function startChaosLab(options: ChaosLabOptions): Promise<ChaosLab>
     },
     workerProcesses: () => started,
     async restartRedis() {
+      const downAt = performance.now();
       await redisServer.restart();
+      const upAt = performance.now();
       // Commands wait for the reconnect: this is the first one after it (before it, `everysec` for a few ms).
       await runtime.redis.config('SET', ...DURABLE_AOF);
+      return { downAt, upAt };
     },
-    async rollout(apps, chosen) {
-      return await enqueueRollout({ apps, portals: chosen ?? portals() }, runtime);
+    async rollout(apps, chosen, onProgress) {
+      return await enqueueRollout(
+        { apps, portals: chosen ?? portals(), ...(onProgress === undefined ? {} : { onProgress }) },
+        runtime,
+      );
     },
     writeInputFiles(appsJson, chosen) {
       inputs++;
@@ -193,7 +227,9 @@ export async function startChaosLab(options: ChaosLabOptions): Promise<ChaosLab>
         await delay(100);
         leftoverJobs = await queueBacklog(runtime);
       }
-      return { ...counts, timedOut: !isSettled(counts), leftoverJobs };
+      const leftoverSample =
+        leftoverJobs > 0 ? await describeLeftoverJobs(runtime, LEFTOVER_SAMPLE) : ([] as string[]);
+      return { ...counts, timedOut: !isSettled(counts), leftoverJobs, leftoverSample };
     },
     async status() {
       const { code, stdout, output } = await runCli(['status', '--json'], cliEnv());

@@ -18,6 +18,7 @@ export function benchConfig(
       redisUrl,
       prefix: `bench-${randomUUID().slice(0, 8)}`,
       allowHttp: true,
+      allowHosts: ['127.0.0.1'], // the simulator: exempt from the outbound rule (docs/security.md)
       hashSecret: 'bench-hash-secret-0123456789',
       // Credentials are sealed at rest as in production (a fresh key per benchmark; nothing outlives the run).
       secrets: { key: randomBytes(32).toString('base64') },

@@ -23,8 +23,16 @@ export interface SimProcessOptions {
 
 /** The counters of GET /_sim/stats the benchmarks read (the simulator sends more). */
 const simStatsSchema = z.object({
+  /** HTTP REST requests (a batch is one). */
   calls: z.number(),
+  /** Method executions: single requests plus the commands batches ran. */
+  commands: z.number(),
+  /** Batch requests (each also one of `calls`). */
+  batches: z.number(),
+  /** Per method (lower case), batch commands included; `batch` counts the batch requests. */
+  callsByMethod: z.record(z.string(), z.number()),
   registrations: z.number(),
+  registerExisting: z.number(),
   duplicates: z.number(),
   queryLimitExceeded: z.number(),
   injected: z.object({
@@ -42,6 +50,8 @@ const simPortalSchema = z.object({
   domain: z.string(),
   apps: z.array(z.object({ appId: z.number(), code: z.string() })),
   calls: z.number(),
+  commands: z.number(),
+  batches: z.number(),
   queryLimitExceeded: z.number(),
   duplicates: z.number(),
   requestTimes: z.array(z.number()),
@@ -145,7 +155,11 @@ export async function startSimProcess(options: SimProcessOptions): Promise<SimPr
       });
     });
     child.removeAllListeners('exit');
-    const portals = await loadPortalsFile(portalsPath, { allowHttp: true, maxFileBytes: 1024 * 1024 * 1024 });
+    const portals = await loadPortalsFile(portalsPath, {
+      allowHttp: true,
+      allowHosts: ['127.0.0.1'],
+      maxFileBytes: 1024 * 1024 * 1024,
+    });
     if (options.faults) await control(url, { action: 'setFaults', domain: null, faults: options.faults });
     return {
       url,

@@ -1,15 +1,19 @@
-import { BASE_APP_CODES, baseApps } from '../chaos-apps.js';
+import { baseApps } from '../chaos-apps.js';
 import type { ChaosScenario } from '../chaos-scenario.js';
 import { allRegistered, collectCheck } from '../collect-check.js';
 import { startChaosLab } from '../start-chaos-lab.js';
 import { waitFor } from '../wait-for.js';
 
+/** Chunks of the second producer run (half the portals x 2 apps): Redis dies after the first of them. */
+const PRODUCER_CHUNKS = 12;
+
 /**
  * Redis (AOF on, `appendfsync always`: see start-chaos-lab.ts) is killed with SIGKILL and started again on the same
- * port and data dir, twice: once while a second producer run is enqueueing, once mid-processing. Two worker
+ * port and data dir, twice: once while a second producer run is enqueueing (right after it stored its first chunk
+ * of pairs: chunks are kept small so it has many left), once mid-processing. Two worker
  * processes and the producer in this process keep their connections (ioredis reconnects; commands wait for it)
  * and carry on by themselves. Commands in flight at the kill are sent again after the reconnect (ioredis): some
- * run twice, which the scripts must survive (a second `beginRegister` only over-reports an ambiguous attempt).
+ * run twice, which the result scripts must survive: the pair must still end registered, holding the definition.
  */
 export const redisRestart: ChaosScenario = {
   name: 'redis-restart',
@@ -18,6 +22,7 @@ export const redisRestart: ChaosScenario = {
     const lab = await startChaosLab({
       name: 'redis-restart',
       sim: { portals, webhookShare: 0.1, expiredShare: 0.2, latencyMs: 40, seed },
+      config: { producer: { chunkSize: Math.max(1, Math.floor(portals / PRODUCER_CHUNKS)) } },
     });
     const problems: string[] = [];
     try {
@@ -28,42 +33,49 @@ export const redisRestart: ChaosScenario = {
       const secondHalf = all.slice(firstHalf.length);
       const first = await lab.rollout(apps, firstHalf);
 
-      // Restart 1: while the second producer run enqueues (its commands wait for the reconnect).
+      // Restart 1: while the second producer run enqueues, right after its first chunk (its next commands are in
+      // flight or wait for the reconnect).
       await waitFor(() => lab.sim.stats().registrations >= first.pairs.length * 0.3, '30% of the first half');
       const restarts: string[] = [];
-      const restart = async () => {
+      const registeredNow = async () => (await lab.runtime.results.countsByState()).registered;
+      // Registered pairs only grow: fewer after the restart than `before` (read ahead, so the kill is not held
+      // up behind the producer's commands) means Redis lost writes it had acknowledged.
+      const restart = async (before: number) => {
         const at = lab.sim.stats().registrations;
-        // Registered pairs only grow: fewer after the restart means Redis lost writes it had acknowledged.
-        const before = (await lab.runtime.results.countsByState()).registered;
-        const t0 = performance.now();
-        await lab.restartRedis();
-        const downMs = Math.round(performance.now() - t0);
-        const after = (await lab.runtime.results.countsByState()).registered;
+        const { downAt, upAt } = await lab.restartRedis();
+        const downMs = Math.round(upAt - downAt);
+        const after = await registeredNow();
         if (after < before)
           problems.push(
             `Redis lost acknowledged writes: ${before} pairs registered before the restart, ${after} after`,
           );
         restarts.push(`at ${at} registrations, down ${downMs} ms`);
         log(`  redis restarted at ${at} registrations (down ${downMs} ms)`);
+        return downAt;
       };
-      let producerEnd = 0;
-      let restartEnd = 0;
-      const [second] = await Promise.all([
-        lab.rollout(apps, secondHalf).finally(() => {
-          producerEnd = performance.now();
-        }),
-        restart().finally(() => {
-          restartEnd = performance.now();
-        }),
-      ]);
-      // The producer must still have been at work when Redis came back, else the restart missed it.
-      const producerWaited = producerEnd > restartEnd;
-      if (!producerWaited) problems.push('the second producer run finished before Redis went down');
+      let firstRestart: Promise<number> | undefined;
+      let pairsLeftAtKill = 0;
+      const beforeFirst = await registeredNow();
+      const second = await lab.rollout(apps, secondHalf, (done, all) => {
+        if (firstRestart) return;
+        pairsLeftAtKill = all - done;
+        firstRestart = restart(beforeFirst);
+        firstRestart.catch(() => undefined); // awaited below, once the producer is done
+      });
+      const producerEnd = performance.now();
+      if (!firstRestart)
+        throw new Error('the second producer run reported no progress: Redis was not restarted');
+      const downAt = await firstRestart;
+      // It had pairs left when Redis went down and still ended with every pair enqueued: its commands waited
+      // for the reconnect or were sent again after it.
+      const producerWaited = pairsLeftAtKill > 0 && producerEnd > downAt;
+      if (!producerWaited)
+        problems.push('the second producer run had nothing left to enqueue when Redis went down');
 
       // Restart 2: mid-processing.
       const total = first.pairs.length + second.pairs.length;
       await waitFor(() => lab.sim.stats().registrations >= total * 0.6, '60% of the registrations');
-      await restart();
+      await restart(await registeredNow());
 
       const pairs = [...first.pairs, ...second.pairs];
       const settled = await lab.waitSettled(pairs, 90_000);
@@ -71,10 +83,12 @@ export const redisRestart: ChaosScenario = {
         lab,
         allRegistered(
           all.map((p) => p.domain),
-          BASE_APP_CODES.map((a) => a.code),
+          apps,
+          lab.config.hashSecret,
         ),
       );
-      if (settled.leftoverJobs > 0) problems.push(`${settled.leftoverJobs} jobs left in the queue`);
+      if (settled.leftoverJobs > 0)
+        problems.push(`${settled.leftoverJobs} jobs left in the queue: ${settled.leftoverSample.join(', ')}`);
       const alive = lab.workerProcesses().filter((w) => w.alive()).length;
       if (alive !== 2) problems.push(`${2 - alive} worker process(es) died across the restarts`);
       const stats = lab.sim.stats();
@@ -86,8 +100,9 @@ export const redisRestart: ChaosScenario = {
         facts: {
           restarts: restarts.join('; '),
           producerWaited,
+          pairsLeftAtKill,
           refreshes: stats.refreshes,
-          simDuplicates: stats.duplicates,
+          updates: stats.updates,
         },
       };
     } finally {

@@ -1,6 +1,6 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { createSeededRandom } from '../../src/simulator/seeded-random.js';
-import { BASE_APP_CODES, baseApps } from '../chaos-apps.js';
+import { baseApps } from '../chaos-apps.js';
 import type { ChaosScenario } from '../chaos-scenario.js';
 import { allRegistered, collectCheck } from '../collect-check.js';
 import { startChaosLab } from '../start-chaos-lab.js';
@@ -9,8 +9,9 @@ import { waitFor } from '../wait-for.js';
 /**
  * A worker process is frozen (SIGSTOP, like a long GC pause or a suspended VM) for longer than its job locks
  * last, then resumed (SIGCONT). Its jobs are taken over by the other workers while its own calls are still in
- * flight, so the same pair is processed twice at once: the second register finds the first one's `inflight`
- * marker and counts it ambiguous; the frozen worker then finishes its call and records its APP_ID too.
+ * flight, so the same pair is processed twice at once: the second register gets the app the first one made
+ * (get-or-create: a re-register), and the frozen worker then finishes its call and records the same APP_ID.
+ * Whichever writes last, the pair must end registered with its portal holding exactly the definition.
  */
 export const workerFreeze: ChaosScenario = {
   name: 'worker-freeze',
@@ -45,10 +46,12 @@ export const workerFreeze: ChaosScenario = {
         lab,
         allRegistered(
           lab.portals().map((p) => p.domain),
-          BASE_APP_CODES.map((a) => a.code),
+          apps,
+          lab.config.hashSecret,
         ),
       );
-      if (settled.leftoverJobs > 0) problems.push(`${settled.leftoverJobs} jobs left in the queue`);
+      if (settled.leftoverJobs > 0)
+        problems.push(`${settled.leftoverJobs} jobs left in the queue: ${settled.leftoverSample.join(', ')}`);
       if (!victim.alive()) problems.push(`the frozen worker ${victim.pid} did not survive being resumed`);
       return {
         check,
@@ -56,8 +59,8 @@ export const workerFreeze: ChaosScenario = {
         dir: lab.dir,
         facts: {
           frozenMs,
-          registerCalls: lab.sim.stats().registrations,
-          simDuplicates: lab.sim.stats().duplicates,
+          registrations: lab.sim.stats().registrations,
+          updates: lab.sim.stats().updates,
         },
       };
     } finally {

@@ -2,10 +2,11 @@ import { fastifyCookie } from '@fastify/cookie';
 import { fastifyFormbody } from '@fastify/formbody';
 import { type FastifyBaseLogger, type FastifyInstance, fastify, LogController } from 'fastify';
 import type { Logger } from 'pino';
+import { OperatorError } from '../errors/operator-error.js';
 import type { Runtime } from '../runtime/create-runtime.js';
-import { ApiInputError } from './api-input-error.js';
 import { apiTokenProblem, TOKEN_HINT } from './api-token-problem.js';
 import { isLoopbackHost } from './is-loopback-host.js';
+import { ApiInputError } from './parse-input.js';
 import { createPrometheusRegistry } from './prometheus-registry.js';
 import { requireRedisReady, sendUnavailable } from './require-redis-ready.js';
 import { requireSameOrigin } from './require-same-origin.js';
@@ -20,7 +21,15 @@ import { queueBoardRoutes } from './routes/queue-board-routes.js';
 import { resultsRoutes } from './routes/results-routes.js';
 import { retryRoutes } from './routes/retry-routes.js';
 import { createSessionStore } from './session-cookie.js';
-import { UnsafeBindError } from './unsafe-bind-error.js';
+
+/**
+ * `serve` was asked to listen beyond loopback without ROLLOUT_API_TOKEN, or with a weak token: it refuses to
+ * start (exit 2).
+ */
+export class UnsafeBindError extends OperatorError {
+  override readonly name = 'UnsafeBindError' as const;
+  readonly code = 'UNSAFE_BIND' as const;
+}
 
 /** What the API reads: the stores, the queue and Redis of a runtime (createRuntime). */
 export type ApiRuntime = Pick<Runtime, 'config' | 'logger' | 'redis' | 'queue' | 'results'>;

@@ -1,7 +1,11 @@
 import { type AppDefinition, isIframeApp } from './app-definition-schema.js';
-import { AppParamsError } from './app-params-error.js';
 
 const APP_HASH = /^[A-Za-z0-9]{32}$/;
+
+/** A definition cannot be turned into method parameters (a programming error: load it with loadAppsFile first). */
+export class AppParamsError extends Error {
+  override readonly name = 'AppParamsError' as const;
+}
 
 /**
  * Parameters of `imbot.app.register` for one portal: BOT_ID (the portal's bot), CODE and the definition's

@@ -55,7 +55,9 @@ export const ERROR_CODE_CLASSES = {
   ERROR_BATCH_LENGTH_EXCEEDED: 'permanent', // 400, spec: "Max batch length exceeded"
   invalid_client: 'permanent', // OAuth server: client_id / client_secret wrong (docs "OAuth 2.0")
   INSECURE_URL: 'permanent', // local: an http:// target refused because allowHttp is false
-  OUTBOUND_REFUSED: 'permanent', // local: the host is or resolves to a reserved address (README, "Security")
+  // local: the host is or resolves to a reserved address (docs/security.md,
+  // "Where credentials are sent: the outbound rule")
+  OUTBOUND_REFUSED: 'permanent',
   INVALID_CALL: 'permanent', // local: the URL, method name or params cannot be turned into a request
 
   // --- ambiguous: the request left, no answer came; the work may have been done ---------------------------

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { formatZodIssues } from '../input/format-zod-issues.js';
 import { createAllowList } from '../outbound/allow-list.js';
 import { createGuardedFetch } from '../outbound/create-guarded-fetch.js';
 import type { ResolveHost } from '../outbound/create-guarded-lookup.js';
@@ -18,7 +19,10 @@ export interface RefreshAccessTokenInput {
 export interface RefreshAccessTokenOptions {
   /** Injected for tests; defaults to the guarded fetch (see RestClientOptions.fetch). */
   fetch?: typeof fetch;
-  /** ROLLOUT_ALLOW_HOSTS: hosts or CIDRs exempt from the outbound rule (README, "Security"). Default none. */
+  /**
+   * ROLLOUT_ALLOW_HOSTS: hosts or CIDRs exempt from the outbound rule (docs/security.md,
+   * "Where credentials are sent: the outbound rule"). Default none.
+   */
   allowHosts?: readonly string[];
   /** Resolves host names at connect time; default `dns.lookup(host, {all: true})`. Injected in tests. */
   resolveHost?: ResolveHost;
@@ -126,8 +130,8 @@ export async function refreshAccessToken(
   const parsed = tokenAnswer.safeParse(decoded.body);
   if (!parsed.success) {
     // Only field names and zod messages: never the values (they may be the new tokens).
-    const problems = parsed.error.issues.map(
-      (issue) => `${issue.path.join('.') || '(answer)'}: ${issue.message}`,
+    const problems = formatZodIssues(parsed.error, '', { path: 'dotted' }).map(
+      ({ where, message }) => `${where || '(answer)'}: ${message}`,
     );
     throw createBitrixError({
       code: 'INVALID_RESPONSE',

@@ -11,8 +11,9 @@ export interface RestClientOptions {
    */
   fetch?: typeof fetch;
   /**
-   * ROLLOUT_ALLOW_HOSTS (config `allowHosts`): hosts or CIDRs exempt from the outbound rule (README,
-   * "Security"). Default none: loopback, private, link-local and other reserved addresses are refused.
+   * ROLLOUT_ALLOW_HOSTS (config `allowHosts`): hosts or CIDRs exempt from the outbound rule
+   * (docs/security.md, "Where credentials are sent: the outbound rule"). Default none: loopback, private,
+   * link-local and other reserved addresses are refused.
    */
   allowHosts?: readonly string[];
   /** Resolves host names at connect time; default `dns.lookup(host, {all: true})`. Injected in tests. */

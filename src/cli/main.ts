@@ -1,11 +1,6 @@
 #!/usr/bin/env node
-import { Command, CommanderError } from 'commander';
-import { ConfigError } from '../config/config-error.js';
-import { InputError } from '../input/input-error.js';
+import { Command } from 'commander';
 import { sanitiseText } from '../ops/sanitise-text.js';
-import { RedisUnavailableError } from '../redis/redis-unavailable-error.js';
-import { UnknownKeyIdsError } from '../secrets/unknown-key-ids-error.js';
-import { CliError } from './cli-error.js';
 import { demoCommand } from './commands/demo.js';
 import { exportCommand } from './commands/export.js';
 import { failedCommand } from './commands/failed.js';
@@ -18,19 +13,7 @@ import { simulateCommand } from './commands/simulate.js';
 import { statusCommand } from './commands/status.js';
 import { unregisterCommand } from './commands/unregister.js';
 import { workerCommand } from './commands/worker.js';
-
-/**
- * The one place errors become exit codes (README, "Exit codes"): 2 wrong usage, configuration or input
- * (including a ROLLOUT_SECRET_KEY that does not open what is stored), 3 Redis cannot be reached, 1 anything else.
- */
-function errorLine(error: unknown): { text: string; code: number } {
-  if (error instanceof InputError || error instanceof ConfigError) return { text: error.message, code: 2 };
-  if (error instanceof UnknownKeyIdsError) return { text: error.message, code: 2 };
-  if (error instanceof RedisUnavailableError) return { text: error.message, code: 3 };
-  if (error instanceof CliError) return { text: error.message, code: error.exitCode };
-  const message = error instanceof Error ? error.message : String(error);
-  return { text: message.split('\n')[0] ?? message, code: 1 };
-}
+import { describeFailure } from './describe-failure.js';
 
 export function buildProgram(): Command {
   const program = new Command('imbot-rollout')
@@ -60,14 +43,13 @@ async function main(argv: string[]): Promise<void> {
   try {
     await buildProgram().parseAsync(argv);
   } catch (error) {
-    if (error instanceof CommanderError) {
-      process.exitCode = error.exitCode;
-      return;
-    }
-    const { text, code } = errorLine(error);
+    // The one mapping from an error to its exit code and line (describe-failure.ts; docs/operations.md, "Exit
+    // codes").
+    const { line, exitCode } = describeFailure(error);
     // Messages may quote untrusted text (portal answers, file contents): never raw control characters.
-    process.stderr.write(`imbot-rollout: ${sanitiseText(text, { multiline: true })}\n`);
-    process.exitCode = code;
+    if (line !== undefined)
+      process.stderr.write(`imbot-rollout: ${sanitiseText(line, { multiline: true })}\n`);
+    process.exitCode = exitCode;
   }
 }
 

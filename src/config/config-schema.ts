@@ -54,8 +54,9 @@ const trustProxySetting = z.union([
 ]);
 
 /**
- * allowHosts (ROLLOUT_ALLOW_HOSTS): hosts, IP addresses or CIDRs exempt from the outbound rule (README,
- * "Security"), as a comma-separated string or an array; parsed to a list of lower-cased items.
+ * allowHosts (ROLLOUT_ALLOW_HOSTS): hosts, IP addresses or CIDRs exempt from the outbound rule
+ * (docs/security.md, "Where credentials are sent: the outbound rule"), as a comma-separated string or an
+ * array; parsed to a list of lower-cased items.
  */
 const allowHostsSetting = z
   .union([z.string(), z.array(z.string())], {
@@ -133,8 +134,9 @@ export const configSchema = z
       .strict(),
     input: z.object({ maxFileBytes: positiveInt, maxIconBytes: positiveInt }).strict(),
     /**
-     * Secrets at rest (README, "Security"). Without `key`, tokens and webhook URLs are stored in plaintext:
-     * `worker` and `rollout` refuse to run so unless `insecurePlaintext` is set explicitly (local experiments).
+     * Secrets at rest (docs/security.md, "Secrets at rest"). Without `key`, tokens and webhook URLs are
+     * stored in plaintext: `worker` and `rollout` refuse to run so unless `insecurePlaintext` is set
+     * explicitly (local experiments).
      */
     secrets: z
       .object({
@@ -153,9 +155,15 @@ export const configSchema = z
           .optional(),
         port: z.number().int().min(0).max(65535),
         host: z.string().min(1),
-        /** The queue board (/queues) may change the queue; read-only by default (README, "Security"). */
+        /**
+         * The queue board (/queues) may change the queue; read-only by default (docs/security.md,
+         * "HTTP API, dashboard and queue board").
+         */
         queueBoardWrite: z.boolean().default(false),
-        /** Behind a TLS proxy: whose X-Forwarded-* headers to believe (README, "Security"). */
+        /**
+         * Behind a TLS proxy: whose X-Forwarded-* headers to believe (docs/security.md,
+         * "HTTP API, dashboard and queue board").
+         */
         trustProxy: trustProxySetting.default(false),
       })
       .strict(),
@@ -169,7 +177,8 @@ export const configSchema = z
         message: 'http:// is refused; use https:// or set ROLLOUT_ALLOW_HTTP=1 for a local simulator',
       });
     }
-    // The outbound rule (README, "Security"): the client secret must not be sent to a reserved address.
+    // The outbound rule (docs/security.md, "Where credentials are sent: the outbound rule"): the client
+    // secret must not be sent to a reserved address.
     const oauthUrl = URL.canParse(config.b24.oauthUrl) ? new URL(config.b24.oauthUrl) : undefined;
     const allow = createAllowList(Array.isArray(config.allowHosts) ? config.allowHosts : []);
     const oauthProblem = oauthUrl === undefined ? undefined : outboundHostProblem(oauthUrl, allow);

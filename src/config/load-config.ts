@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { ConfigError } from './config-error.js';
+import { ConfigError } from '../errors/operator-error.js';
+import { formatZodIssues } from '../input/format-zod-issues.js';
 import { type Config, configSchema } from './config-schema.js';
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -135,10 +136,9 @@ export function loadConfig(env: Env = process.env, overrides: Record<string, unk
   raw = deepMerge(raw, overrides);
   const parsed = configSchema.safeParse(raw);
   if (!parsed.success) {
-    const lines = parsed.error.issues.map((issue) => {
-      const path = issue.path.join('.');
-      const variable = envName(path);
-      return `  - ${path || '(root)'}${variable ? ` (${variable})` : ''}: ${issue.message}`;
+    const lines = formatZodIssues(parsed.error, '', { path: 'dotted' }).map(({ where, message }) => {
+      const variable = envName(where);
+      return `  - ${where || '(root)'}${variable ? ` (${variable})` : ''}: ${message}`;
     });
     throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
   }

@@ -5,28 +5,60 @@ import type { InputProblem } from './input-error.js';
 type Issue = z.core.$ZodIssue;
 
 /**
+ * How a path is written after the label: `json` as in a JSON document (`apps.json[2].LANG[0].TITLE`, for input
+ * files), `dotted` as in a configuration key or request field (`portalRate.rate`, `query.limit`,
+ * `portals.0.clientId`). With an empty label a dotted path has no leading dot.
+ */
+export type ZodPathStyle = 'json' | 'dotted';
+
+/**
  * Turns zod issues into actionable problems: the path is rendered after the file label (`apps.json[2].LANG[0]`),
  * each unknown key becomes its own problem (with the schema's list of allowed keys when it gives one, see
  * strictObject), enum and literal values are listed, unions are reduced to the branch the input was aiming at.
  * Messages set by the schemas are kept; zod's generic default messages are replaced. No message repeats the
- * input value (zod 4 does not put it in issues), so tokens cannot leak through here.
+ * input value (zod 4 does not put it in issues), so tokens cannot leak through here. The one place zod issues
+ * become messages: input files, configuration, API requests, CLI options, the simulator's options.
  */
-export function formatZodIssues(error: z.ZodError, file: string): InputProblem[] {
+export function formatZodIssues(
+  error: z.ZodError,
+  file: string,
+  options: {
+    path?: ZodPathStyle;
+    /** The message for an unknown key (default `unknown key "K"; remove it or fix its spelling`). */
+    unknownKey?: string;
+  } = {},
+): InputProblem[] {
+  const style = options.path ?? 'json';
+  const render: Render = {
+    where: (p) => {
+      if (style === 'json') return `${file}${formatPath(p)}`;
+      const parts = p.map(String);
+      return file === '' ? parts.join('.') : [file, ...parts].join('.');
+    },
+    unknownKey: options.unknownKey,
+  };
   const problems: InputProblem[] = [];
-  for (const issue of error.issues) collect(issue, [], file, problems);
+  for (const issue of error.issues) collect(issue, [], render, problems);
   return problems;
 }
 
-function collect(issue: Issue, prefix: readonly PropertyKey[], file: string, out: InputProblem[]): void {
+interface Render {
+  where: (path: readonly PropertyKey[]) => string;
+  unknownKey: string | undefined;
+}
+
+function collect(issue: Issue, prefix: readonly PropertyKey[], render: Render, out: InputProblem[]): void {
   const path = [...prefix, ...issue.path];
-  const where = (p: readonly PropertyKey[]): string => `${file}${formatPath(p)}`;
+  const where = render.where;
   switch (issue.code) {
     case 'unrecognized_keys': {
       const tail = /^Unrecognized keys?\b/.test(issue.message)
         ? 'remove it or fix its spelling'
         : issue.message;
-      for (const key of issue.keys)
-        out.push({ where: where([...path, key]), message: `unknown key "${key}"; ${tail}` });
+      for (const key of issue.keys) {
+        const message = render.unknownKey ?? `unknown key "${key}"; ${tail}`;
+        out.push({ where: where([...path, key]), message });
+      }
       return;
     }
     case 'invalid_union': {
@@ -43,7 +75,7 @@ function collect(issue: Issue, prefix: readonly PropertyKey[], file: string, out
       );
       const [only] = aimed;
       if (aimed.length === 1 && only !== undefined) {
-        for (const inner of only) collect(inner, path, file, out);
+        for (const inner of only) collect(inner, path, render, out);
         return;
       }
       if (issue.message !== 'Invalid input') {

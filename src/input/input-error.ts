@@ -5,12 +5,15 @@ export interface InputProblem {
   message: string;
 }
 
+import { OperatorError } from '../errors/operator-error.js';
+
 /**
  * An input file was refused as a whole: every problem found is listed, nothing of the file was used.
  * The message never contains token values or webhook codes (the producers only name keys, types and rules).
  */
-export class InputError extends Error {
-  override readonly name = 'InputError';
+export class InputError extends OperatorError {
+  override readonly name = 'InputError' as const;
+  readonly code = 'INPUT_INVALID' as const;
   readonly problems: InputProblem[];
   readonly file: string;
 

@@ -4,8 +4,9 @@ const HOST_NAME =
   /^(?=.{1,253}$)[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?(?:\.[a-z0-9_](?:[a-z0-9_-]{0,61}[a-z0-9_])?)*$/;
 
 /**
- * ROLLOUT_ALLOW_HOSTS (config `allowHosts`): hosts and address ranges exempt from the outbound rule (README,
- * "Security"). A listed host may be any address and need not be the portal's domain.
+ * ROLLOUT_ALLOW_HOSTS (config `allowHosts`): hosts and address ranges exempt from the outbound rule
+ * (docs/security.md, "Where credentials are sent: the outbound rule"). A listed host may be any address and
+ * need not be the portal's domain.
  */
 export interface AllowList {
   /** True when `host` (a URL hostname, IPv6 in brackets or not) is listed, by name or as an address in a range. */

@@ -21,11 +21,12 @@ function familyOf(family: number | string | undefined): 4 | 6 | undefined {
 }
 
 /**
- * The connect-time half of the outbound rule (README, "Security"; DNS rebinding): resolves the host once with
- * `resolve`, refuses with OutboundRefusedError when ANY address is reserved (reservedAddressKind) and not in
- * `allow`, and hands the socket exactly the addresses it checked, so the connection goes where the check said.
- * A host listed in `allow` by name is resolved and passed whatever its addresses. TLS SNI and the Host header
- * still use the host name (the caller connects by name; only the address lookup is replaced).
+ * The connect-time half of the outbound rule (docs/security.md, "Where credentials are sent: the outbound
+ * rule"; DNS rebinding): resolves the host once with `resolve`, refuses with OutboundRefusedError when ANY
+ * address is reserved (reservedAddressKind) and not in `allow`, and hands the socket exactly the addresses it
+ * checked, so the connection goes where the check said. A host listed in `allow` by name is resolved and
+ * passed whatever its addresses. TLS SNI and the Host header still use the host name (the caller connects by
+ * name; only the address lookup is replaced).
  */
 export function createGuardedLookup(allow: AllowList, resolve: ResolveHost = resolveWithDns): GuardedLookup {
   return (hostname, options, callback) => {

@@ -7,11 +7,12 @@ export const ALLOW_HOSTS_HINT =
   'list the host in ROLLOUT_ALLOW_HOSTS only for a local simulator or test server';
 
 /**
- * The input-time outbound rule for a URL's host (README, "Security"): a host listed in `allow` passes; an IP
- * literal of a reserved range (loopback, private, link-local, CGNAT, unique-local, multicast, …, including the
- * IPv4-mapped IPv6 forms) is refused. Host names pass here: what they resolve to is checked at connect time
- * (createGuardedLookup). `url.hostname` is already normalised by the WHATWG parser (`0x7f.1` -> `127.0.0.1`).
- * Returns the problem (without the URL: the caller names it), or undefined.
+ * The input-time outbound rule for a URL's host (docs/security.md, "Where credentials are sent: the outbound
+ * rule"): a host listed in `allow` passes; an IP literal of a reserved range (loopback, private, link-local,
+ * CGNAT, unique-local, multicast, …, including the IPv4-mapped IPv6 forms) is refused. Host names pass here:
+ * what they resolve to is checked at connect time (createGuardedLookup). `url.hostname` is already normalised
+ * by the WHATWG parser (`0x7f.1` -> `127.0.0.1`). Returns the problem (without the URL: the caller names it),
+ * or undefined.
  */
 export function outboundHostProblem(url: URL, allow: AllowList): string | undefined {
   const host = url.hostname;

@@ -1,6 +1,7 @@
 /**
- * The outbound rule refused a connection: the host resolved to a reserved address (README, "Security").
- * `code` is `OUTBOUND_REFUSED`; the message names the host and the address, never a URL path or a token.
+ * The outbound rule refused a connection: the host resolved to a reserved address (docs/security.md, "Where
+ * credentials are sent: the outbound rule"). `code` is `OUTBOUND_REFUSED`; the message names the host and the
+ * address, never a URL path or a token.
  */
 export class OutboundRefusedError extends Error {
   readonly code = 'OUTBOUND_REFUSED';

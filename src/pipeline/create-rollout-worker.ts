@@ -58,7 +58,7 @@ export function createRolloutWorker(
     if (!parsed.success) return;
     const { domain, code } = parsed.data;
     void (async () => {
-      const result = await deps.results.get(domain, code);
+      const [result] = await deps.results.statesOf([{ domain, code }]);
       if (result?.state !== 'pending') return;
       if (error === undefined || error instanceof UnrecoverableError) {
         await addPairJobs(deps.queue, [{ domain, code }]);
@@ -88,9 +88,11 @@ async function wakePairJobs(
 ): Promise<void> {
   await Promise.all(
     wake.map(async ({ code, at }) => {
-      const job = await Job.fromId<PairJob>(queue, pairJobId(domain, code));
-      if (!job) return;
-      await job.changeDelay(Math.max(0, at - Date.now())).catch(() => undefined);
+      // A handle without reading the job (its id is all BullMQ's promote/changeDelay scripts need): one round
+      // trip per job. Either throws when the job is not delayed: then there is nothing to re-time.
+      const job = new Job<PairJob>(queue, 'pair', { domain, code }, {}, pairJobId(domain, code));
+      const delay = at - Date.now();
+      await (delay <= 0 ? job.promote() : job.changeDelay(delay)).catch(() => undefined);
     }),
   );
 }

@@ -72,16 +72,14 @@ export async function processPair(job: PairJob, deps: PairProcessorDeps): Promis
   const { config, results, now } = deps;
   let refreshes = 0;
   for (let step = 0; step < MAX_STEPS; step++) {
-    // The pair, when it is due and the portal's credentials are read at once (one round trip of latency
-    // instead of two); the credentials are only used if there is something to call.
-    const [{ result, dueAt }, resolved] = await Promise.all([
-      results.getWithDue(domain, code),
-      deps.tokens.targetFor(domain).then(
-        (value) => ({ value }),
-        (error: unknown) => ({ error }),
-      ),
-    ]);
+    // The pair and when it is due first: most jobs of a batched rollout find their pair settled by another
+    // job's batch and end here, without reading (and opening) the portal's credentials.
+    const { result, dueAt } = await results.getWithDue(domain, code);
     if (!result) return { kind: 'done', state: 'unknown_pair' };
+    // Failed for good or parked, by this job or by another job's batch: nothing to call until an operator
+    // retries it or new credentials are imported (both queue the pair again).
+    if (result.state === 'failed' || result.state === 'needs_reauth')
+      return { kind: 'done', state: result.state };
     const op = planOperation(result);
     if (op === undefined) {
       const settled = result.appId === null ? 'unregistered' : 'registered';
@@ -96,8 +94,7 @@ export async function processPair(job: PairJob, deps: PairProcessorDeps): Promis
     let target: PortalTarget;
     let portal: StoredPortal;
     try {
-      if ('error' in resolved) throw resolved.error;
-      ({ target, portal } = resolved.value);
+      ({ target, portal } = await deps.tokens.targetFor(domain));
     } catch (error) {
       if (error instanceof ReauthRequiredError) {
         await results.markNeedsReauth(domain, code, { code: error.code, message: error.message });

@@ -42,6 +42,8 @@ export async function recordSuccess(
   pair: PairCall,
   answer: unknown,
   deps: PairProcessorDeps,
+  /** An earlier step of the same request recorded with it in one write (the register before this update). */
+  after?: 'register',
 ): Promise<{ settled: boolean; appId: number | null }> {
   const { op } = pair.call;
   let appId: number | null = op === 'unregister' ? null : pair.result.appId;
@@ -58,6 +60,7 @@ export async function recordSuccess(
     defHash: op === 'update' ? pair.result.desiredDefHash : undefined,
     hashUsed: op === 'unregister' ? undefined : pair.call.hashUsed,
     recreated: op === 'unregister' && pair.result.recreate,
+    ...(after === undefined ? {} : { after }),
   });
   deps.logger.debug({ domain: pair.domain, code: pair.code, op, appId }, 'pair applied');
   return { settled: applied.stillWanted, appId };

@@ -10,7 +10,7 @@ import type { PairResult } from '../results/pair-result.js';
 import type { StoredPortal } from '../store/portal-store.js';
 import type { PairJob } from './pair-job.js';
 import { METHOD_OF, type Operation, planOperation } from './plan-operation.js';
-import { type PreparedCall, prepareCall } from './prepare-call.js';
+import { type PreparedCall, parseAppId, prepareCall, UnreadableAppIdError } from './prepare-call.js';
 import { callAlone, type PairOutcome, type PairProcessorDeps } from './process-pair.js';
 import {
   asPairError,
@@ -45,14 +45,15 @@ interface Member {
 const CLAIM_MARGIN_MS = 5_000;
 
 /**
- * One request for the portal (docs/bitrix24.md, "Batch"; README, "One request per portal"): the leader claims its
- * own pair and up to `batch.maxCommands` worth of the portal's other due pairs (claimDue: no other worker or job
- * calls them meanwhile), builds each pair's call exactly as a single call would (a register followed by its
- * update, the update's APP_ID taken from the register's answer with `$result[key]`), and sends them as one
- * `batch` with `halt=1`: a command that fails stops the rest, so an update never runs on the whole-result map a
- * failed register would leave in its reference. Each command's answer or error is recorded on its own pair as a
- * single call's would be; commands that did not run, and pairs that did not fit, are released at once (due now).
- * A failure of the whole request is recorded on every pair of the batch, as the same failure of a single call.
+ * One request for the portal (docs/bitrix24.md, "Batch"; docs/architecture.md, "One request per portal: the
+ * due set and batching"): the leader claims its own pair and up to `batch.maxCommands` worth of the portal's
+ * other due pairs (claimDue: no other worker or job calls them meanwhile), builds each pair's call exactly as
+ * a single call would (a register followed by its update, the update's APP_ID taken from the register's
+ * answer with `$result[key]`), and sends them as one `batch` with `halt=1`: a command that fails stops the
+ * rest, so an update never runs on the whole-result map a failed register would leave in its reference. Each
+ * command's answer or error is recorded on its own pair as a single call's would be; commands that did not
+ * run, and pairs that did not fit, are released at once (due now). A failure of the whole request is recorded
+ * on every pair of the batch, as the same failure of a single call.
  */
 export async function runPortalBatch(leader: BatchLeader, deps: PairProcessorDeps): Promise<CallFollowUp> {
   const { domain, code } = leader.job;
@@ -148,16 +149,18 @@ export async function runPortalBatch(leader: BatchLeader, deps: PairProcessorDep
   await wakeOthers(followUps);
   return followUps[0] ?? 'look_again';
 
-  /** Wakes the jobs of the other pairs that want another call (now, or at their retry time). */
+  /** Wakes the jobs of the other pairs: at their retry time, or now (another call wanted, or nothing left to do). */
   async function wakeOthers(followUps: readonly (CallFollowUp | undefined)[]): Promise<void> {
     if (!deps.wakePairs) return;
     const wake: { code: string; at: number }[] = [];
     for (const [i, member] of members.entries()) {
       const followUp = followUps[i];
       if (i === 0 || followUp === undefined) continue;
-      if (isAgain(followUp)) wake.push({ code: member.pair.code, at: deps.now() });
-      else if (followUp !== 'again' && followUp !== 'look_again' && followUp.kind === 'delay')
+      if (followUp !== 'again' && followUp !== 'look_again' && followUp.kind === 'delay')
         wake.push({ code: member.pair.code, at: followUp.until });
+      // Wanting another call, or done: either way its job need not wait for the claim to end (a done pair's
+      // job then completes at once instead of lingering in the delayed set).
+      else wake.push({ code: member.pair.code, at: deps.now() });
     }
     if (wake.length > 0) await deps.wakePairs(domain, wake);
   }
@@ -238,6 +241,16 @@ export async function runPortalBatch(leader: BatchLeader, deps: PairProcessorDep
       return await recordCallError(own.error, member.pair, deps);
     }
     deps.metrics.call(member.pair.call.method, 'ok', elapsed);
+    const follow = member.followUpKey === undefined ? undefined : batch.results[member.followUpKey];
+    if (follow?.ok) {
+      // The register and its update both took effect: one write records both (MARK_APPLIED).
+      deps.metrics.call(METHOD_OF.update, 'ok', elapsed);
+      const appId = parseAppId(own.result);
+      if (appId === undefined)
+        return await recordCallError(new UnreadableAppIdError(own.result), member.pair, deps);
+      const updated = await recordSuccess(updateOf(member.pair, appId), follow.result, deps, 'register');
+      return updated.settled ? { kind: 'done', state: 'registered' } : 'look_again';
+    }
     let recorded: { settled: boolean; appId: number | null };
     try {
       recorded = await recordSuccess(member.pair, own.result, deps);
@@ -247,29 +260,25 @@ export async function runPortalBatch(leader: BatchLeader, deps: PairProcessorDep
     if (recorded.settled) {
       return { kind: 'done', state: recorded.appId === null ? 'unregistered' : 'registered' };
     }
-    if (member.followUpKey === undefined) return 'look_again';
-    // The update that follows the register, on the APP_ID the register returned.
-    const update: PairCall = {
-      ...member.pair,
-      result: { ...member.pair.result, appId: recorded.appId },
-      call: {
-        op: 'update',
-        method: METHOD_OF.update,
-        params: { APP_ID: recorded.appId, FIELDS: member.pair.call.followUpFields },
-        hashUsed: member.pair.call.hashUsed,
-        followUpFields: undefined,
-      },
-    };
-    const follow = batch.results[member.followUpKey];
     if (!follow || ('notExecuted' in follow && follow.notExecuted)) return 'look_again';
-    if (!follow.ok) {
-      deps.metrics.call(METHOD_OF.update, follow.error.code, elapsed);
-      return await recordCallError(follow.error, update, deps);
-    }
-    deps.metrics.call(METHOD_OF.update, 'ok', elapsed);
-    const updated = await recordSuccess(update, follow.result, deps);
-    return updated.settled ? { kind: 'done', state: 'registered' } : 'look_again';
+    deps.metrics.call(METHOD_OF.update, follow.error.code, elapsed);
+    return await recordCallError(follow.error, updateOf(member.pair, recorded.appId), deps);
   }
+}
+
+/** The update that follows a register, on the APP_ID the register returned. */
+function updateOf(pair: PairCall, appId: number | null): PairCall {
+  return {
+    ...pair,
+    result: { ...pair.result, appId },
+    call: {
+      op: 'update',
+      method: METHOD_OF.update,
+      params: { APP_ID: appId, FIELDS: pair.call.followUpFields },
+      hashUsed: pair.call.hashUsed,
+      followUpFields: undefined,
+    },
+  };
 }
 
 function isAgain(followUp: CallFollowUp | undefined): boolean {

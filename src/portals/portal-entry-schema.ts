@@ -42,9 +42,10 @@ function parseUrl(value: string): URL | undefined {
 }
 
 /**
- * The outbound rule for one entry (README, "Security"): the REST address must be on the portal's own `domain`
- * (on-premise portals too) and not a reserved address; the webhook URL must not be a reserved address either.
- * Hosts in ROLLOUT_ALLOW_HOSTS are exempt from both. Problems name the URL (a webhook's code redacted).
+ * The outbound rule for one entry (docs/security.md, "Where credentials are sent: the outbound rule"): the
+ * REST address must be on the portal's own `domain` (on-premise portals too) and not a reserved address; the
+ * webhook URL must not be a reserved address either. Hosts in ROLLOUT_ALLOW_HOSTS are exempt from both.
+ * Problems name the URL (a webhook's code redacted).
  */
 function checkOutbound(
   entry: Record<string, unknown>,

@@ -1,3 +1,5 @@
+import type { LuaScript } from '../redis/define-script.js';
+
 /**
  * The Lua scripts behind `createPortalRateLimiter` (see that file for the design). Each script touches only the
  * keys of one portal (one Redis Cluster slot) and runs atomically, so every worker process sees one state; every
@@ -295,10 +297,13 @@ end
 return out
 `;
 
-/** The limiter's scripts, each a complete Lua chunk. */
+/**
+ * The limiter's scripts, each a complete Lua chunk with its KEYS count (the KEYS/ARGV header of each is above its
+ * text), run through the project's one script loader (src/redis/define-script.ts).
+ */
 export const portalRateLimiterLua = {
-  reserve: reserveLua,
-  reportQueryLimitExceeded: reportQueryLimitExceededLua,
-  parkMethod: parkMethodLua,
-  inspect: inspectLua,
-} as const;
+  reserve: { name: 'RlReserve', numberOfKeys: 4, lua: reserveLua },
+  reportQueryLimitExceeded: { name: 'RlQle', numberOfKeys: 3, lua: reportQueryLimitExceededLua },
+  parkMethod: { name: 'RlPark', numberOfKeys: 1, lua: parkMethodLua },
+  inspect: { name: 'RlInspect', numberOfKeys: 2, lua: inspectLua },
+} as const satisfies Record<string, LuaScript>;

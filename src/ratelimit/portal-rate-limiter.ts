@@ -91,9 +91,9 @@
  * (every key has expired); an active one 168 B (`bucket`), +104 B while denied callers hold tickets (`wake`),
  * +168 B during a slow-down (`adapt`), +~180 B with two parked methods (`park`): ~620 B at most. Scripts use TIME only with `clock: 'redis'` and need Redis >= 5 (effects replication) for that.
  */
-import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { z } from 'zod';
+import { defineScript } from '../redis/define-script.js';
 import { PortalRateLimiterError } from './portal-rate-limiter-error.js';
 import { portalRateLimiterLua } from './portal-rate-limiter-lua.js';
 import { rateLimitKeys } from './rate-limit-keys.js';
@@ -249,25 +249,6 @@ function parseReply<T>(schema: z.ZodType<T>, value: unknown, script: string): T 
   );
 }
 
-type ScriptCall = (...args: (string | number)[]) => Promise<unknown>;
-
-/**
- * Registers `lua` on the client under a name derived from its hash (so several limiters, or versions, on one
- * client never clash) and returns a caller; ioredis sends EVALSHA and falls back to EVAL on NOSCRIPT.
- */
-function defineScript(redis: Redis, label: string, numberOfKeys: number, lua: string): ScriptCall {
-  const name = `imbotRl${label}${createHash('sha1').update(lua).digest('hex').slice(0, 10)}`;
-  if (typeof Reflect.get(redis, name) !== 'function') redis.defineCommand(name, { numberOfKeys, lua });
-  const command: unknown = Reflect.get(redis, name);
-  if (typeof command !== 'function') {
-    throw new PortalRateLimiterError(
-      'unexpected_reply',
-      `portal rate limiter: could not define script ${label}`,
-    );
-  }
-  return async (...args) => await Reflect.apply(command, redis, args);
-}
-
 export function createPortalRateLimiter(options: PortalRateLimiterOptions): PortalRateLimiter {
   const config = parseInput(
     optionsSchema,
@@ -283,10 +264,10 @@ export function createPortalRateLimiter(options: PortalRateLimiterOptions): Port
   const now = options.now ?? Date.now;
   const tuning = config.adaptive;
   const scripts = {
-    reserve: defineScript(redis, 'Reserve', 4, portalRateLimiterLua.reserve),
-    reportQueryLimitExceeded: defineScript(redis, 'Qle', 3, portalRateLimiterLua.reportQueryLimitExceeded),
-    parkMethod: defineScript(redis, 'Park', 1, portalRateLimiterLua.parkMethod),
-    inspect: defineScript(redis, 'Inspect', 2, portalRateLimiterLua.inspect),
+    reserve: defineScript(redis, portalRateLimiterLua.reserve),
+    reportQueryLimitExceeded: defineScript(redis, portalRateLimiterLua.reportQueryLimitExceeded),
+    parkMethod: defineScript(redis, portalRateLimiterLua.parkMethod),
+    inspect: defineScript(redis, portalRateLimiterLua.inspect),
   };
 
   function clockArg(): string | number {
@@ -310,17 +291,9 @@ export function createPortalRateLimiter(options: PortalRateLimiterOptions): Port
       const keys = keysOf(portal);
       const m = parseInput(methodSchema, method, 'method');
       const { rate, burst } = parseInput(limitSchema, limit, 'limit');
-      const raw = await scripts.reserve(
-        keys.bucket,
-        keys.adapt,
-        keys.park,
-        keys.wake,
-        clockArg(),
-        rate,
-        burst,
-        m,
-        config.arrivalMarginMs,
-        tuning.recoveryMs,
+      const raw = await scripts.reserve.run(
+        [keys.bucket, keys.adapt, keys.park, keys.wake],
+        [clockArg(), rate, burst, m, config.arrivalMarginMs, tuning.recoveryMs],
       );
       const [status, value] = parseReply(reserveReply, raw, 'reserve');
       if (status === 'granted') return { granted: true, epoch: value };
@@ -330,19 +303,19 @@ export function createPortalRateLimiter(options: PortalRateLimiterOptions): Port
     async reportQueryLimitExceeded(portal, report) {
       const keys = keysOf(portal);
       const { epoch } = parseInput(reportSchema, report ?? {}, 'report');
-      const raw = await scripts.reportQueryLimitExceeded(
-        keys.bucket,
-        keys.adapt,
-        keys.wake,
-        clockArg(),
-        tuning.recoveryMs,
-        tuning.maxFactor,
-        tuning.decrease,
-        tuning.cushion,
-        tuning.probe,
-        tuning.coalesceMs,
-        epoch === undefined ? '' : epoch,
-        config.arrivalMarginMs,
+      const raw = await scripts.reportQueryLimitExceeded.run(
+        [keys.bucket, keys.adapt, keys.wake],
+        [
+          clockArg(),
+          tuning.recoveryMs,
+          tuning.maxFactor,
+          tuning.decrease,
+          tuning.cushion,
+          tuning.probe,
+          tuning.coalesceMs,
+          epoch === undefined ? '' : epoch,
+          config.arrivalMarginMs,
+        ],
       );
       const [until, factor, counted] = parseReply(reportReply, raw, 'reportQueryLimitExceeded');
       return { until, factor, counted: counted === 1 };
@@ -356,12 +329,12 @@ export function createPortalRateLimiter(options: PortalRateLimiterOptions): Port
       const keys = keysOf(portal);
       const m = parseInput(methodSchema, method, 'method');
       const u = parseInput(timeSchema, until, 'until');
-      await scripts.parkMethod(keys.park, clockArg(), m, u);
+      await scripts.parkMethod.run([keys.park], [clockArg(), m, u]);
     },
 
     async inspect(portal) {
       const keys = keysOf(portal);
-      const raw = await scripts.inspect(keys.adapt, keys.park, clockArg(), tuning.recoveryMs);
+      const raw = await scripts.inspect.run([keys.adapt, keys.park], [clockArg(), tuning.recoveryMs]);
       const [factorText, backoffText, ...parked] = parseReply(inspectReply, raw, 'inspect');
       const numbers = parseReply(z.tuple([numeric, numeric]), [factorText, backoffText], 'inspect');
       const entries: [string, number][] = [];

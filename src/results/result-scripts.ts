@@ -12,7 +12,12 @@ import type { LuaScript } from '../redis/define-script.js';
  * own job see that it is taken care of (its score lies in the future). Every script that moves a pair keeps it.
  */
 
-/** Lua helper: move the pair to `new` (no-op when equal), keeping the counters exact. */
+/**
+ * Lua helpers: move the pair to `new` (no-op when equal), keeping the counters exact; put the pair in or take it
+ * out of its portal's `due` set. Invariant kept by every script: a portal's `due` set holds exactly its pairs in
+ * state `pending`, and `stateCounts` equals a count of the pairs' states. A script that reports on a pair that
+ * does not exist (its hash is gone) writes nothing: it would otherwise count a state no pair holds.
+ */
 const MOVE_STATE = `
 local function move_state(result, counts, new)
   local old = redis.call('HGET', result, 'state')
@@ -38,16 +43,18 @@ end
 `;
 
 /**
- * Moves a pair to a state and writes fields; a settled or parked pair leaves `due`. KEYS: result, stateCounts, due.
- * ARGV: newState ('' = keep), then field/value pairs. Returns the old state.
+ * Moves an existing pair out of `pending` (settle, park) and writes fields; the pair leaves `due`.
+ * KEYS: result, stateCounts, due. ARGV: newState (not 'pending'; '' = keep), then field/value pairs.
+ * Returns the old state (false: no such pair, nothing written).
  */
 export const SET_STATE: LuaScript = {
   name: 'SetState',
   numberOfKeys: 3,
   lua: `${MOVE_STATE}
+if redis.call('EXISTS', KEYS[1]) == 0 then return false end
 local old = move_state(KEYS[1], KEYS[2], ARGV[1])
 if #ARGV > 1 then redis.call('HSET', KEYS[1], unpack(ARGV, 2)) end
-if ARGV[1] ~= '' and ARGV[1] ~= 'pending' then clear_due(KEYS[3], KEYS[1]) end
+if redis.call('HGET', KEYS[1], 'state') ~= 'pending' then clear_due(KEYS[3], KEYS[1]) end
 return old
 `,
 };
@@ -132,7 +139,8 @@ return 1
  * A call took effect on the portal. KEYS: result, stateCounts, history, due.
  * ARGV: now, appId ('' = none), appliedDefHash ('' = the portal's fields are not known to match a definition,
  * e.g. right after a register, which may have returned an existing app), hashUsed, clearRecreate ('1'/''),
- * historyLine, historyLength.
+ * historyLine, historyLength, earlierHistoryLine (optional: a step done in the same request before this one, e.g.
+ * the register whose update this is; pushed first, so the history stays newest first).
  * The pair becomes `registered`/`unregistered` only when what is applied is what is asked; otherwise it stays
  * `pending` (the worker goes on: an update after a register, or the next definition). The call that settles the
  * pair counts as an attempt; intermediate steps do not (a clean register + update shows 1). Returns 1 when settled.
@@ -141,11 +149,13 @@ export const MARK_APPLIED: LuaScript = {
   name: 'MarkApplied',
   numberOfKeys: 4,
   lua: `${MOVE_STATE}
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 local appId = ARGV[2]
 local applied = ARGV[3]
 redis.call('HSET', KEYS[1], 'appId', appId, 'appliedDefHash', applied, 'hashUsed', ARGV[4],
   'nextAttemptAt', '', 'updatedAt', ARGV[1], 'lastErrorCode', '', 'lastErrorMessage', '')
 if ARGV[5] == '1' then redis.call('HSET', KEYS[1], 'recreate', '') end
+if ARGV[8] then push_history(KEYS[3], ARGV[8], ARGV[7]) end
 push_history(KEYS[3], ARGV[6], ARGV[7])
 local desired = redis.call('HGET', KEYS[1], 'desired')
 local desiredHash = redis.call('HGET', KEYS[1], 'desiredDefHash') or ''
@@ -170,21 +180,23 @@ return 0
 };
 
 /**
- * A failed attempt. KEYS: result, stateCounts, history, due.
+ * A failed attempt: state, attempt count, last error, history line and `due` in one step.
+ * KEYS: result, stateCounts, history, due.
  * ARGV: now, final ('1' moves the pair to failed, '' keeps its state), nextAttemptAt ('' = none), errorCode,
  * errorMessage, historyLine, historyLength.
+ * A pending pair is due again at nextAttemptAt (now when none); a pair another writer settled or parked
+ * meanwhile stays out of `due`. Returns 1, or 0 when the pair does not exist (nothing written).
  */
 export const RECORD_FAILURE: LuaScript = {
   name: 'RecordFailure',
   numberOfKeys: 4,
   lua: `${MOVE_STATE}
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 if ARGV[2] == '1' then
   move_state(KEYS[1], KEYS[2], 'failed')
   clear_due(KEYS[4], KEYS[1])
-elseif ARGV[3] ~= '' then
-  set_due(KEYS[4], KEYS[1], ARGV[3])
-else
-  set_due(KEYS[4], KEYS[1], ARGV[1])
+elseif redis.call('HGET', KEYS[1], 'state') == 'pending' then
+  if ARGV[3] ~= '' then set_due(KEYS[4], KEYS[1], ARGV[3]) else set_due(KEYS[4], KEYS[1], ARGV[1]) end
 end
 redis.call('HSET', KEYS[1], 'nextAttemptAt', ARGV[3], 'updatedAt', ARGV[1],
   'lastErrorCode', ARGV[4], 'lastErrorMessage', ARGV[5], 'lastErrorAt', ARGV[1])
@@ -195,20 +207,37 @@ return 1
 };
 
 /**
- * The server said wait: no attempt is spent, the state is kept; the pair is due again at `until`.
+ * The server said wait: no attempt is spent, the state is kept; a pending pair is due again at `until`.
  * KEYS: result, history, due.
  * ARGV: now, until, errorCode ('' = no error to record), errorMessage, historyLine ('' = none), historyLength.
+ * Returns 1, or 0 when the pair does not exist (nothing written).
  */
 export const RECORD_WAIT: LuaScript = {
   name: 'RecordWait',
   numberOfKeys: 3,
   lua: `${MOVE_STATE}
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
 redis.call('HSET', KEYS[1], 'nextAttemptAt', ARGV[2], 'updatedAt', ARGV[1])
-set_due(KEYS[3], KEYS[1], ARGV[2])
+if redis.call('HGET', KEYS[1], 'state') == 'pending' then set_due(KEYS[3], KEYS[1], ARGV[2]) end
 if ARGV[3] ~= '' then
   redis.call('HSET', KEYS[1], 'lastErrorCode', ARGV[3], 'lastErrorMessage', ARGV[4], 'lastErrorAt', ARGV[1])
 end
 push_history(KEYS[2], ARGV[5], ARGV[6])
+return 1
+`,
+};
+
+/**
+ * The app is gone from the portal: forget the pair's APP_ID (and the definition known applied) so the next step
+ * registers anew. State, counters and `due` stay as they are. KEYS: result. ARGV: now.
+ * Returns 1, or 0 when the pair does not exist (nothing written: a bare HSET would leave a hash with no state).
+ */
+export const FORGET_APP_ID: LuaScript = {
+  name: 'ForgetAppId',
+  numberOfKeys: 1,
+  lua: `
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+redis.call('HSET', KEYS[1], 'appId', '', 'appliedDefHash', '', 'updatedAt', ARGV[1])
 return 1
 `,
 };

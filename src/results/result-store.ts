@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { defineScript } from '../redis/define-script.js';
+import { defineScript, execWithScripts, type ScriptRunner } from '../redis/define-script.js';
 import { pairMember, parsePairMember, type RedisKeys } from '../store/redis-keys.js';
 import {
   type AttemptRecord,
@@ -10,6 +10,7 @@ import {
 } from './pair-result.js';
 import {
   CLAIM_DUE,
+  FORGET_APP_ID,
   MARK_APPLIED,
   RECORD_FAILURE,
   RECORD_WAIT,
@@ -80,6 +81,7 @@ export function createResultStore(options: ResultStoreOptions) {
     recordFailure: defineScript(redis, RECORD_FAILURE),
     recordWait: defineScript(redis, RECORD_WAIT),
     claimDue: defineScript(redis, CLAIM_DUE),
+    forgetAppId: defineScript(redis, FORGET_APP_ID),
   };
 
   async function setState(
@@ -106,8 +108,9 @@ export function createResultStore(options: ResultStoreOptions) {
     };
   }
 
-  /** Runs one script per pair in one pipeline; replies in order. */
+  /** Runs `script` once per pair in one pipeline (see execWithScripts); replies in order. */
   async function perPair<T>(
+    script: ScriptRunner,
     pairs: readonly { domain: string; code: string }[],
     queue: (pipeline: ReturnType<Redis['pipeline']>, pair: { domain: string; code: string }) => void,
     decode: (reply: unknown) => T,
@@ -115,7 +118,7 @@ export function createResultStore(options: ResultStoreOptions) {
     if (pairs.length === 0) return [];
     const pipeline = redis.pipeline();
     for (const pair of pairs) queue(pipeline, pair);
-    const replies = (await pipeline.exec()) ?? [];
+    const replies = await execWithScripts(pipeline, [script]);
     return replies.map(([error, value]) => {
       if (error) throw error;
       return decode(value);
@@ -139,6 +142,7 @@ export function createResultStore(options: ResultStoreOptions) {
     ): Promise<RequestOutcome[]> {
       const at = String(now());
       return await perPair(
+        scripts.requestPresent,
         pairs,
         (pipeline, pair) => {
           const p = pair as (typeof pairs)[number];
@@ -167,6 +171,7 @@ export function createResultStore(options: ResultStoreOptions) {
     ): Promise<('unknown' | 'queued' | 'nothing_to_call')[]> {
       const at = String(now());
       return await perPair(
+        scripts.requestAbsent,
         pairs,
         (pipeline, p) =>
           scripts.requestAbsent.queue(
@@ -182,6 +187,7 @@ export function createResultStore(options: ResultStoreOptions) {
     async requestRetry(pairs: readonly { domain: string; code: string }[]): Promise<boolean[]> {
       const at = String(now());
       return await perPair(
+        scripts.requestRetry,
         pairs,
         (pipeline, p) =>
           scripts.requestRetry.queue(
@@ -206,16 +212,12 @@ export function createResultStore(options: ResultStoreOptions) {
       domain: string,
       code: string,
     ): Promise<{ result: PairResult | undefined; dueAt: number | undefined }> {
-      const replies =
-        (await redis.pipeline().hgetall(keys.result(domain, code)).zscore(keys.due(domain), code).exec()) ??
-        [];
-      const [[hashError, raw] = [null, {}], [scoreError, score] = [null, null]] = replies;
-      if (hashError) throw hashError;
-      if (scoreError) throw scoreError;
-      return {
-        result: decodeResult((raw ?? {}) as Record<string, string>),
-        dueAt: typeof score === 'string' ? Number(score) : undefined,
-      };
+      // Two commands sent back to back (no pipeline object: building one per job costs more than it saves).
+      const [raw, score] = await Promise.all([
+        redis.hgetall(keys.result(domain, code)),
+        redis.zscore(keys.due(domain), code),
+      ]);
+      return { result: decodeResult(raw), dueAt: score === null ? undefined : Number(score) };
     },
 
     /** Claimed pairs that were not called after all: due again at `at` (only pairs still in the due set). */
@@ -257,6 +259,14 @@ export function createResultStore(options: ResultStoreOptions) {
       pairs: readonly { domain: string; code: string }[],
     ): Promise<({ state: PairState } | undefined)[]> {
       if (pairs.length === 0) return [];
+      if (pairs.length === 1 && pairs[0]) {
+        const state = await redis.hget(keys.result(pairs[0].domain, pairs[0].code), 'state');
+        return [
+          state
+            ? { state: (PAIR_STATES as readonly string[]).includes(state) ? (state as PairState) : 'pending' }
+            : undefined,
+        ];
+      }
       const pipeline = redis.pipeline();
       for (const p of pairs) pipeline.hget(keys.result(p.domain, p.code), 'state');
       const replies = (await pipeline.exec()) ?? [];
@@ -297,11 +307,7 @@ export function createResultStore(options: ResultStoreOptions) {
 
     /** The app is gone from the portal (CHAT_APP_ID_ERROR on update): forget its APP_ID so it is registered anew. */
     async forgetAppId(domain: string, code: string): Promise<void> {
-      await redis.hset(keys.result(domain, code), {
-        appId: '',
-        appliedDefHash: '',
-        updatedAt: String(now()),
-      });
+      await scripts.forgetAppId.run([keys.result(domain, code)], [String(now())]);
     },
 
     /**
@@ -321,6 +327,8 @@ export function createResultStore(options: ResultStoreOptions) {
         hashUsed: string | undefined;
         /** The app was unregistered to be registered anew (`rollout --recreate`). */
         recreated?: boolean;
+        /** An earlier step of the same request, recorded in the history before `op` (a register before its update). */
+        after?: string;
       },
     ): Promise<{ stillWanted: boolean }> {
       const reply = await scripts.markApplied.run(
@@ -333,6 +341,9 @@ export function createResultStore(options: ResultStoreOptions) {
           applied.recreated ? '1' : '',
           historyLine({ at: now(), op: applied.op, outcome: 'ok' }),
           HISTORY_LENGTH,
+          ...(applied.after === undefined
+            ? []
+            : [historyLine({ at: now(), op: applied.after, outcome: 'ok' })]),
         ],
       );
       return { stillWanted: reply === 1 };

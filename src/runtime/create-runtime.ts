@@ -3,8 +3,8 @@ import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { type BatchRestClient, createRestClient } from '../bitrix/call-method.js';
 import { refreshAccessToken } from '../bitrix/refresh-access-token.js';
-import { ConfigError } from '../config/config-error.js';
 import type { Config } from '../config/config-schema.js';
+import { ConfigError } from '../errors/operator-error.js';
 import { createRedisPipelineMetrics } from '../metrics/pipeline-metrics.js';
 import { type PairJob, ROLLOUT_QUEUE } from '../pipeline/pair-job.js';
 import type { PairProcessorDeps } from '../pipeline/process-pair.js';
@@ -67,7 +67,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
   const now = options.now ?? Date.now;
   const redis = connectRedis(config.redisUrl, logger, 'imbot-rollout');
   const keys = createRedisKeys(config.prefix);
-  // Tokens and webhook URLs are sealed at rest with ROLLOUT_SECRET_KEY (README, "Security").
+  // Tokens and webhook URLs are sealed at rest with ROLLOUT_SECRET_KEY (docs/security.md, "Secrets at rest").
   const portals = createPortalStore({ redis, keys, now, codec: secretCodecFromConfig(config.secrets) });
   const results = createResultStore({ redis, keys, now });
   const definitions = createDefinitionStore({ redis, keys });
@@ -132,6 +132,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     random: Math.random,
     metrics,
     async close() {
+      if (redis.status === 'ready') await metrics.flush();
       await queue.close();
       // QUIT waits for Redis to answer: while it cannot be reached (serve stopped during an outage) that is
       // for ever, so the connection is dropped instead.

@@ -1,9 +1,27 @@
 import type { Redis } from 'ioredis';
 import type { Config } from '../config/config-schema.js';
+import { OperatorError } from '../errors/operator-error.js';
 import type { RedisKeys } from '../store/redis-keys.js';
 import { keyringCodecFromConfig } from './secret-codec-from-config.js';
 import { syncStoredKeyIds } from './stored-key-ids.js';
-import { UnknownKeyIdsError } from './unknown-key-ids-error.js';
+
+/**
+ * Stored secrets are sealed with keys this process does not have: it refuses to start (`worker`, `rollout`,
+ * `serve`), since every pair of those portals would fail and a rollout would re-seal their changed credentials
+ * with the wrong key. The message names key ids and counts, never a key or a value; the CLI exits 2
+ * (docs/operations.md, "Exit codes").
+ */
+export class UnknownKeyIdsError extends OperatorError {
+  override readonly name = 'UnknownKeyIdsError' as const;
+  readonly code = 'UNKNOWN_KEY_IDS' as const;
+  constructor(
+    message: string,
+    /** Unknown key id -> number of portals holding a value sealed with it. */
+    readonly unknown: ReadonlyMap<string, number>,
+  ) {
+    super(message);
+  }
+}
 
 export interface CheckStoredKeyIdsOptions {
   redis: Redis;

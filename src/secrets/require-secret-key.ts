@@ -1,5 +1,5 @@
-import { ConfigError } from '../config/config-error.js';
 import type { Config } from '../config/config-schema.js';
+import { ConfigError } from '../errors/operator-error.js';
 
 /**
  * Refuses to go on without ROLLOUT_SECRET_KEY: `what` (e.g. "the worker") would store or read portal

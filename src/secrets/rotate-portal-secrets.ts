@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { defineScript, type LuaScript } from '../redis/define-script.js';
 import type { RedisKeys } from '../store/redis-keys.js';
 import type { KeyringSecretCodec } from './keyring-secret-codec.js';
 import { SecretOpenError } from './secret-open-error.js';
@@ -34,16 +35,20 @@ export interface RotateOptions {
   /**
    * A portal whose secrets cannot be opened (sealed with a lost key, or changed in Redis) loses its credentials
    * and is parked as `needs_reauth` until new ones are imported (`rollout --portals`), instead of being left
-   * as it is: the way out when a key is lost (README, "Rotating the key").
+   * as it is: the way out when a key is lost (docs/security.md, "Rotating the key").
    */
   dropUnreadable?: boolean;
 }
 
 /**
- * Compare-and-set of several hash fields: ARGV is (field, expected, new) triples; writes all or nothing, and
- * only if every field still holds what was read. A token refresh landing in between makes it return 0.
+ * Compare-and-set of several hash fields, writing all or nothing, and only if every field still holds what was
+ * read. KEYS: portal. ARGV: (field, expected, new) triples. Returns 1 when written; 0 when a token refresh
+ * landed in between.
  */
-const RESEAL = `
+const RESEAL: LuaScript = {
+  name: 'Reseal',
+  numberOfKeys: 1,
+  lua: `
 for i = 1, #ARGV, 3 do
   local current = redis.call('HGET', KEYS[1], ARGV[i])
   if current == false then current = '' end
@@ -53,14 +58,18 @@ for i = 1, #ARGV, 3 do
   redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 2])
 end
 return 1
-`;
+`,
+};
 
 /**
- * Compare-and-set like RESEAL, for `dropUnreadable`: ARGV is (field, expected) pairs, then the state reason;
- * empties the credentials (and their source, so the next import of the same file stores them again) and parks
- * the portal as needs_reauth.
+ * Compare-and-set like RESEAL, for `dropUnreadable`: empties the credentials (and their source, so the next
+ * import of the same file stores them again) and parks the portal as needs_reauth. KEYS: portal.
+ * ARGV: (field, expected) pairs, then the state reason. Returns 1 when dropped, 0 when a field changed.
  */
-const DROP = `
+const DROP: LuaScript = {
+  name: 'DropCredentials',
+  numberOfKeys: 1,
+  lua: `
 for i = 1, #ARGV - 1, 2 do
   local current = redis.call('HGET', KEYS[1], ARGV[i])
   if current == false then current = '' end
@@ -70,7 +79,8 @@ redis.call('HSET', KEYS[1], 'accessToken', '', 'refreshToken', '', 'webhookUrl',
   'credSource', '', 'state', 'needs_reauth', 'stateReason', ARGV[#ARGV])
 redis.call('HINCRBY', KEYS[1], 'credVersion', 1)
 return 1
-`;
+`,
+};
 
 /** The state reason of a portal whose credentials were dropped (its code is what `failed` and `status` show). */
 export const DROPPED_REASON_CODE = 'CREDENTIALS_UNREADABLE';
@@ -92,6 +102,8 @@ export async function rotatePortalSecrets(options: RotateOptions): Promise<Rotat
   const { redis, keys, codec } = options;
   const maxAttempts = options.maxAttempts ?? 5;
   const concurrency = options.concurrency ?? 20;
+  const reseal = defineScript(redis, RESEAL);
+  const drop = defineScript(redis, DROP);
   const domains = (await redis.smembers(keys.portals)).sort();
   const summary: RotateSummary = {
     portals: domains.length,
@@ -119,14 +131,14 @@ export async function rotatePortalSecrets(options: RotateOptions): Promise<Rotat
         if (options.dryRun) return { kind: 'dropped', reason: error.message };
         const expected = PORTAL_SECRET_FIELDS.flatMap((field, index) => [field, stored[index] ?? '']);
         const reason = `${DROPPED_REASON_CODE}: ${error.message}; dropped by rotate-key --drop-unreadable, import new credentials with rollout --portals`;
-        if ((await redis.eval(DROP, 1, key, ...expected, reason)) === 1) {
+        if ((await drop.run([key], [...expected, reason])) === 1) {
           return { kind: 'dropped', reason: error.message };
         }
         continue;
       }
       if (triples.length === 0) return { kind: 'current' };
       if (options.dryRun) return { kind: 'resealed', values: triples.length / 3 };
-      if ((await redis.eval(RESEAL, 1, key, ...triples)) === 1) {
+      if ((await reseal.run([key], triples)) === 1) {
         return { kind: 'resealed', values: triples.length / 3 };
       }
     }

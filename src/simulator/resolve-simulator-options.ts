@@ -1,9 +1,14 @@
 import { z } from 'zod';
+import { formatZodIssues } from '../input/format-zod-issues.js';
 import { addPreexistingApps, generatePortalSeeds } from './generate-portal-seeds.js';
 import { createSeededRandom } from './seeded-random.js';
 import { simFaultsSchema, toSimFaults } from './sim-faults-schema.js';
-import { SimulatorConfigError } from './simulator-config-error.js';
 import type { SimBucket, SimFaults, SimPortalSeed, SimulatorOptions } from './simulator-types.js';
+
+/** The simulator options are invalid; `message` names the option and what is allowed. */
+export class SimulatorConfigError extends Error {
+  override readonly name = 'SimulatorConfigError' as const;
+}
 
 /** Options with every default applied and the portal list expanded. */
 export interface ResolvedSimulatorOptions {
@@ -73,11 +78,13 @@ const optionsSchema = z.object({
 });
 
 function fail(error: z.ZodError, prefix: string): never {
-  const issue = error.issues[0];
-  const path = [prefix, ...(issue?.path ?? [])].filter((part) => part !== '').join('.');
-  throw new SimulatorConfigError(`invalid simulator option ${path}: ${issue?.message ?? 'invalid'}`, {
-    cause: error,
-  });
+  const [problem] = formatZodIssues(error, prefix, { path: 'dotted' });
+  throw new SimulatorConfigError(
+    `invalid simulator option ${problem?.where ?? prefix}: ${problem?.message ?? 'invalid'}`,
+    {
+      cause: error,
+    },
+  );
 }
 
 function toSeed(parsed: z.infer<typeof seedSchema>): SimPortalSeed {

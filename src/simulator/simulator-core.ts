@@ -12,12 +12,11 @@ import {
 import { LeakyBucket } from './leaky-bucket.js';
 import { PHP_FATAL_ERROR_PAGE, PhpFatalError } from './php-fatal-error.js';
 import { isPhpEmpty, phpString } from './php-values.js';
-import type { ResolvedSimulatorOptions } from './resolve-simulator-options.js';
+import { type ResolvedSimulatorOptions, SimulatorConfigError } from './resolve-simulator-options.js';
 import { type BatchCommandOutcome, runBatch } from './run-batch.js';
 import { createSeededRandom, randomHex } from './seeded-random.js';
 import { bitrixErrorOutcome, jsonOutcome, type SimOutcome } from './sim-outcome.js';
 import type { SimPortal } from './sim-portal.js';
-import { SimulatorConfigError } from './simulator-config-error.js';
 import { copyStats, createEmptyStats } from './simulator-stats.js';
 import type {
   PortalFileEntry,
@@ -28,7 +27,18 @@ import type {
   SimulatorStats,
 } from './simulator-types.js';
 import { TokenRegistry } from './token-registry.js';
-import { UnknownPortalError } from './unknown-portal-error.js';
+
+/** A simulator handle method was given a domain the simulator does not host. */
+export class UnknownPortalError extends Error {
+  override readonly name = 'UnknownPortalError' as const;
+
+  constructor(
+    readonly domain: string,
+    options?: ErrorOptions,
+  ) {
+    super(`the simulator has no portal ${JSON.stringify(domain)}`, options);
+  }
+}
 
 /** One REST call as the HTTP layer hands it over. */
 export interface RestRequest {

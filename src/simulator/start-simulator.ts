@@ -4,12 +4,11 @@ import { parseRequestParams } from './parse-request-params.js';
 import { resolveSimulatorOptions } from './resolve-simulator-options.js';
 import { applyControlAction, simControlActionSchema } from './sim-control-action.js';
 import { bitrixErrorOutcome, jsonOutcome, type SimOutcome } from './sim-outcome.js';
-import { type RestRequest, SimulatorCore } from './simulator-core.js';
+import { type RestRequest, SimulatorCore, UnknownPortalError } from './simulator-core.js';
 
 export { DEFAULT_WEBHOOK_CLIENT_ID } from './simulator-core.js';
 
 import type { SimulatorHandle, SimulatorOptions } from './simulator-types.js';
-import { UnknownPortalError } from './unknown-portal-error.js';
 
 export type {
   PortalFileAuth,
@@ -30,6 +29,8 @@ export type {
   SimulatorStats,
   SimYesNo,
 } from './simulator-types.js';
+
+import { formatZodIssues } from '../input/format-zod-issues.js';
 
 /** Request bodies above this are refused with 413 (icons are base64, so allow a few MB). */
 const MAX_BODY_BYTES = 8 * 1024 * 1024;
@@ -132,9 +133,9 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
       }
       const parsed = simControlActionSchema.safeParse(decoded);
       if (!parsed.success) {
-        const issue = parsed.error.issues[0];
-        const where = issue === undefined || issue.path.length === 0 ? 'body' : issue.path.join('.');
-        return bitrixErrorOutcome(400, 'INVALID_CONTROL', `${where}: ${issue?.message ?? 'invalid'}`);
+        const [problem] = formatZodIssues(parsed.error, '', { path: 'dotted' });
+        const where = problem === undefined || problem.where === '' ? 'body' : problem.where;
+        return bitrixErrorOutcome(400, 'INVALID_CONTROL', `${where}: ${problem?.message ?? 'invalid'}`);
       }
       try {
         applyControlAction(core.control, parsed.data);

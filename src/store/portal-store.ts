@@ -1,8 +1,10 @@
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { PortalEntry } from '../portals/portal-entry-schema.js';
+import { defineScript, type LuaScript } from '../redis/define-script.js';
+import { plaintextSecretCodec } from '../secrets/plaintext-secret-codec.js';
 import type { RedisKeys } from './redis-keys.js';
-import { plainSecretCodec, type SecretCodec } from './secret-codec.js';
+import type { SecretCodec } from './secret-codec.js';
 
 export type PortalState = 'active' | 'needs_reauth';
 
@@ -40,15 +42,20 @@ export interface RefreshedTokens {
 
 /**
  * Only writes when the credentials are still the version the refresher read: a refresh never overwrites a newer
- * pair. KEYS[2] is the set of key ids in use: ARGV[6] (the sealing key's id, empty when not sealed) joins it.
+ * pair. KEYS: portal, keyIds (the set of key ids in use). ARGV: readVersion, accessToken, refreshToken,
+ * expiresAt, updatedAt, kid (the sealing key's id, joins keyIds; empty when not sealed). Returns 1 when saved.
  */
-const SAVE_REFRESHED = `
+const SAVE_REFRESHED: LuaScript = {
+  name: 'SaveRefreshed',
+  numberOfKeys: 2,
+  lua: `
 if redis.call('HGET', KEYS[1], 'credVersion') ~= ARGV[1] then return 0 end
 redis.call('HSET', KEYS[1], 'accessToken', ARGV[2], 'refreshToken', ARGV[3], 'expiresAt', ARGV[4], 'updatedAt', ARGV[5])
 redis.call('HINCRBY', KEYS[1], 'credVersion', 1)
 if ARGV[6] ~= '' then redis.call('SADD', KEYS[2], ARGV[6]) end
 return 1
-`;
+`,
+};
 
 function credentialSource(entry: PortalEntry): string {
   const auth = entry.auth;
@@ -71,8 +78,9 @@ export type PortalStore = ReturnType<typeof createPortalStore>;
 /** Portals and their credentials, one Redis hash per portal. */
 export function createPortalStore(options: PortalStoreOptions) {
   const { redis, keys } = options;
-  const codec = options.codec ?? plainSecretCodec;
+  const codec = options.codec ?? plaintextSecretCodec;
   const now = options.now ?? Date.now;
+  const saveRefreshed = defineScript(redis, SAVE_REFRESHED);
 
   function decode(domain: string, raw: Record<string, string>): StoredPortal | undefined {
     if (!raw['domain']) return undefined;
@@ -182,17 +190,16 @@ export function createPortalStore(options: PortalStoreOptions) {
       readVersion: number,
       tokens: RefreshedTokens,
     ): Promise<boolean> {
-      const saved = await redis.eval(
-        SAVE_REFRESHED,
-        2,
-        keys.portal(domain),
-        keys.keyIds,
-        String(readVersion),
-        codec.seal(tokens.accessToken),
-        codec.seal(tokens.refreshToken),
-        String(tokens.expiresAt),
-        String(now()),
-        codec.currentKid ?? '',
+      const saved = await saveRefreshed.run(
+        [keys.portal(domain), keys.keyIds],
+        [
+          String(readVersion),
+          codec.seal(tokens.accessToken),
+          codec.seal(tokens.refreshToken),
+          String(tokens.expiresAt),
+          String(now()),
+          codec.currentKid ?? '',
+        ],
       );
       return saved === 1;
     },

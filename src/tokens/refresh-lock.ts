@@ -1,11 +1,19 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
+import { defineScript, type LuaScript } from '../redis/define-script.js';
 
-/** Deletes the lock only if this owner still holds it: an expired-and-retaken lock is never released by us. */
-const RELEASE = `
+/**
+ * Deletes the lock only if this owner still holds it: an expired-and-retaken lock is never released by us.
+ * KEYS: lock. ARGV: owner. Returns 1 when deleted, else 0.
+ */
+const RELEASE: LuaScript = {
+  name: 'RefreshLockRelease',
+  numberOfKeys: 1,
+  lua: `
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0
-`;
+`,
+};
 
 export interface RefreshLock {
   /** This process's owner value (random per attempt to hold the lock). */
@@ -24,6 +32,7 @@ export interface RefreshLock {
  */
 export function createRefreshLock(redis: Redis, key: string, ttlMs: number): RefreshLock {
   const owner = `${process.pid}:${randomUUID()}`;
+  const release = defineScript(redis, RELEASE);
   return {
     owner,
     async acquire() {
@@ -35,7 +44,7 @@ export function createRefreshLock(redis: Redis, key: string, ttlMs: number): Ref
       return (await redis.get(key)) === owner;
     },
     async release() {
-      await redis.eval(RELEASE, 1, key, owner);
+      await release.run([key], [owner]);
     },
   };
 }

@@ -7,10 +7,8 @@ import type { PortalTarget } from '../bitrix/portal-target.js';
 import type { PortalStore, StoredPortal } from '../store/portal-store.js';
 import type { RedisKeys } from '../store/redis-keys.js';
 import { REFRESH_RETRY } from './min-refresh-lock-ttl.js';
-import { PortalNotFoundError } from './portal-not-found-error.js';
 import { ReauthRequiredError } from './reauth-required-error.js';
 import { createRefreshLock, type RefreshLock } from './refresh-lock.js';
-import { TokenRefreshTimeoutError } from './token-refresh-timeout-error.js';
 
 /**
  * Spends `refreshToken` at the OAuth server and returns the new pair (`expiresAt` in ms). Usually
@@ -53,6 +51,35 @@ export type TokenManager = ReturnType<typeof createTokenManager>;
 type OAuthAuth = Extract<StoredPortal['auth'], { type: 'oauth' }>;
 type OAuthPortal = StoredPortal & { auth: OAuthAuth };
 
+/** The domain is not in the portal store: import the portals file first. */
+export class PortalNotFoundError extends Error {
+  override readonly name = 'PortalNotFoundError' as const;
+  readonly domain: string;
+
+  constructor(domain: string) {
+    super(`portal ${domain} is not in the store: import it with the portals file first`);
+    this.domain = domain;
+  }
+}
+
+/**
+ * Another worker held the portal's refresh lock for longer than the lock TTL and no fresher token appeared.
+ * Transient from the caller's point of view: retry the job later.
+ */
+export class TokenRefreshTimeoutError extends Error {
+  override readonly name = 'TokenRefreshTimeoutError' as const;
+  readonly domain: string;
+  readonly waitedMs: number;
+
+  constructor(domain: string, waitedMs: number) {
+    super(
+      `portal ${domain}: waited ${waitedMs} ms for another worker's token refresh without a fresher token being stored`,
+    );
+    this.domain = domain;
+    this.waitedMs = waitedMs;
+  }
+}
+
 /** Says whether the stored credentials are fresh enough for the caller (no refresh needed any more). */
 type FreshTest = (portal: OAuthPortal) => boolean;
 
@@ -93,7 +120,7 @@ function errorCode(error: unknown): string {
 
 /**
  * OAuth access tokens for every worker process, with exactly one refresh per expiry across all of them
- * (bitrix24-facts.md, "OAuth 2.0 refresh": the refresh token is single-use, so two concurrent refreshes leave
+ * (docs/bitrix24.md, "OAuth 2.0": the refresh token is single-use, so two concurrent refreshes leave
  * the loser with invalid_grant and can lose the portal).
  *
  * - The refresher holds `keys.refreshLock(domain)` (`SET NX PX lockTtlMs`), re-reads the portal and refreshes

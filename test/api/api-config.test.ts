@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '../../src/config/config-error.js';
 import { loadConfig } from '../../src/config/load-config.js';
+import { ConfigError } from '../../src/errors/operator-error.js';
 
 describe('api config (ROLLOUT_API_TOKEN)', () => {
   it('binds 127.0.0.1:3000 without a token by default, with a read-only queue board, trusting no proxy', () => {

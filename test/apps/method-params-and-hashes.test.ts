@@ -1,11 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { appDefinitionSchema } from '../../src/apps/app-definition-schema.js';
-import { AppParamsError } from '../../src/apps/app-params-error.js';
 import { canonicalJson } from '../../src/apps/canonical-json.js';
 import { definitionHash } from '../../src/apps/definition-hash.js';
 import { deriveAppHash } from '../../src/apps/derive-app-hash.js';
 import { detectIconFormat } from '../../src/apps/detect-icon-format.js';
-import { toRegisterParams, toUpdateFields } from '../../src/apps/to-method-params.js';
+import { AppParamsError, toRegisterParams, toUpdateFields } from '../../src/apps/to-method-params.js';
 
 const LANG = [{ LANGUAGE_ID: 'en', TITLE: 'Echo', DESCRIPTION: 'Send help' }];
 const js = appDefinitionSchema.parse({

@@ -4,7 +4,7 @@ import type { ErrorClass } from '../../src/bitrix/error-class.js';
 
 // [code, HTTP status it arrives with (spec / docs/bitrix24.md), expected class]
 const KNOWN: ReadonlyArray<readonly [string, number | undefined, ErrorClass]> = [
-  // imbot.app.register.txt, "Possible Error Codes" (method errors come with a 4xx in practice)
+  // the imbot.app.register docs page (docs/bitrix24.md, "Sources"), "Possible Error Codes" (method errors come with a 4xx in practice)
   ['BOT_ID_ERROR', 400, 'permanent'],
   ['APP_ID_ERROR', 400, 'permanent'],
   ['IFRAME_HTTPS', 400, 'permanent'],
@@ -16,7 +16,7 @@ const KNOWN: ReadonlyArray<readonly [string, number | undefined, ErrorClass]> = 
   ['CHAT_APP_ID_ERROR', 400, 'permanent'],
   // im source (appRegister): CODE missing
   ['CODE_ERROR', 400, 'permanent'],
-  // imbot.app.register.txt, "Statuses and System Error Codes"
+  // the imbot.app.register docs page, "Statuses and System Error Codes"
   ['INTERNAL_SERVER_ERROR', 500, 'transient'],
   ['ERROR_UNEXPECTED_ANSWER', 500, 'transient'],
   ['QUERY_LIMIT_EXCEEDED', 503, 'rate_limited'],

@@ -7,8 +7,9 @@ import { refreshAccessToken } from '../../src/bitrix/refresh-access-token.js';
 import type { ResolveHost } from '../../src/outbound/create-guarded-lookup.js';
 import { sendJson, startTestServer, type TestServer } from './start-test-server.js';
 
-// Connect-time half of the outbound rule (README, "Security"): names resolve through an injected resolver, so
-// these tests own the "DNS" (no network); the servers are real, on 127.0.0.1.
+// Connect-time half of the outbound rule (docs/security.md, "Where credentials are sent: the outbound rule"):
+// names resolve through an injected resolver, so these tests own the "DNS" (no network); the servers are
+// real, on 127.0.0.1.
 const TOKEN = 'acc3ss-t0ken-XYZ';
 const HOOK_CODE = 'h00kc0de987';
 const CLIENT_SECRET = 'cl1ent-s3cret-Q';

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { BASE_APP_CODES, baseApps, chaosApp } from '../../chaos/chaos-apps.js';
+import { baseApps, chaosApp } from '../../chaos/chaos-apps.js';
 import { passed } from '../../chaos/check-rollout.js';
 import { allRegistered, collectCheck } from '../../chaos/collect-check.js';
 import { type ChaosLab, startChaosLab } from '../../chaos/start-chaos-lab.js';
@@ -12,32 +12,68 @@ afterEach(async () => {
 });
 
 describe('chaos lab and check, end to end', () => {
-  it("passes a clean rollout and catches an app registered behind the store's back", async () => {
+  it("passes a clean rollout and catches fields changed and an app registered behind the store's back", async () => {
     lab = await startChaosLab({ name: 'selftest', sim: { portals: 4, seed: 7 } });
     lab.startWorker(5);
-    const summary = await lab.rollout(baseApps());
+    const apps = baseApps();
+    const summary = await lab.rollout(apps);
     const settled = await lab.waitSettled(summary.pairs, 15_000);
     expect(settled).toMatchObject({ total: 8, registered: 8, timedOut: false, leftoverJobs: 0 });
     const expected = allRegistered(
       lab.portals().map((p) => p.domain),
-      BASE_APP_CODES.map((a) => a.code),
+      apps,
+      lab.config.hashSecret,
     );
     const clean = await collectCheck(lab, expected);
-    expect(clean).toMatchObject({ pairs: 8, registered: 8, duplicates: 0, unreported: 0, lost: 0, stuck: 0 });
+    expect(clean).toMatchObject({
+      pairs: 8,
+      registered: 8,
+      fieldsExact: 8,
+      reRegisters: 0,
+      duplicates: 0,
+      wrongFields: 0,
+      lost: 0,
+      stuck: 0,
+    });
     expect(passed(clean)).toBe(true);
 
-    // A second register of the same CODE that no attempt recorded: exactly what the suite must never let pass.
     const [portal] = lab.portals();
     if (portal?.auth.type !== 'oauth') throw new Error('expected an OAuth portal');
-    const fresh = lab.sim.portal(portal.domain).currentAccessToken ?? '';
+    const target = {
+      kind: 'oauth' as const,
+      restUrl: portal.restUrl,
+      accessToken: lab.sim.portal(portal.domain).currentAccessToken ?? '',
+    };
+    const cmd = lab.sim.portal(portal.domain).apps.find((a) => a.code === 'chaos-cmd');
+    // A person edits the command on the portal, and registers an app of a CODE the rollout does not know.
+    await lab.runtime.rest.call(target, 'imbot.app.update', {
+      APP_ID: cmd?.appId,
+      FIELDS: { JS_METHOD: 'SEND', JS_PARAM: '/edited' },
+    });
     await lab.runtime.rest.call(
-      { kind: 'oauth', restUrl: portal.restUrl, accessToken: fresh },
+      target,
+      'imbot.app.register',
+      toRegisterParams(chaosApp('chaos-other'), { botId: portal.botId, hash: undefined }),
+    );
+    // A register of a CODE the portal holds returns that app (get-or-create): counted, never a second app.
+    await lab.runtime.rest.call(
+      target,
       'imbot.app.register',
       toRegisterParams(chaosApp('chaos-cmd'), { botId: portal.botId, hash: undefined }),
     );
+    const stray = lab.sim.portal(portal.domain).apps.find((a) => a.code === 'chaos-other');
     const dirty = await collectCheck(lab, expected);
-    expect(dirty).toMatchObject({ registered: 8, duplicates: 1, unreported: 1 });
-    expect(dirty.violations[0]).toContain(`${portal.domain}|chaos-cmd: the portal holds 2 app(s)`);
+    expect(dirty).toMatchObject({
+      registered: 8,
+      fieldsExact: 7,
+      wrongFields: 1,
+      duplicates: 1,
+      reRegisters: 1,
+    });
+    expect(dirty.violations).toEqual([
+      `${portal.domain}|chaos-other: the portal holds 1 app(s) [${stray?.appId}] that no pair accounts for`,
+      `${portal.domain}|chaos-cmd: APP_ID ${cmd?.appId} JS_PARAM held "/edited", wanted "/chaos-cmd"`,
+    ]);
     expect(passed(dirty)).toBe(false);
   }, 30_000);
 });

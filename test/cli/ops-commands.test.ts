@@ -3,11 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Command, CommanderError } from 'commander';
 import { afterEach, describe, expect, it } from 'vitest';
-import { CliError } from '../../src/cli/cli-error.js';
 import { exportCommand } from '../../src/cli/commands/export.js';
 import { failedCommand } from '../../src/cli/commands/failed.js';
 import { retryCommand } from '../../src/cli/commands/retry.js';
 import { unregisterCommand } from '../../src/cli/commands/unregister.js';
+import { OperatorError } from '../../src/errors/operator-error.js';
 import { retryFailedPairs } from '../../src/ops/retry-failed-pairs.js';
 import { createResultStore } from '../../src/results/result-store.js';
 import { type Harness, jsApp, startHarness } from '../pipeline/support/pipeline-harness.js';
@@ -133,8 +133,8 @@ describe('operator commands', () => {
   it('refuse wrong usage before touching config or Redis', async () => {
     const usage = async (name: string, args: string[]) => {
       const { error } = await parseInProcess(name, args);
-      expect(error).toBeInstanceOf(CliError);
-      return { message: (error as CliError).message, exitCode: (error as CliError).exitCode };
+      expect(error).toBeInstanceOf(OperatorError);
+      return { message: (error as OperatorError).message, exitCode: (error as OperatorError).exitCode };
     };
     expect(await usage('retry', [])).toEqual({
       message: 'say which failed pairs to retry: --portal D and/or --code C, or --all for every failed pair',

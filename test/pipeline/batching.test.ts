@@ -3,9 +3,9 @@ import { expectPortalsHold } from './support/expect-portals-hold.js';
 import { type Harness, iframeApp, jsApp, startHarness } from './support/pipeline-harness.js';
 
 /**
- * One request per portal (README, "One request per portal"; docs/bitrix24.md, "Batch"): a worker about to call
- * a portal takes the portal's other due pairs along in one `batch` request, and every pair ends exactly as it
- * would with single calls.
+ * One request per portal (README and docs/architecture.md, "One request per portal"; docs/bitrix24.md,
+ * "Batch"): a worker about to call a portal takes the portal's other due pairs along in one `batch` request,
+ * and every pair ends exactly as it would with single calls.
  */
 const BATCH = { enabled: true, maxCommands: 50, maxBytes: 1_048_576 };
 
@@ -106,6 +106,27 @@ describe('batching: one request per portal', () => {
       }
     }
   }, 40_000);
+
+  // Was a bug (found by the chaos suite): pairs that failed for good inside another job's batch kept their own
+  // jobs looping (planOperation ignores the failed state; the claim refused them), so the queue never drained.
+  it('leaves no job behind when a batch fails its pairs for good (portal deleted)', async () => {
+    harness = await startHarness(
+      { portals: [{ domain: 'gone.sim.test', state: 'deleted' }] },
+      { batch: BATCH },
+    );
+    const apps = Array.from({ length: 6 }, (_, i) => jsApp(`cmd${i}`));
+    const summary = await harness.rollout(apps);
+    harness.startWorker(6);
+    expect(await harness.settle(summary.pairs)).toMatchObject({ failed: 6, pending: 0 });
+    const deadline = Date.now() + 10_000;
+    let counts = await harness.runtime.queue.getJobCounts('waiting', 'delayed', 'active', 'prioritized');
+    while (Object.values(counts).some((n) => n > 0) && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 100));
+      counts = await harness.runtime.queue.getJobCounts('waiting', 'delayed', 'active', 'prioritized');
+    }
+    expect(counts).toMatchObject({ waiting: 0, delayed: 0, active: 0, prioritized: 0 });
+    expect(harness.sim.portal('gone.sim.test').calls).toBe(1);
+  });
 
   it('calls each pair alone with batch.enabled false (one request per command)', async () => {
     harness = await startHarness(

@@ -1,6 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { toRegisterParams } from '../../src/apps/to-method-params.js';
-import type { PairResult } from '../../src/results/pair-result.js';
 import type { Runtime } from '../../src/runtime/create-runtime.js';
 import { type Harness, jsApp, startHarness } from './support/pipeline-harness.js';
 
@@ -11,8 +10,8 @@ afterEach(async () => {
 });
 
 /**
- * A runtime whose finished-job handler's read of the pair is held (processPair reads with getWithDue; only that
- * handler uses `get`): the read value is fetched, then handed out only when released.
+ * A runtime whose finished-job handler's read of the pair's state is held (only that handler uses `statesOf`):
+ * the read value is fetched, then handed out only when released.
  */
 function holdFinishedJobRead(runtime: Runtime) {
   let reads = 0;
@@ -26,8 +25,8 @@ function holdFinishedJobRead(runtime: Runtime) {
   });
   const results = {
     ...runtime.results,
-    async get(domain: string, code: string): Promise<PairResult | undefined> {
-      const value = await runtime.results.get(domain, code);
+    async statesOf(pairs: readonly { domain: string; code: string }[]) {
+      const value = await runtime.results.statesOf(pairs);
       reads++;
       if (reads === 1) {
         reachedResolve();

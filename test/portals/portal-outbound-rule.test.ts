@@ -23,7 +23,7 @@ const withRestUrl = (restUrl: string, domain = 'acme.bitrix24.com') => ({
   auth: OAUTH,
 });
 
-describe('portals: outbound rule at input (README, "Security")', () => {
+describe('portals: outbound rule at input (docs/security.md, the outbound rule)', () => {
   it.each([
     ['https://127.0.0.1/rest/', 'loopback'],
     ['https://127.5.6.7:8443/rest/', 'loopback'],

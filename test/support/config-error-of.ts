@@ -1,4 +1,4 @@
-import { ConfigError } from '../../src/config/config-error.js';
+import { ConfigError } from '../../src/errors/operator-error.js';
 
 /** Runs `fn` and returns the ConfigError it throws; fails the test if it throws nothing or something else. */
 export function configErrorOf(fn: () => unknown): ConfigError {

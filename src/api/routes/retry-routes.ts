@@ -1,6 +1,6 @@
 import type { Queue } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
-import { NothingMatchedError } from '../../ops/nothing-matched-error.js';
+import { NothingMatchedError } from '../../errors/operator-error.js';
 import { retryFailedPairs } from '../../ops/retry-failed-pairs.js';
 import { toStatusRow } from '../../ops/status-row.js';
 import type { PairJob } from '../../pipeline/pair-job.js';

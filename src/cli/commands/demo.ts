@@ -4,6 +4,8 @@ import { Command } from 'commander';
 import { z } from 'zod';
 import { loadAppsFile } from '../../apps/load-apps-file.js';
 import { loadConfig } from '../../config/load-config.js';
+import { EXIT_CODES, UsageError } from '../../errors/operator-error.js';
+import { formatZodIssues } from '../../input/format-zod-issues.js';
 import { createLogger } from '../../log/create-logger.js';
 import { findPairs } from '../../ops/find-pairs.js';
 import { formatTable } from '../../ops/format-table.js';
@@ -13,7 +15,6 @@ import { portalsFileSchema } from '../../portals/portal-entry-schema.js';
 import { ensureRedis } from '../../redis/ensure-redis.js';
 import { connectRedis, createRuntime } from '../../runtime/create-runtime.js';
 import { startSimulator } from '../../simulator/start-simulator.js';
-import { CliError } from '../cli-error.js';
 import { waitForRollout } from '../wait-for-rollout.js';
 
 const EXAMPLE_APPS = fileURLToPath(new URL('../../../examples/apps.json', import.meta.url));
@@ -62,8 +63,8 @@ export function demoCommand(): Command {
     .action(async (raw: Record<string, unknown>) => {
       const parsed = optionsSchema.safeParse(raw);
       if (!parsed.success) {
-        const issue = parsed.error.issues[0];
-        throw new CliError(`--${String(issue?.path[0])}: ${issue?.message}`);
+        const [problem] = formatZodIssues(parsed.error, '', { path: 'dotted' });
+        throw new UsageError(`--${problem?.where.split('.')[0]}: ${problem?.message}`);
       }
       const options = parsed.data;
       const base = loadConfig(process.env);
@@ -90,7 +91,8 @@ export function demoCommand(): Command {
         redisUrl: redis.url,
         prefix,
         allowHttp: true,
-        // The simulator listens on 127.0.0.1: exempt it from the outbound rule (README, "Security").
+        // The simulator listens on 127.0.0.1: exempt it from the outbound rule (docs/security.md,
+        // "Where credentials are sent: the outbound rule").
         allowHosts: ['127.0.0.1'],
         hashSecret: base.hashSecret ?? 'demo-hash-secret-not-for-production',
         // A random key per run: the demo's simulated tokens are sealed at rest like real ones.
@@ -172,7 +174,7 @@ export function demoCommand(): Command {
         // The deliberately broken portals are expected to fail / need re-authorisation; anything else is not.
         const expectedBroken = new Set([deleted?.domain, revoked?.domain]);
         const unexpected = attention.filter((r) => !expectedBroken.has(r.portal));
-        if (final.pending > 0 || unexpected.length > 0) process.exitCode = 1;
+        if (final.pending > 0 || unexpected.length > 0) process.exitCode = EXIT_CODES.failed;
       } finally {
         await Promise.all(workers.map((w) => w.close()));
         await Promise.all(connections.map((c) => c.quit()));

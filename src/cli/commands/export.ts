@@ -1,11 +1,11 @@
 import { resolve } from 'node:path';
 import { Command, Option } from 'commander';
+import { CommandFailedError } from '../../errors/operator-error.js';
 import { EXPORT_FORMATS, type ExportFormat, exportChunks } from '../../ops/export-chunks.js';
 import { writeChunks } from '../../ops/write-chunks.js';
 import { requireRedis } from '../../redis/require-redis.js';
 import { createRuntime } from '../../runtime/create-runtime.js';
 import { cliContext } from '../cli-context.js';
-import { CliError } from '../cli-error.js';
 
 export function exportCommand(): Command {
   return new Command('export')
@@ -31,7 +31,7 @@ export function exportCommand(): Command {
           await writeChunks(chunks, { file });
         } catch (error) {
           const code = (error as NodeJS.ErrnoException).code;
-          if (typeof code === 'string') throw new CliError(`cannot write ${file} (${code})`, 1);
+          if (typeof code === 'string') throw new CommandFailedError(`cannot write ${file} (${code})`);
           throw error;
         }
         process.stdout.write(`export: ${options.format} written to ${file}\n`);

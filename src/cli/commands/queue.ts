@@ -1,9 +1,9 @@
 import { Command } from 'commander';
+import { UsageError } from '../../errors/operator-error.js';
 import { QUEUE_PAUSED_HINT } from '../../ops/queue-paused-hint.js';
 import { requireRedis } from '../../redis/require-redis.js';
 import { createRuntime } from '../../runtime/create-runtime.js';
 import { cliContext } from '../cli-context.js';
-import { CliError } from '../cli-error.js';
 
 /** `imbot-rollout queue [--pause | --resume]`: the state of the rollout queue, and pausing or resuming it. */
 export function queueCommand(): Command {
@@ -17,7 +17,7 @@ export function queueCommand(): Command {
     .option('--pause', 'pause the queue: workers take no new job until it is resumed')
     .option('--resume', 'resume a paused queue')
     .action(async (options: { pause?: boolean; resume?: boolean }) => {
-      if (options.pause && options.resume) throw new CliError('give either --pause or --resume, not both');
+      if (options.pause && options.resume) throw new UsageError('give either --pause or --resume, not both');
       const { config, logger } = cliContext();
       await requireRedis(config.redisUrl);
       const runtime = createRuntime({ config, logger });

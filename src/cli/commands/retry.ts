@@ -1,10 +1,9 @@
 import { Command } from 'commander';
-import { NothingMatchedError } from '../../ops/nothing-matched-error.js';
+import { UsageError } from '../../errors/operator-error.js';
 import { retryFailedPairs } from '../../ops/retry-failed-pairs.js';
 import { requireRedis } from '../../redis/require-redis.js';
 import { createRuntime } from '../../runtime/create-runtime.js';
 import { cliContext } from '../cli-context.js';
-import { CliError } from '../cli-error.js';
 
 export function retryCommand(): Command {
   return new Command('retry')
@@ -19,11 +18,11 @@ export function retryCommand(): Command {
     .action(async (options: { portal?: string; code?: string; all?: boolean }) => {
       const filtered = Boolean(options.portal || options.code);
       if (!filtered && !options.all) {
-        throw new CliError(
+        throw new UsageError(
           'say which failed pairs to retry: --portal D and/or --code C, or --all for every failed pair',
         );
       }
-      if (filtered && options.all) throw new CliError('give either --all or --portal/--code, not both');
+      if (filtered && options.all) throw new UsageError('give either --all or --portal/--code, not both');
       const { config, logger } = cliContext();
       await requireRedis(config.redisUrl);
       const runtime = createRuntime({ config, logger });
@@ -35,9 +34,6 @@ export function retryCommand(): Command {
         process.stdout.write(
           `retry: ${retried.length} failed pair(s) re-queued; a running worker picks them up (\`imbot-rollout status\` shows progress)\n`,
         );
-      } catch (error) {
-        if (error instanceof NothingMatchedError) throw new CliError(error.message, 1);
-        throw error;
       } finally {
         await runtime.close();
       }

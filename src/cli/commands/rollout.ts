@@ -1,6 +1,7 @@
 import { basename } from 'node:path';
 import { Command } from 'commander';
 import { loadAppsFile } from '../../apps/load-apps-file.js';
+import { EXIT_CODES, UsageError } from '../../errors/operator-error.js';
 import { QUEUE_PAUSED_HINT } from '../../ops/queue-paused-hint.js';
 import { enqueueRollout } from '../../pipeline/enqueue-rollout.js';
 import { loadPortalsFile } from '../../portals/load-portals-file.js';
@@ -9,7 +10,6 @@ import { createRuntime } from '../../runtime/create-runtime.js';
 import { checkStoredKeyIds } from '../../secrets/check-stored-key-ids.js';
 import { requireSecretKey } from '../../secrets/require-secret-key.js';
 import { cliContext } from '../cli-context.js';
-import { CliError } from '../cli-error.js';
 import { waitForRollout } from '../wait-for-rollout.js';
 
 export function rolloutCommand(): Command {
@@ -45,7 +45,7 @@ export function rolloutCommand(): Command {
         replace?: boolean;
       }) => {
         if (!options.apps && !options.portals)
-          throw new CliError('give --apps and/or --portals (see rollout --help)');
+          throw new UsageError('give --apps and/or --portals (see rollout --help)');
         const { config, logger } = cliContext();
         // Validate both files whole before anything is written: a bad entry leaves no partial state.
         const apps = options.apps
@@ -104,7 +104,7 @@ export function rolloutCommand(): Command {
             isPaused: () => runtime.queue.isPaused(),
           });
           if (final.failed > 0 || final.needsReauth > 0) {
-            process.exitCode = 1;
+            process.exitCode = EXIT_CODES.failed;
             process.stdout.write(
               `rollout: ${final.failed} failed, ${final.needsReauth} need re-authorisation: see \`imbot-rollout status\`\n`,
             );

@@ -1,4 +1,5 @@
 import { Command } from 'commander';
+import { EXIT_CODES, UsageError } from '../../errors/operator-error.js';
 import { sanitiseText } from '../../ops/sanitise-text.js';
 import { requireRedis } from '../../redis/require-redis.js';
 import { connectRedis } from '../../runtime/create-runtime.js';
@@ -7,7 +8,6 @@ import { keyringCodecFromConfig } from '../../secrets/secret-codec-from-config.j
 import { syncStoredKeyIds } from '../../secrets/stored-key-ids.js';
 import { createRedisKeys } from '../../store/redis-keys.js';
 import { cliContext } from '../cli-context.js';
-import { CliError } from '../cli-error.js';
 
 const SHOWN_FAILURES = 20;
 
@@ -30,7 +30,7 @@ export function rotateKeyCommand(): Command {
       const { config, logger } = cliContext();
       const codec = keyringCodecFromConfig(config.secrets);
       if (codec === undefined) {
-        throw new CliError(
+        throw new UsageError(
           'rotate-key needs ROLLOUT_SECRET_KEY (the key to seal with) and, for values sealed with an older key, ' +
             'ROLLOUT_SECRET_KEY_PREVIOUS (the old key)',
         );
@@ -72,7 +72,7 @@ export function rotateKeyCommand(): Command {
             process.stdout.write(`rotate-key: ... and ${summary.dropped.length - SHOWN_FAILURES} more\n`);
           }
         }
-        if (summary.failed.length > 0) process.exitCode = 1;
+        if (summary.failed.length > 0) process.exitCode = EXIT_CODES.failed;
       } finally {
         await redis.quit().catch(() => redis.disconnect());
       }

@@ -1,12 +1,12 @@
 import { Command } from 'commander';
 import { z } from 'zod';
 import { buildApi } from '../../api/build-api.js';
-import { UnsafeBindError } from '../../api/unsafe-bind-error.js';
+import { CommandFailedError, OperatorError, UsageError } from '../../errors/operator-error.js';
 import { redisReachable } from '../../redis/ensure-redis.js';
 import { createRuntime } from '../../runtime/create-runtime.js';
 import { checkStoredKeyIds } from '../../secrets/check-stored-key-ids.js';
 import { cliContext } from '../cli-context.js';
-import { CliError } from '../cli-error.js';
+import { listenForStopSignals } from '../stop-signals.js';
 
 const portSchema = z.coerce.number().int().min(0).max(65535);
 
@@ -24,11 +24,13 @@ export function serveCommand(): Command {
     .option('--host <host>', 'address to listen on (default: config api.host, 127.0.0.1)')
     .action(async (options: { port?: string; host?: string }) => {
       const { config, logger } = cliContext();
+      // Listening from the first moment: a SIGTERM during start-up stops the API right after it.
+      const signals = listenForStopSignals(logger, 'api');
       let port = config.api.port;
       if (options.port !== undefined) {
         const parsed = portSchema.safeParse(options.port);
         if (!parsed.success)
-          throw new CliError(`--port must be a whole number from 0 to 65535, got "${options.port}"`);
+          throw new UsageError(`--port must be a whole number from 0 to 65535, got "${options.port}"`);
         port = parsed.data;
       }
       const host = options.host?.trim() || config.api.host;
@@ -52,9 +54,10 @@ export function serveCommand(): Command {
         await app.listen({ host, port });
       } catch (error) {
         await runtime.close();
-        if (error instanceof UnsafeBindError) throw new CliError(error.message, 2);
+        // An unsafe bind or a weak token (UnsafeBindError) is already said for the operator.
+        if (error instanceof OperatorError) throw error;
         const reason = error instanceof Error ? error.message : String(error);
-        throw new CliError(`cannot listen on ${host}:${port}: ${reason}`, 1);
+        throw new CommandFailedError(`cannot listen on ${host}:${port}: ${reason}`, { cause: error });
       }
       const address = app.server.address();
       const bound = typeof address === 'object' && address !== null ? address.port : port;
@@ -65,20 +68,12 @@ export function serveCommand(): Command {
           `health /healthz); ${config.api.token ? 'token required' : 'no token: loopback only, open'}\n`,
       );
       logger.info({ host, port: bound, tokenRequired: config.api.token !== undefined }, 'api started');
-      await new Promise<void>((resolve) => {
-        let stopping = false;
-        const stop = (signal: string) => {
-          if (stopping) return;
-          stopping = true;
-          logger.info({ signal }, 'api stopping');
-          void app
-            .close()
-            .then(() => runtime.close())
-            .finally(() => resolve());
-        };
-        process.once('SIGTERM', () => stop('SIGTERM'));
-        process.once('SIGINT', () => stop('SIGINT'));
-      });
+      await signals.received;
+      await app
+        .close()
+        .then(() => runtime.close())
+        .catch((error: unknown) => logger.warn({ err: error }, 'api stop was not clean'));
+      signals.dispose();
       process.stdout.write('api: stopped\n');
     });
 }

@@ -2,6 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { Command } from 'commander';
 import { z } from 'zod';
+import { formatZodIssues } from '../../input/format-zod-issues.js';
 import { DEFAULT_WEBHOOK_CLIENT_ID } from '../../simulator/simulator-core.js';
 import type { SimFaults, SimulatorHandle, SimulatorOptions } from '../../simulator/simulator-types.js';
 import { startSimulator } from '../../simulator/start-simulator.js';
@@ -139,10 +140,10 @@ export function simulateCommand(): Command {
     .action(async (rawOptions: Record<string, unknown>) => {
       const parsed = simulateOptionsSchema.safeParse(rawOptions);
       if (!parsed.success) {
-        const issue = parsed.error.issues[0];
-        const key = String(issue?.path[0] ?? '') as keyof typeof FLAGS;
+        const [problem] = formatZodIssues(parsed.error, '', { path: 'dotted' });
+        const key = (problem?.where.split('.')[0] ?? '') as keyof typeof FLAGS;
         const flag = FLAGS[key] ?? 'option';
-        command.error(`error: option '${flag}' ${issue?.message ?? 'is invalid'}`, {
+        command.error(`error: option '${flag}' ${problem?.message ?? 'is invalid'}`, {
           exitCode: 2,
           code: 'simulate.invalidOption',
         });

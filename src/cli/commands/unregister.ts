@@ -1,10 +1,9 @@
 import { Command } from 'commander';
-import { NothingMatchedError } from '../../ops/nothing-matched-error.js';
+import { EXIT_CODES } from '../../errors/operator-error.js';
 import { unregisterPairs } from '../../ops/unregister-pairs.js';
 import { requireRedis } from '../../redis/require-redis.js';
 import { createRuntime } from '../../runtime/create-runtime.js';
 import { cliContext } from '../cli-context.js';
-import { CliError } from '../cli-error.js';
 import { waitForRollout } from '../wait-for-rollout.js';
 
 export function unregisterCommand(): Command {
@@ -41,14 +40,11 @@ export function unregisterCommand(): Command {
           isPaused: () => runtime.queue.isPaused(),
         });
         if (final.failed > 0 || final.needsReauth > 0) {
-          process.exitCode = 1;
+          process.exitCode = EXIT_CODES.failed;
           process.stdout.write(
             `unregister: ${final.failed} failed, ${final.needsReauth} need re-authorisation: see \`imbot-rollout failed\`\n`,
           );
         }
-      } catch (error) {
-        if (error instanceof NothingMatchedError) throw new CliError(error.message, 1);
-        throw error;
       } finally {
         await runtime.close();
       }

@@ -1,13 +1,14 @@
 import { Command } from 'commander';
 import { z } from 'zod';
+import { UsageError } from '../../errors/operator-error.js';
 import { createRolloutWorker } from '../../pipeline/create-rollout-worker.js';
 import { requireRedis } from '../../redis/require-redis.js';
 import { connectRedis, createRuntime } from '../../runtime/create-runtime.js';
 import { checkStoredKeyIds } from '../../secrets/check-stored-key-ids.js';
 import { requireSecretKey } from '../../secrets/require-secret-key.js';
 import { cliContext } from '../cli-context.js';
-import { CliError } from '../cli-error.js';
 import { describeJobFailure } from '../job-failure.js';
+import { listenForStopSignals } from '../stop-signals.js';
 
 const concurrencySchema = z.coerce.number().int().min(1).max(1000);
 
@@ -24,12 +25,14 @@ export function workerCommand(): Command {
     )
     .action(async (options: { concurrency?: string }) => {
       const { config, logger } = cliContext();
+      // Listening from the first moment: a SIGTERM during start-up stops the worker right after it.
+      const signals = listenForStopSignals(logger, 'worker');
       requireSecretKey(config, 'the worker');
       let concurrency = config.worker.concurrency;
       if (options.concurrency !== undefined) {
         const parsed = concurrencySchema.safeParse(options.concurrency);
         if (!parsed.success)
-          throw new CliError(
+          throw new UsageError(
             `--concurrency must be a whole number from 1 to 1000, got "${options.concurrency}"`,
           );
         concurrency = parsed.data;
@@ -49,8 +52,9 @@ export function workerCommand(): Command {
       }
       const connection = connectRedis(config.redisUrl, logger, 'imbot-rollout-worker');
       const worker = createRolloutWorker(runtime, { connection, concurrency });
-      // Never silent: a failed job is logged at error with its code. Failures outside processPair (a secret that
-      // cannot be opened, a job stalled too often) are logged nowhere else (README, "Security").
+      // Never silent: a failed job is logged at error with its code. Failures outside processPair (a secret
+      // that cannot be opened, a job stalled too often) are logged nowhere else (docs/security.md, "Secrets
+      // at rest").
       worker.on('failed', (job, error) => {
         logger.error(
           { domain: job?.data.domain, code: job?.data.code, error: describeJobFailure(error) },
@@ -61,21 +65,13 @@ export function workerCommand(): Command {
       process.stderr.write(
         `worker: started (concurrency ${concurrency}); Ctrl-C or SIGTERM stops it gracefully\n`,
       );
-      await new Promise<void>((resolve) => {
-        let stopping = false;
-        const stop = (signal: string) => {
-          if (stopping) return;
-          stopping = true;
-          logger.info({ signal }, 'worker stopping: finishing jobs in flight');
-          void worker
-            .close()
-            .then(() => runtime.close())
-            .then(() => connection.quit())
-            .finally(() => resolve());
-        };
-        process.once('SIGTERM', () => stop('SIGTERM'));
-        process.once('SIGINT', () => stop('SIGINT'));
-      });
+      await signals.received;
+      await worker
+        .close()
+        .then(() => runtime.close())
+        .then(() => connection.quit())
+        .catch((error: unknown) => logger.warn({ err: error }, 'worker stop was not clean'));
+      signals.dispose();
       logger.info('worker stopped');
     });
 }
