@@ -1,6 +1,6 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { StatusRow } from '../src/ops/status-row.js';
-import { PAIR_STATES, type PairState } from '../src/results/pair-result.js';
+import { PAIR_STATES, type PairState } from '../src/store/pair-result.js';
 import { normaliseLang } from '../test/support/portal-holds.js';
 
 /** How one pair must end, and what its portal must hold then. A healthy portal: `accept: ['registered']`. */

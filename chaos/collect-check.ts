@@ -1,6 +1,6 @@
 import type { AppDefinition } from '../src/apps/app-definition-schema.js';
 import { deriveAppHash } from '../src/apps/derive-app-hash.js';
-import type { PairState } from '../src/results/pair-result.js';
+import type { PairState } from '../src/store/pair-result.js';
 import { wantedFields } from '../test/support/portal-holds.js';
 import { checkRollout, type PairExpectation, type RolloutCheck } from './check-rollout.js';
 import type { ChaosLab } from './start-chaos-lab.js';

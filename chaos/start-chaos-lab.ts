@@ -16,8 +16,9 @@ import { type EnqueueSummary, enqueueRollout } from '../src/pipeline/enqueue-rol
 import type { PairJob } from '../src/pipeline/pair-job.js';
 import type { PairOutcome } from '../src/pipeline/process-pair.js';
 import { type PortalEntry, portalsFileSchema } from '../src/portals/portal-entry-schema.js';
+import { connectRedis } from '../src/redis/connect-redis.js';
 import { startRedisServer } from '../src/redis/start-redis-server.js';
-import { connectRedis, createRuntime, type Runtime } from '../src/runtime/create-runtime.js';
+import { createRuntime, type Runtime } from '../src/runtime/create-runtime.js';
 import type { SimulatorHandle, SimulatorOptions } from '../src/simulator/start-simulator.js';
 import { startSimulator } from '../src/simulator/start-simulator.js';
 import { chaosConfig } from './chaos-config.js';

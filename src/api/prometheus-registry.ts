@@ -7,8 +7,8 @@ import {
   readPipelineMetrics,
 } from '../metrics/pipeline-metrics.js';
 import type { PairJob } from '../pipeline/pair-job.js';
-import type { PairState } from '../results/pair-result.js';
-import type { ResultStore } from '../results/result-store.js';
+import type { PairState } from '../store/pair-result.js';
+import type { ResultStore } from '../store/result-store.js';
 import { QUEUE_STATES, type QueueState } from './read-progress.js';
 
 /** Every metric name starts with this. */

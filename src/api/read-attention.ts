@@ -1,7 +1,7 @@
 import { findPairs } from '../ops/find-pairs.js';
 import { type StatusRow, toStatusRow } from '../ops/status-row.js';
-import type { AttemptRecord, PairResult } from '../results/pair-result.js';
-import type { ResultStore } from '../results/result-store.js';
+import type { AttemptRecord, PairResult } from '../store/pair-result.js';
+import type { ResultStore } from '../store/result-store.js';
 
 /** Why a pair needs a person: it failed, or it is parked (portal needs re-authorisation). */
 export const ATTENTION_REASONS = ['failed', 'parked'] as const;

@@ -1,7 +1,7 @@
 import { findPairs, type PairFilter } from '../ops/find-pairs.js';
 import { type StatusRow, toStatusRow } from '../ops/status-row.js';
-import { PAIR_STATES, type PairState } from '../results/pair-result.js';
-import type { ResultStore } from '../results/result-store.js';
+import { PAIR_STATES, type PairState } from '../store/pair-result.js';
+import type { ResultStore } from '../store/result-store.js';
 
 export interface PortalSummary {
   portal: string;

@@ -1,8 +1,8 @@
 import type { Queue } from 'bullmq';
 import { QUEUE_PAUSED_HINT } from '../ops/queue-paused-hint.js';
 import type { PairJob } from '../pipeline/pair-job.js';
-import type { PairState } from '../results/pair-result.js';
-import type { ResultStore } from '../results/result-store.js';
+import type { PairState } from '../store/pair-result.js';
+import type { ResultStore } from '../store/result-store.js';
 
 /** BullMQ job states counted for the progress view and /metrics. */
 export const QUEUE_STATES = [

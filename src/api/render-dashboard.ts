@@ -1,5 +1,5 @@
 import { QUEUE_PAUSED_HINT } from '../ops/queue-paused-hint.js';
-import type { AttemptRecord, PairState } from '../results/pair-result.js';
+import type { AttemptRecord, PairState } from '../store/pair-result.js';
 import { DASHBOARD_SCRIPT } from './dashboard-script.js';
 import { DASHBOARD_STYLE } from './dashboard-style.js';
 import { escapeHtml } from './escape-html.js';

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { CODE_MAX } from '../apps/app-definition-schema.js';
-import { PAIR_STATES, type PairState } from '../results/pair-result.js';
+import { PAIR_STATES, type PairState } from '../store/pair-result.js';
 import { ATTENTION_REASONS } from './read-attention.js';
 
 /** Zod schemas of the API's params, query strings and bodies: errors name the field and what is allowed. */

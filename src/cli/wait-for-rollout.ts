@@ -2,7 +2,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { isSettled, type ProgressCounts, progressCounts } from '../ops/progress-counts.js';
 import { createProgressReporter } from '../ops/progress-reporter.js';
 import { QUEUE_PAUSED_HINT } from '../ops/queue-paused-hint.js';
-import type { ResultStore } from '../results/result-store.js';
+import type { ResultStore } from '../store/result-store.js';
 
 /**
  * Polls the pairs of a rollout until none is pending, showing progress; returns the final counts. With

@@ -1,4 +1,4 @@
-import type { AttemptRecord, PairResult } from '../results/pair-result.js';
+import type { AttemptRecord, PairResult } from '../store/pair-result.js';
 import { type AttentionReason, attentionReasons } from './find-attention-pairs.js';
 import { type StatusRow, toStatusRow } from './status-row.js';
 

@@ -1,4 +1,4 @@
-import type { ResultStore } from '../results/result-store.js';
+import type { ResultStore } from '../store/result-store.js';
 import { formatCsvRow } from './format-csv-row.js';
 import { sanitiseJson } from './sanitise-text.js';
 import { type StatusRow, toStatusRow } from './status-row.js';

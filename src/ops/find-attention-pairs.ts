@@ -1,5 +1,5 @@
-import type { PairResult } from '../results/pair-result.js';
-import type { ResultStore } from '../results/result-store.js';
+import type { PairResult } from '../store/pair-result.js';
+import type { ResultStore } from '../store/result-store.js';
 import { findPairs } from './find-pairs.js';
 
 /** Why a pair needs an operator: it failed, or its portal needs new credentials. */

@@ -1,5 +1,5 @@
-import type { PairResult, PairState } from '../results/pair-result.js';
-import type { ResultStore } from '../results/result-store.js';
+import type { PairResult, PairState } from '../store/pair-result.js';
+import type { ResultStore } from '../store/result-store.js';
 
 export interface PairFilter {
   portal?: string;

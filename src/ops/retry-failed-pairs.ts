@@ -2,7 +2,7 @@ import type { Queue } from 'bullmq';
 import { NothingMatchedError } from '../errors/operator-error.js';
 import { addPairJobs } from '../pipeline/add-pair-jobs.js';
 import type { PairJob } from '../pipeline/pair-job.js';
-import type { ResultStore } from '../results/result-store.js';
+import type { ResultStore } from '../store/result-store.js';
 import { findPairs } from './find-pairs.js';
 
 /** Re-queues failed pairs matching portal/code (all failed pairs when neither is given): attempts start again. */

@@ -1,4 +1,4 @@
-import type { PairResult } from '../results/pair-result.js';
+import type { PairResult } from '../store/pair-result.js';
 import { sanitiseText } from './sanitise-text.js';
 
 /** One row of `status --json`: a public contract, change it only in a compatible way. */

@@ -2,7 +2,7 @@ import type { Queue } from 'bullmq';
 import { NothingMatchedError } from '../errors/operator-error.js';
 import { addPairJobs } from '../pipeline/add-pair-jobs.js';
 import type { PairJob } from '../pipeline/pair-job.js';
-import type { ResultStore } from '../results/result-store.js';
+import type { ResultStore } from '../store/result-store.js';
 
 /**
  * Asks for the app `code` to be unregistered (on one portal or on all): pairs holding an APP_ID get a job that

@@ -1,5 +1,5 @@
 import type { InputProblem } from '../input/input-error.js';
-import type { PairResult } from '../results/pair-result.js';
+import type { PairResult } from '../store/pair-result.js';
 
 /** What is known of a rollout, to name it in a conflict (stored by enqueueRollout under `keys.rollout(id)`). */
 export interface RolloutRecord {

@@ -1,7 +1,7 @@
 import { type AppDefinition, isIframeApp } from '../apps/app-definition-schema.js';
 import type { InputProblem } from '../input/input-error.js';
-import type { PairResult } from '../results/pair-result.js';
 import type { DefinitionStore } from '../store/definition-store.js';
+import type { PairResult } from '../store/pair-result.js';
 
 /** Why update cannot bring an app from one definition to another (docs/bitrix24.md, "Update"). */
 export type RecreateReason = 'icon' | 'kind';

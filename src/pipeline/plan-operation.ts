@@ -1,4 +1,4 @@
-import type { PairResult } from '../results/pair-result.js';
+import type { PairResult } from '../store/pair-result.js';
 
 export type Operation = 'register' | 'update' | 'unregister';
 

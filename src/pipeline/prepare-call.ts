@@ -2,8 +2,8 @@ import type { AppDefinition } from '../apps/app-definition-schema.js';
 import { deriveAppHash } from '../apps/derive-app-hash.js';
 import { toRegisterParams, toUpdateFields } from '../apps/to-method-params.js';
 import type { Config } from '../config/config-schema.js';
-import type { PairError, PairResult } from '../results/pair-result.js';
 import type { DefinitionStore } from '../store/definition-store.js';
+import type { PairError, PairResult } from '../store/pair-result.js';
 import { METHOD_OF, type Operation } from './plan-operation.js';
 
 /** One call ready to send for a pair: the operation, the method and its parameters. */

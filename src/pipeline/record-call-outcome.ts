@@ -1,6 +1,6 @@
 import { BitrixError } from '../bitrix/bitrix-error.js';
 import type { PortalTarget } from '../bitrix/portal-target.js';
-import type { PairError, PairResult } from '../results/pair-result.js';
+import type { PairError, PairResult } from '../store/pair-result.js';
 import { ReauthRequiredError } from '../tokens/reauth-required-error.js';
 import { decide } from './decide.js';
 import { type PreparedCall, parseAppId, UnreadableAppIdError } from './prepare-call.js';

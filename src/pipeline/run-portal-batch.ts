@@ -6,7 +6,7 @@ import {
   batchCommandProblem,
 } from '../bitrix/call-batch.js';
 import type { PortalTarget } from '../bitrix/portal-target.js';
-import type { PairResult } from '../results/pair-result.js';
+import type { PairResult } from '../store/pair-result.js';
 import type { StoredPortal } from '../store/portal-store.js';
 import type { PairJob } from './pair-job.js';
 import { METHOD_OF, type Operation, planOperation } from './plan-operation.js';

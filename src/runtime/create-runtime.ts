@@ -1,5 +1,5 @@
 import { Queue } from 'bullmq';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { type BatchRestClient, createRestClient } from '../bitrix/call-method.js';
 import { refreshAccessToken } from '../bitrix/refresh-access-token.js';
@@ -9,11 +9,12 @@ import { createRedisPipelineMetrics } from '../metrics/pipeline-metrics.js';
 import { type PairJob, ROLLOUT_QUEUE } from '../pipeline/pair-job.js';
 import type { PairProcessorDeps } from '../pipeline/process-pair.js';
 import { createPortalRateLimiter } from '../ratelimit/portal-rate-limiter.js';
-import { createResultStore } from '../results/result-store.js';
+import { connectRedis } from '../redis/connect-redis.js';
 import { secretCodecFromConfig } from '../secrets/secret-codec-from-config.js';
 import { createDefinitionStore } from '../store/definition-store.js';
 import { createPortalStore } from '../store/portal-store.js';
 import { createRedisKeys, type RedisKeys } from '../store/redis-keys.js';
+import { createResultStore } from '../store/result-store.js';
 import { createTokenManager } from '../tokens/token-manager.js';
 
 /**
@@ -37,25 +38,6 @@ export interface Runtime extends PairProcessorDeps {
   queue: Queue<PairJob>;
   rest: BatchRestClient;
   close(): Promise<void>;
-}
-
-/** A Redis connection that survives a Redis restart: commands wait for the reconnect instead of failing. */
-export function connectRedis(url: string, logger: Logger, name: string): Redis {
-  const redis = new Redis(url, {
-    maxRetriesPerRequest: null,
-    enableReadyCheck: true,
-    connectionName: name,
-    retryStrategy: (times) => Math.min(100 * times, 2_000),
-  });
-  let reported = false;
-  redis.on('error', (error) => {
-    if (!reported) logger.warn({ err: { message: error.message } }, 'redis connection error; reconnecting');
-    reported = true;
-  });
-  redis.on('ready', () => {
-    reported = false;
-  });
-  return redis;
 }
 
 /**

@@ -11,6 +11,7 @@ import { HEALTH_TIMEOUT_MS } from '../../src/api/routes/health-routes.js';
 import { loadConfig } from '../../src/config/load-config.js';
 import { createRuntime, type Runtime } from '../../src/runtime/create-runtime.js';
 import { testRedisUrl, uniquePrefix } from '../support/redis.js';
+import { waitFor } from '../support/wait-for.js';
 
 const CLI = join(import.meta.dirname, '../../src/cli/main.ts');
 const TOKEN = 'binding-token-0123456789';
@@ -57,10 +58,11 @@ async function runCli(args: string[], env: Record<string, string>, until?: (out:
   const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
   try {
     if (until) {
-      const deadline = Date.now() + 15_000;
-      while (!stdout.includes('listening on') && child.exitCode === null && Date.now() < deadline) {
-        await new Promise((r) => setTimeout(r, 50));
-      }
+      await waitFor(() => stdout.includes('listening on') || child.exitCode !== null, {
+        timeoutMs: 15_000,
+        intervalMs: 50,
+        message: `the API to say it listens (stderr: ${stderr})`,
+      });
       await until(stdout);
       child.kill('SIGTERM');
     }

@@ -9,6 +9,7 @@ import { findFreePort } from '../../src/redis/start-redis-server.js';
 import { createRuntime, type Runtime } from '../../src/runtime/create-runtime.js';
 import { testRedisUrl, uniquePrefix } from '../support/redis.js';
 import { CLI_ENTRY } from '../support/run-cli.js';
+import { waitFor } from '../support/wait-for.js';
 
 const TOKEN = 'redis-down-token-0123456789abcdef';
 const BEARER = { authorization: `Bearer ${TOKEN}` };
@@ -67,6 +68,8 @@ async function timed<T>(run: () => Promise<T>): Promise<{ value: T; ms: number }
 interface RedisProxy {
   url: string;
   blackhole(): void;
+  /** Bytes the client sent that the blackhole dropped (a request is waiting for an answer that never comes). */
+  swallowed(): number;
   down(): Promise<void>;
   up(): Promise<void>;
   close(): Promise<void>;
@@ -76,6 +79,7 @@ async function startProxy(target: URL): Promise<RedisProxy> {
   const port = await findFreePort();
   const sockets = new Set<Socket>();
   let forwarding = true;
+  let swallowed = 0;
   let server: Server | undefined;
   const listen = async () => {
     forwarding = true;
@@ -84,6 +88,7 @@ async function startProxy(target: URL): Promise<RedisProxy> {
       sockets.add(client).add(upstream);
       client.on('data', (data) => {
         if (forwarding) upstream.write(data);
+        else swallowed += data.length;
       });
       upstream.pipe(client);
       const end = () => {
@@ -111,6 +116,7 @@ async function startProxy(target: URL): Promise<RedisProxy> {
     blackhole: () => {
       forwarding = false;
     },
+    swallowed: () => swallowed,
     down,
     up: listen,
     close: down,
@@ -163,14 +169,14 @@ describe('the API while Redis cannot be reached', () => {
     child.stdout?.on('data', (d: Buffer) => {
       output += d.toString();
     });
-    const deadline = Date.now() + 30_000;
-    while (
-      !/listening on (http:\/\/\S+?:\d+)/.test(output) &&
-      child.exitCode === null &&
-      Date.now() < deadline
-    ) {
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    await waitFor(
+      () => /listening on (http:\/\/\S+?:\d+)/.test(output) || (child?.exitCode ?? null) !== null,
+      {
+        timeoutMs: 30_000,
+        intervalMs: 50,
+        message: 'the API to say it listens',
+      },
+    );
     const base = /listening on (http:\/\/\S+?:\d+)/.exec(output)?.[1];
     expect(base, output).toBeDefined();
     for (const path of ['/api/progress', '/metrics', '/queues/api/queues']) {
@@ -185,20 +191,23 @@ describe('the API while Redis cannot be reached', () => {
     proxy = await startProxy(new URL(testRedisUrl()));
     const api = await apiOn(proxy.url);
     const get = () => api.inject({ method: 'GET', url: '/api/progress', headers: BEARER });
-    const until = async (status: number) => {
-      const deadline = Date.now() + 15_000;
-      let last = await get();
-      while (last.statusCode !== status && Date.now() < deadline) {
-        await new Promise((r) => setTimeout(r, 100));
-        last = await get();
-      }
-      return last;
-    };
+    const until = async (status: number) =>
+      await waitFor(
+        async () => {
+          const last = await get();
+          expect(last.statusCode).toBe(status);
+          return last;
+        },
+        { timeoutMs: 15_000, intervalMs: 100, message: `/api/progress to answer ${status}` },
+      );
     expect((await until(200)).statusCode).toBe(200);
 
     proxy.blackhole();
     const waiting = timed(get);
-    await new Promise((r) => setTimeout(r, 300));
+    const blackholed = proxy;
+    await waitFor(() => blackholed.swallowed() > 0, {
+      message: 'the request to reach the blackhole (sent, no answer coming)',
+    });
     await proxy.down();
     const answered = await waiting;
     expect(answered.value.statusCode).toBe(503);

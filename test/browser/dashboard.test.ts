@@ -7,6 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { buildApi } from '../../src/api/build-api.js';
 import type { SimPortalSeed } from '../../src/simulator/simulator-types.js';
 import { type Harness, iframeApp, jsApp, startHarness } from '../pipeline/support/pipeline-harness.js';
+import { waitFor } from '../support/wait-for.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = join(import.meta.dirname, '../artifacts');
@@ -118,18 +119,20 @@ describe('dashboard in headless Chromium during a simulated rollout', () => {
     h.startWorker(6);
     const seen: number[] = [];
     let midShot = false;
-    const deadline = Date.now() + 25_000;
-    while (Date.now() < deadline) {
-      const registered = await number(page, 'n-registered-big');
-      if (seen.at(-1) !== registered) seen.push(registered);
-      const pending = await number(page, 'n-pending');
-      if (!midShot && registered > total * 0.3 && (await number(page, 'n-failed')) > 0) {
-        await page.screenshot({ path: join(ARTIFACTS, 'dashboard-progress.png'), fullPage: true });
-        midShot = true;
-      }
-      if (pending === 0) break;
-      await page.waitForTimeout(250);
-    }
+    // Samples the page every 250 ms until it shows nothing pending.
+    await waitFor(
+      async () => {
+        const registered = await number(page, 'n-registered-big');
+        if (seen.at(-1) !== registered) seen.push(registered);
+        const pending = await number(page, 'n-pending');
+        if (!midShot && registered > total * 0.3 && (await number(page, 'n-failed')) > 0) {
+          await page.screenshot({ path: join(ARTIFACTS, 'dashboard-progress.png'), fullPage: true });
+          midShot = true;
+        }
+        expect(pending, `registered counts seen: ${seen.join(', ')}`).toBe(0);
+      },
+      { timeoutMs: 25_000, intervalMs: 250, message: 'the dashboard to show nothing pending' },
+    );
     expect(seen.length, `registered counts seen: ${seen.join(', ')}`).toBeGreaterThanOrEqual(3);
     expect(seen).toEqual([...seen].sort((a, b) => a - b));
     expect(seen.at(-1)).toBe(39); // 13 healthy portals x 3 apps

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { chaosApp } from '../../chaos/chaos-apps.js';
 import { checkRollout, type HeldApp, type PairExpectation, passed } from '../../chaos/check-rollout.js';
 import type { StatusRow } from '../../src/ops/status-row.js';
-import type { PairState } from '../../src/results/pair-result.js';
+import type { PairState } from '../../src/store/pair-result.js';
 import { wantedFields } from '../support/portal-holds.js';
 
 const HASH = 'a'.repeat(32);

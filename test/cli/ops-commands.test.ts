@@ -9,7 +9,7 @@ import { retryCommand } from '../../src/cli/commands/retry.js';
 import { unregisterCommand } from '../../src/cli/commands/unregister.js';
 import { OperatorError } from '../../src/errors/operator-error.js';
 import { retryFailedPairs } from '../../src/ops/retry-failed-pairs.js';
-import { createResultStore } from '../../src/results/result-store.js';
+import { createResultStore } from '../../src/store/result-store.js';
 import { type Harness, jsApp, startHarness } from '../pipeline/support/pipeline-harness.js';
 import { type CliRun, runCli } from '../support/run-cli.js';
 

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { QUEUE_PAUSED_HINT } from '../../src/ops/queue-paused-hint.js';
 import { type Harness, startHarness } from '../pipeline/support/pipeline-harness.js';
-import { runCli } from '../support/run-cli.js';
+import { runCli, startCli } from '../support/run-cli.js';
+import { waitFor } from '../support/wait-for.js';
 
 const EXAMPLE_APPS = join(import.meta.dirname, '../../examples/apps.json');
 
@@ -13,14 +14,6 @@ afterEach(async () => {
   await harness?.close();
   harness = undefined;
 });
-
-async function until(what: string, check: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 describe('a paused queue', () => {
   it('is said by status, rollout --wait and `queue`, which also resumes it', async () => {
@@ -45,12 +38,17 @@ describe('a paused queue', () => {
 
     // A worker is running, but the queue is paused: the rollout waits and says why.
     h.startWorker();
-    const rollout = runCli(['rollout', '--apps', EXAMPLE_APPS, '--portals', portalsFile, '--wait'], env);
-    await until(
-      'the rollout to queue its pairs',
-      async () => (await h.runtime.results.listPairs()).length === 6,
-    );
-    await new Promise((r) => setTimeout(r, 1_500)); // a few progress ticks while paused
+    const rollout = startCli(['rollout', '--apps', EXAMPLE_APPS, '--portals', portalsFile, '--wait'], env);
+    await waitFor(async () => (await h.runtime.results.listPairs()).length === 6, {
+      timeoutMs: 20_000,
+      intervalMs: 50,
+      message: 'the rollout to queue its pairs',
+    });
+    // Its progress, while paused, said so (and nothing was done).
+    await waitFor(() => expect(rollout.stderr()).toMatch(/progress: done 0\/6 \| .* \| QUEUE PAUSED\n/), {
+      timeoutMs: 20_000,
+      message: 'a progress line saying the queue is paused',
+    });
 
     const [status, statusJson, shown] = await Promise.all([
       runCli(['status'], env),
@@ -70,7 +68,7 @@ describe('a paused queue', () => {
     expect(resumed.stdout).toMatch(/^queue rollout: running; /);
     expect(resumed.stdout).not.toContain('PAUSED');
 
-    const done = await rollout;
+    const done = await rollout.done;
     expect(done.code, done.stderr).toBe(0);
     expect(done.stderr).toContain(`note: ${QUEUE_PAUSED_HINT}\n`);
     expect(done.stderr).toMatch(/progress: done 0\/6 \| .* \| QUEUE PAUSED\n/);

@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createResultStore } from '../../src/results/result-store.js';
+import { createResultStore } from '../../src/store/result-store.js';
 import { type Harness, startHarness } from '../pipeline/support/pipeline-harness.js';
 import { type CliRun, runCli } from '../support/run-cli.js';
 

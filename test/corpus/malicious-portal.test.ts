@@ -1,7 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type PortalEntry, portalsFileSchema } from '../../src/portals/portal-entry-schema.js';
-import type { PairResult } from '../../src/results/pair-result.js';
+import type { PairResult } from '../../src/store/pair-result.js';
 import { type Harness, jsApp, startHarness } from '../pipeline/support/pipeline-harness.js';
 import {
   drip,

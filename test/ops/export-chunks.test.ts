@@ -2,15 +2,15 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import { setTimeout as delay } from 'node:timers/promises';
 import { afterAll, describe, expect, it } from 'vitest';
 import { exportChunks } from '../../src/ops/export-chunks.js';
 import { formatCsvRow, neutraliseFormula } from '../../src/ops/format-csv-row.js';
 import { toStatusRow } from '../../src/ops/status-row.js';
 import { writeChunks } from '../../src/ops/write-chunks.js';
-import { createResultStore, type ResultStore } from '../../src/results/result-store.js';
 import { createRedisKeys } from '../../src/store/redis-keys.js';
+import { createResultStore, type ResultStore } from '../../src/store/result-store.js';
 import { newRedis, uniquePrefix } from '../support/redis.js';
+import { waitFor } from '../support/wait-for.js';
 
 const redis = newRedis();
 afterAll(async () => {
@@ -121,8 +121,11 @@ describe('writeChunks', () => {
     const writing = writeChunks(parts(), { stream }).then(() => {
       finished = true;
     });
-    await delay(50);
-    expect(finished).toBe(false); // 'one,' filled the buffer: nobody has read it yet
+    // 'one,' filled the buffer (nobody has read it yet) and writeChunks is waiting for it to drain.
+    await waitFor(() => stream.writableNeedDrain && stream.listenerCount('drain') > 0, {
+      message: 'writeChunks to wait for the full stream to drain',
+    });
+    expect(finished).toBe(false);
     let received = '';
     stream.on('data', (chunk: Buffer) => {
       received += chunk.toString();

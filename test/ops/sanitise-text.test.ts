@@ -4,7 +4,7 @@ import { formatTable } from '../../src/ops/format-table.js';
 import { createProgressReporter } from '../../src/ops/progress-reporter.js';
 import { sanitiseJson, sanitiseText } from '../../src/ops/sanitise-text.js';
 import { statusTableCells, toStatusRow } from '../../src/ops/status-row.js';
-import type { PairResult } from '../../src/results/pair-result.js';
+import type { PairResult } from '../../src/store/pair-result.js';
 
 /** Anything a terminal would act on: C0 controls but LF, DEL, C1 controls, bidi overrides and isolates. */
 // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what is looked for.

@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { waitFor } from '../support/wait-for.js';
 import { expectPortalsHold } from './support/expect-portals-hold.js';
 import { type Harness, iframeApp, jsApp, startHarness } from './support/pipeline-harness.js';
 
@@ -118,13 +119,17 @@ describe('batching: one request per portal', () => {
     const summary = await harness.rollout(apps);
     harness.startWorker(6);
     expect(await harness.settle(summary.pairs)).toMatchObject({ failed: 6, pending: 0 });
-    const deadline = Date.now() + 10_000;
-    let counts = await harness.runtime.queue.getJobCounts('waiting', 'delayed', 'active', 'prioritized');
-    while (Object.values(counts).some((n) => n > 0) && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 100));
-      counts = await harness.runtime.queue.getJobCounts('waiting', 'delayed', 'active', 'prioritized');
-    }
-    expect(counts).toMatchObject({ waiting: 0, delayed: 0, active: 0, prioritized: 0 });
+    const queue = harness.runtime.queue;
+    await waitFor(
+      async () =>
+        expect(await queue.getJobCounts('waiting', 'delayed', 'active', 'prioritized')).toMatchObject({
+          waiting: 0,
+          delayed: 0,
+          active: 0,
+          prioritized: 0,
+        }),
+      { timeoutMs: 15_000, intervalMs: 100, message: 'the queue to drain' },
+    );
     expect(harness.sim.portal('gone.sim.test').calls).toBe(1);
   });
 

@@ -3,6 +3,7 @@ import type { AppDefinition } from '../../src/apps/app-definition-schema.js';
 import { deriveAppHash } from '../../src/apps/derive-app-hash.js';
 import { InputError } from '../../src/input/input-error.js';
 import { enqueueRollout } from '../../src/pipeline/enqueue-rollout.js';
+import { waitFor } from '../support/wait-for.js';
 import { type Harness, iframeApp, jsApp, startHarness } from './support/pipeline-harness.js';
 
 let harness: Harness | undefined;
@@ -44,17 +45,23 @@ describe('rollout pipeline (real Redis, real simulator)', () => {
   });
 
   it('re-running the same rollout queues nothing and calls nothing', async () => {
-    harness = await startHarness({ portals: 5, seed: 4 });
+    harness = await startHarness({ portals: 6, seed: 4 });
     const apps = [jsApp('echo'), iframeApp('panel')];
+    const [lastPortal, ...firstFive] = harness.portals().reverse();
+    if (lastPortal === undefined) throw new Error('the harness made no portal');
     harness.startWorker();
-    await harness.settle((await harness.rollout(apps)).pairs);
+    await harness.settle((await harness.rollout(apps, firstFive)).pairs);
     const callsBefore = harness.sim.stats().calls;
 
-    const again = await harness.rollout(apps);
+    const again = await harness.rollout(apps, firstFive);
     expect(again.counts).toEqual({ unchanged: 10, queued: 0, already_pending: 0, parked: 0 });
     expect(again.jobsAdded).toBe(0);
-    await new Promise((r) => setTimeout(r, 300));
-    expect(harness.sim.stats().calls).toBe(callsBefore);
+    // A later rollout on the sixth portal, queued after the re-run and settled: had the re-run queued or called
+    // anything, the worker would have done it by now. Every call since then went to the sixth portal.
+    await harness.settle((await harness.rollout(apps, [lastPortal])).pairs);
+    const sixth = harness.sim.portal(lastPortal.domain).calls;
+    expect(sixth).toBeGreaterThan(0);
+    expect(harness.sim.stats().calls - callsBefore).toBe(sixth);
     await expectRegisteredExactlyOnce(harness, apps);
   });
 
@@ -168,7 +175,8 @@ describe('rollout pipeline (real Redis, real simulator)', () => {
 
   it('parks only the limited method on OPERATION_TIME_LIMIT until the reset time, spending no attempt', async () => {
     harness = await startHarness({ portals: [{ domain: 'busy.sim.test' }] });
-    const resetAt = Date.now() + 1_500;
+    // Far enough ahead that a slow worker still makes its first call (and the test sees it parked) before it.
+    const resetAt = Date.now() + 2_500;
     harness.sim.control.setOperationTimeLimit(
       'busy.sim.test',
       'imbot.app.register',
@@ -176,16 +184,22 @@ describe('rollout pipeline (real Redis, real simulator)', () => {
     );
     harness.startWorker();
     const summary = await harness.rollout([jsApp('echo'), jsApp('help')]);
-    await new Promise((r) => setTimeout(r, 500));
-    const waiting = await harness.runtime.results.get('busy.sim.test', 'echo');
-    expect(waiting).toMatchObject({
-      state: 'pending',
-      attempts: 0,
-      lastError: { code: 'OPERATION_TIME_LIMIT' },
-    });
-    expect((await harness.runtime.limiter.inspect('busy.sim.test')).parkedMethods).toHaveProperty(
-      'imbot.app.register',
+    const h = harness;
+    await waitFor(
+      async () => {
+        expect(await h.runtime.results.get('busy.sim.test', 'echo')).toMatchObject({
+          state: 'pending',
+          attempts: 0,
+          lastError: { code: 'OPERATION_TIME_LIMIT' },
+        });
+        expect((await h.runtime.limiter.inspect('busy.sim.test')).parkedMethods).toHaveProperty(
+          'imbot.app.register',
+        );
+      },
+      { timeoutMs: 15_000, message: 'the pair to wait, its method parked' },
     );
+    // Seen parked before the reset time (after it, the pair would have been registered).
+    expect(Date.now()).toBeLessThan(Math.ceil(resetAt / 1000) * 1000);
     const counts = await harness.settle(summary.pairs);
     expect(counts.registered).toBe(2);
     // One 429 at most per job before the park applied to both; nothing was called before the reset after that.
@@ -200,10 +214,21 @@ describe('rollout pipeline (real Redis, real simulator)', () => {
     );
     harness.startWorker();
     const summary = await harness.rollout([jsApp('echo')]);
-    await new Promise((r) => setTimeout(r, 300));
-    const blocked = await harness.runtime.results.get('blocked.sim.test', 'echo');
-    expect(blocked).toMatchObject({ state: 'pending', attempts: 0, lastError: { code: 'OVERLOAD_LIMIT' } });
-    expect(blocked?.nextAttemptAt).toBeGreaterThan(Date.now() + 200);
+    const h = harness;
+    const blocked = await waitFor(
+      async () => {
+        const result = await h.runtime.results.get('blocked.sim.test', 'echo');
+        expect(result).toMatchObject({
+          state: 'pending',
+          attempts: 0,
+          lastError: { code: 'OVERLOAD_LIMIT' },
+        });
+        return result;
+      },
+      { timeoutMs: 15_000, message: 'the pair to wait on OVERLOAD_LIMIT' },
+    );
+    // Backed off by the configured overload delay (1 s) from the moment the answer was recorded.
+    expect((blocked?.nextAttemptAt ?? 0) - (blocked?.updatedAt ?? 0)).toBeGreaterThanOrEqual(900);
     harness.sim.control.setState('blocked.sim.test', 'active');
     expect((await harness.settle(summary.pairs)).registered).toBe(1);
   });

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { maxInWindow } from '../support/max-in-window.js';
+import { waitFor } from '../support/wait-for.js';
 import { type Harness, jsApp, startHarness } from './support/pipeline-harness.js';
 import { spawnWorker, untilStarted, type WorkerProcess } from './support/spawn-worker.js';
 
@@ -53,7 +54,11 @@ describe('worker processes sharing one Redis', () => {
     await Promise.all(processes.map((p) => untilStarted(p)));
     const apps = [jsApp('echo'), jsApp('help'), jsApp('start')];
     const summary = await harness.rollout(apps);
-    while (harness.sim.stats().registrations < 20) await new Promise((r) => setTimeout(r, 10));
+    await waitFor(() => (harness?.sim.stats().registrations ?? 0) >= 20, {
+      timeoutMs: 30_000,
+      intervalMs: 10,
+      message: '20 registrations before the kill',
+    });
     victim.child.kill('SIGKILL');
     expect((await victim.exited).signal).toBe('SIGKILL');
 
@@ -75,7 +80,11 @@ describe('worker processes sharing one Redis', () => {
     processes = [worker];
     await untilStarted(worker);
     const summary = await harness.rollout([jsApp('echo'), jsApp('help')]);
-    while (harness.sim.stats().calls < 3) await new Promise((r) => setTimeout(r, 10));
+    await waitFor(() => (harness?.sim.stats().calls ?? 0) >= 3, {
+      timeoutMs: 20_000,
+      intervalMs: 10,
+      message: '3 calls in flight before the SIGTERM',
+    });
     worker.child.kill('SIGTERM');
     expect(await worker.exited).toEqual({ code: 0, signal: null });
 

@@ -8,9 +8,11 @@ import { enqueueRollout } from '../../src/pipeline/enqueue-rollout.js';
 import { type PairJob, pairJobId } from '../../src/pipeline/pair-job.js';
 import type { PairOutcome } from '../../src/pipeline/process-pair.js';
 import { portalsFileSchema } from '../../src/portals/portal-entry-schema.js';
-import { connectRedis, createRuntime, type Runtime } from '../../src/runtime/create-runtime.js';
+import { connectRedis } from '../../src/redis/connect-redis.js';
+import { createRuntime, type Runtime } from '../../src/runtime/create-runtime.js';
 import type { PortalFileEntry } from '../../src/simulator/simulator-types.js';
 import { type Harness, iframeApp, jsApp, startHarness } from '../pipeline/support/pipeline-harness.js';
+import { waitFor } from '../support/wait-for.js';
 
 const SEALED = /^v1:[A-Za-z0-9_-]+:[A-Za-z0-9_-]+:[A-Za-z0-9_-]+:[A-Za-z0-9_-]+$/;
 const CLIENT_SECRET = 'sim-client-secret';
@@ -125,13 +127,17 @@ describe('secrets never leak', () => {
 
     connection = connectRedis(config.redisUrl, logger, 'leak-test-worker');
     worker = createRolloutWorker(runtime, { connection, concurrency: 6 });
-    const deadline = Date.now() + 20_000;
-    let counts = await progressCounts(runtime.results, summary.pairs);
-    while (!isSettled(counts) && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 50));
-      await sampleJobs();
-      counts = await progressCounts(runtime.results, summary.pairs);
-    }
+    // Samples the jobs while it waits: a secret in a job's data would show between two samples.
+    const results = runtime.results;
+    const counts = await waitFor(
+      async () => {
+        await sampleJobs();
+        const now = await progressCounts(results, summary.pairs);
+        if (!isSettled(now)) throw new Error(`not settled yet: ${JSON.stringify(now)}`);
+        return now;
+      },
+      { timeoutMs: 20_000, intervalMs: 50, message: 'the rollout to settle' },
+    );
     expect(counts.pending).toBe(0);
     expect(counts.registered).toBeGreaterThan(0);
     expect(counts.needsReauth).toBeGreaterThan(0);

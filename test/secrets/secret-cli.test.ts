@@ -11,6 +11,7 @@ import { decodeSecretKey, type SecretKey } from '../../src/secrets/secret-key.js
 import { createPortalStore } from '../../src/store/portal-store.js';
 import { createRedisKeys } from '../../src/store/redis-keys.js';
 import { newRedis, testRedisUrl, uniquePrefix } from '../support/redis.js';
+import { waitFor } from '../support/wait-for.js';
 
 const CLI = join(import.meta.dirname, '../../src/cli/main.ts');
 const EXAMPLE_APPS = join(import.meta.dirname, '../../examples/apps.json');
@@ -128,10 +129,11 @@ describe('secret key at the command line', () => {
     child.stderr?.on('data', (d: Buffer) => {
       output += d.toString();
     });
-    const deadline = Date.now() + 40_000;
-    while (!output.includes('worker: started') && child.exitCode === null && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    await waitFor(() => output.includes('worker: started') || child.exitCode !== null, {
+      timeoutMs: 40_000,
+      intervalMs: 50,
+      message: 'the worker to start',
+    });
     expect(output).toContain('worker: started');
     expect(output).not.toContain('ROLLOUT_SECRET_KEY');
   }, 60_000);

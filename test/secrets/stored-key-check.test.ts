@@ -14,6 +14,7 @@ import { createPortalStore } from '../../src/store/portal-store.js';
 import { createRedisKeys, type RedisKeys } from '../../src/store/redis-keys.js';
 import { newRedis, testRedisUrl, uniquePrefix } from '../support/redis.js';
 import { CLI_ENTRY, runCli } from '../support/run-cli.js';
+import { waitFor } from '../support/wait-for.js';
 
 const EXAMPLE_APPS = join(import.meta.dirname, '../../examples/apps.json');
 
@@ -114,11 +115,13 @@ function startCli(
   return { child, output: () => output };
 }
 
+/** Waits until `check` holds or the process has exited (the caller's assertions then say what went wrong). */
 async function until(check: () => boolean, child: ChildProcess, timeoutMs = 40_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check() && child.exitCode === null && Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  await waitFor(() => check() || child.exitCode !== null, {
+    timeoutMs,
+    intervalMs: 50,
+    message: 'the process to print what the test waits for',
+  });
 }
 
 function refusal(what: string, stored: Key, current: Key, count = 2): string {

@@ -7,6 +7,7 @@ import { CommanderError } from 'commander';
 import { afterEach, describe, expect, it } from 'vitest';
 import { simulateCommand } from '../../src/cli/commands/simulate.js';
 import type { PortalFileEntry } from '../../src/simulator/simulator-types.js';
+import { waitFor } from '../support/wait-for.js';
 
 const fixture = fileURLToPath(new URL('./fixtures/run-simulate-cli.ts', import.meta.url));
 const children: ChildProcess[] = [];
@@ -33,26 +34,19 @@ function runCli(args: string[]): {
   child.stderr?.on('data', (chunk: Buffer) => {
     out += chunk.toString('utf8');
   });
-  const waitFor = (re: RegExp): Promise<string> =>
-    new Promise((resolve, reject) => {
-      const timer = setTimeout(
-        () => reject(new Error(`timed out waiting for ${re}; output:\n${out}`)),
-        15_000,
-      );
-      const check = (): void => {
-        if (re.test(out)) {
-          clearTimeout(timer);
-          resolve(out);
-        } else if (child.exitCode !== null) {
-          clearTimeout(timer);
-          reject(new Error(`exited with ${child.exitCode}; output:\n${out}`));
-        } else {
-          setTimeout(check, 20);
-        }
-      };
-      check();
-    });
-  return { child, output: () => out, waitFor };
+  const waitForOutput = async (re: RegExp): Promise<string> => {
+    // Stops waiting at once when the process exits: its output then says why.
+    await waitFor(
+      () => {
+        if (re.test(out) || child.exitCode !== null) return true;
+        throw new Error(`output so far:\n${out}`);
+      },
+      { timeoutMs: 15_000, message: `${re} in the output` },
+    );
+    if (!re.test(out)) throw new Error(`exited with ${child.exitCode}; output:\n${out}`);
+    return out;
+  };
+  return { child, output: () => out, waitFor: waitForOutput };
 }
 
 function exitCode(child: ChildProcess): Promise<number | null> {

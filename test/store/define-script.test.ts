@@ -2,8 +2,8 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defineScript, execWithScripts, type LuaScript } from '../../src/redis/define-script.js';
 import { type RedisServerHandle, startRedisServer } from '../../src/redis/start-redis-server.js';
-import { createResultStore } from '../../src/results/result-store.js';
 import { createRedisKeys } from '../../src/store/redis-keys.js';
+import { createResultStore } from '../../src/store/result-store.js';
 import { uniquePrefix } from '../support/redis.js';
 
 /** KEYS: counter. ARGV: step. Returns the new value. */

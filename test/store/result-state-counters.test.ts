@@ -1,12 +1,12 @@
 import type { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
-import { PAIR_STATES, type PairState } from '../../src/results/pair-result.js';
-import { createResultStore, type ResultStore } from '../../src/results/result-store.js';
+import { PAIR_STATES, type PairState } from '../../src/store/pair-result.js';
 import { createRedisKeys, type RedisKeys } from '../../src/store/redis-keys.js';
+import { createResultStore, type ResultStore } from '../../src/store/result-store.js';
 import { newRedis, uniquePrefix } from '../support/redis.js';
 
 /**
- * The result scripts keep two derived structures next to the pairs' hashes (src/results/result-scripts.ts):
+ * The result scripts keep two derived structures next to the pairs' hashes (src/store/result-scripts.ts):
  * `stateCounts` (pairs per state) and each portal's `due` set (exactly its pending pairs). These tests recount
  * both from the pairs themselves after every transition, and after many writers raced on the same pairs.
  */

@@ -9,6 +9,13 @@ export interface CliRun {
   stderr: string;
 }
 
+/** A CLI run under way: its output so far, and its end. */
+export interface StartedCli {
+  stdout(): string;
+  stderr(): string;
+  done: Promise<CliRun>;
+}
+
 /**
  * Runs `imbot-rollout <args>` as a child process, as an operator would, without blocking this process (tests
  * keep the simulator and workers in-process: a synchronous spawn would freeze them). Logs are silent unless
@@ -19,6 +26,15 @@ export async function runCli(
   env: Record<string, string> = {},
   timeoutMs = 60_000,
 ): Promise<CliRun> {
+  return await startCli(args, env, timeoutMs).done;
+}
+
+/** runCli, with the output readable while the command runs (to wait for what it prints). */
+export function startCli(
+  args: readonly string[],
+  env: Record<string, string> = {},
+  timeoutMs = 60_000,
+): StartedCli {
   const child = spawn(process.execPath, ['--import', 'tsx', CLI_ENTRY, ...args], {
     env: { ...process.env, LOG_LEVEL: 'silent', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -32,7 +48,11 @@ export async function runCli(
     stderr += d.toString();
   });
   const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-  const code = await new Promise<number | null>((resolve) => child.once('close', (c) => resolve(c)));
-  clearTimeout(timer);
-  return { code, stdout, stderr };
+  const done = new Promise<number | null>((resolve) => child.once('close', (c) => resolve(c))).then(
+    (code) => {
+      clearTimeout(timer);
+      return { code, stdout, stderr };
+    },
+  );
+  return { stdout: () => stdout, stderr: () => stderr, done };
 }

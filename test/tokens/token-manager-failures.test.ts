@@ -1,9 +1,9 @@
-import { setTimeout as delay } from 'node:timers/promises';
 import { describe, expect, it } from 'vitest';
 import { createBitrixError } from '../../src/bitrix/create-bitrix-error.js';
 import { createLogger } from '../../src/log/create-logger.js';
 import { minRefreshLockTtlMs } from '../../src/tokens/min-refresh-lock-ttl.js';
 import { installLeakCheck } from '../support/redis.js';
+import { waitFor } from '../support/wait-for.js';
 import { startFlakyProxy } from './support/start-flaky-proxy.js';
 import { accessTokenOf, CLIENT_SECRET, type TokenEnv, useTokenEnvs } from './support/token-env.js';
 
@@ -251,7 +251,10 @@ describe('token manager: lock and concurrent credential changes', () => {
       waitPollMs: 20,
       refresh: async () => {
         calls++;
-        await delay(200); // the holder's lock expires meanwhile...
+        // The holder's lock (150 ms) expires meanwhile...
+        await waitFor(async () => (await env.redis.exists(lockKey)) === 0, {
+          message: "the refresh holder's lock to expire",
+        });
         // ...another worker takes it, refreshes and stores its pair, while our first try fails transiently.
         await env.redis.set(lockKey, 'other-worker', 'PX', 5_000);
         const portal = await env.store.get(DOMAIN);

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { ResultStore } from '../../results/result-store.js';
+import type { ResultStore } from '../../store/result-store.js';
 import { parseInput } from '../parse-input.js';
 import { readAttention } from '../read-attention.js';
 import { attentionQuerySchema } from '../request-schemas.js';

@@ -1,7 +1,7 @@
 import type { Queue } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
 import type { PairJob } from '../../pipeline/pair-job.js';
-import type { ResultStore } from '../../results/result-store.js';
+import type { ResultStore } from '../../store/result-store.js';
 import { readProgress } from '../read-progress.js';
 
 /** GET /api/progress: pairs by result state and jobs by queue state. */

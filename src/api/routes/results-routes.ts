@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { toStatusRow } from '../../ops/status-row.js';
-import type { ResultStore } from '../../results/result-store.js';
+import type { ResultStore } from '../../store/result-store.js';
 import { parseInput } from '../parse-input.js';
 import { readPortalPage } from '../read-portal-page.js';
 import { pairParamsSchema, portalParamsSchema, portalsQuerySchema } from '../request-schemas.js';

@@ -4,7 +4,7 @@ import { NothingMatchedError } from '../../errors/operator-error.js';
 import { retryFailedPairs } from '../../ops/retry-failed-pairs.js';
 import { toStatusRow } from '../../ops/status-row.js';
 import type { PairJob } from '../../pipeline/pair-job.js';
-import type { ResultStore } from '../../results/result-store.js';
+import type { ResultStore } from '../../store/result-store.js';
 import { parseInput } from '../parse-input.js';
 import { pairParamsSchema, retryFailedBodySchema } from '../request-schemas.js';
 

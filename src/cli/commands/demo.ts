@@ -12,8 +12,9 @@ import { formatTable } from '../../ops/format-table.js';
 import { createRolloutWorker } from '../../pipeline/create-rollout-worker.js';
 import { enqueueRollout } from '../../pipeline/enqueue-rollout.js';
 import { portalsFileSchema } from '../../portals/portal-entry-schema.js';
+import { connectRedis } from '../../redis/connect-redis.js';
 import { ensureRedis } from '../../redis/ensure-redis.js';
-import { connectRedis, createRuntime } from '../../runtime/create-runtime.js';
+import { createRuntime } from '../../runtime/create-runtime.js';
 import { startSimulator } from '../../simulator/start-simulator.js';
 import { waitForRollout } from '../wait-for-rollout.js';
 

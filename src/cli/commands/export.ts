@@ -3,9 +3,8 @@ import { Command, Option } from 'commander';
 import { CommandFailedError } from '../../errors/operator-error.js';
 import { EXPORT_FORMATS, type ExportFormat, exportChunks } from '../../ops/export-chunks.js';
 import { writeChunks } from '../../ops/write-chunks.js';
-import { requireRedis } from '../../redis/require-redis.js';
-import { createRuntime } from '../../runtime/create-runtime.js';
 import { cliContext } from '../cli-context.js';
+import { openRuntime } from '../open-runtime.js';
 
 export function exportCommand(): Command {
   return new Command('export')
@@ -18,8 +17,7 @@ export function exportCommand(): Command {
     .option('--out <file>', 'write to this file instead of stdout (replaced atomically)')
     .action(async (options: { format: ExportFormat; out?: string }) => {
       const { config, logger } = cliContext();
-      await requireRedis(config.redisUrl);
-      const runtime = createRuntime({ config, logger });
+      const runtime = await openRuntime(config, logger);
       try {
         const chunks = exportChunks(runtime.results, options.format);
         if (!options.out) {

@@ -4,9 +4,8 @@ import { findAttentionPairs } from '../../ops/find-attention-pairs.js';
 import { formatTable } from '../../ops/format-table.js';
 import { sanitiseJson } from '../../ops/sanitise-text.js';
 import { STATUS_TABLE_HEADERS, statusTableCells } from '../../ops/status-row.js';
-import { requireRedis } from '../../redis/require-redis.js';
-import { createRuntime } from '../../runtime/create-runtime.js';
 import { cliContext } from '../cli-context.js';
+import { openRuntime } from '../open-runtime.js';
 
 const HISTORY_READS_AT_ONCE = 200;
 
@@ -40,8 +39,7 @@ export function failedCommand(): Command {
     .option('--code <code>', 'only this app CODE')
     .action(async (options: { json?: boolean; portal?: string; code?: string }) => {
       const { config, logger } = cliContext();
-      await requireRedis(config.redisUrl);
-      const runtime = createRuntime({ config, logger });
+      const runtime = await openRuntime(config, logger);
       try {
         const found = await findAttentionPairs(runtime.results, {
           ...(options.portal ? { portal: options.portal.toLowerCase() } : {}),

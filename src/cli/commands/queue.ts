@@ -1,9 +1,8 @@
 import { Command } from 'commander';
 import { UsageError } from '../../errors/operator-error.js';
 import { QUEUE_PAUSED_HINT } from '../../ops/queue-paused-hint.js';
-import { requireRedis } from '../../redis/require-redis.js';
-import { createRuntime } from '../../runtime/create-runtime.js';
 import { cliContext } from '../cli-context.js';
+import { openRuntime } from '../open-runtime.js';
 
 /** `imbot-rollout queue [--pause | --resume]`: the state of the rollout queue, and pausing or resuming it. */
 export function queueCommand(): Command {
@@ -19,8 +18,7 @@ export function queueCommand(): Command {
     .action(async (options: { pause?: boolean; resume?: boolean }) => {
       if (options.pause && options.resume) throw new UsageError('give either --pause or --resume, not both');
       const { config, logger } = cliContext();
-      await requireRedis(config.redisUrl);
-      const runtime = createRuntime({ config, logger });
+      const runtime = await openRuntime(config, logger);
       try {
         const { queue } = runtime;
         if (options.pause) await queue.pause();

@@ -1,9 +1,8 @@
 import { Command } from 'commander';
 import { UsageError } from '../../errors/operator-error.js';
 import { retryFailedPairs } from '../../ops/retry-failed-pairs.js';
-import { requireRedis } from '../../redis/require-redis.js';
-import { createRuntime } from '../../runtime/create-runtime.js';
 import { cliContext } from '../cli-context.js';
+import { openRuntime } from '../open-runtime.js';
 
 export function retryCommand(): Command {
   return new Command('retry')
@@ -24,8 +23,7 @@ export function retryCommand(): Command {
       }
       if (filtered && options.all) throw new UsageError('give either --all or --portal/--code, not both');
       const { config, logger } = cliContext();
-      await requireRedis(config.redisUrl);
-      const runtime = createRuntime({ config, logger });
+      const runtime = await openRuntime(config, logger);
       try {
         const retried = await retryFailedPairs(runtime, {
           ...(options.portal ? { portal: options.portal.toLowerCase() } : {}),

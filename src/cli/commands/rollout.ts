@@ -5,11 +5,10 @@ import { EXIT_CODES, UsageError } from '../../errors/operator-error.js';
 import { QUEUE_PAUSED_HINT } from '../../ops/queue-paused-hint.js';
 import { enqueueRollout } from '../../pipeline/enqueue-rollout.js';
 import { loadPortalsFile } from '../../portals/load-portals-file.js';
-import { requireRedis } from '../../redis/require-redis.js';
-import { createRuntime } from '../../runtime/create-runtime.js';
 import { checkStoredKeyIds } from '../../secrets/check-stored-key-ids.js';
 import { requireSecretKey } from '../../secrets/require-secret-key.js';
 import { cliContext } from '../cli-context.js';
+import { openRuntime } from '../open-runtime.js';
 import { waitForRollout } from '../wait-for-rollout.js';
 
 export function rolloutCommand(): Command {
@@ -62,8 +61,7 @@ export function rolloutCommand(): Command {
             })
           : undefined;
         requireSecretKey(config, 'rollout');
-        await requireRedis(config.redisUrl);
-        const runtime = createRuntime({ config, logger });
+        const runtime = await openRuntime(config, logger);
         try {
           // Before anything is stored: changed credentials must not be sealed with a key the workers lack.
           await checkStoredKeyIds({

@@ -1,8 +1,8 @@
 import { Command } from 'commander';
 import { EXIT_CODES, UsageError } from '../../errors/operator-error.js';
 import { sanitiseText } from '../../ops/sanitise-text.js';
+import { connectRedis } from '../../redis/connect-redis.js';
 import { requireRedis } from '../../redis/require-redis.js';
-import { connectRedis } from '../../runtime/create-runtime.js';
 import { rotatePortalSecrets } from '../../secrets/rotate-portal-secrets.js';
 import { keyringCodecFromConfig } from '../../secrets/secret-codec-from-config.js';
 import { syncStoredKeyIds } from '../../secrets/stored-key-ids.js';

@@ -1,11 +1,13 @@
 import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { Command } from 'commander';
+import { pino } from 'pino';
 import { z } from 'zod';
 import { formatZodIssues } from '../../input/format-zod-issues.js';
 import { DEFAULT_WEBHOOK_CLIENT_ID } from '../../simulator/simulator-core.js';
 import type { SimFaults, SimulatorHandle, SimulatorOptions } from '../../simulator/simulator-types.js';
 import { startSimulator } from '../../simulator/start-simulator.js';
+import { listenForStopSignals } from '../stop-signals.js';
 
 /** Each option's flag, for one-line errors that name it. */
 const FLAGS = {
@@ -66,18 +68,6 @@ function toSimulatorOptions(options: SimulateOptions): SimulatorOptions {
     faults,
     seed: options.seed,
   };
-}
-
-function waitForStopSignal(): Promise<NodeJS.Signals> {
-  return new Promise((resolveSignal) => {
-    const onSignal = (signal: NodeJS.Signals): void => {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
-      resolveSignal(signal);
-    };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
-  });
 }
 
 function describeStart(sim: SimulatorHandle, options: SimulateOptions, outFile: string | null): string {
@@ -166,8 +156,10 @@ export function simulateCommand(): Command {
         await writeFile(outFile, `${JSON.stringify(sim.portalsFile(), null, 2)}\n`, { mode: 0o600 });
       }
       process.stdout.write(describeStart(sim, options, outFile));
-      const signal = await waitForStopSignal();
+      const signals = listenForStopSignals(pino({ level: 'silent' }), 'simulator');
+      const signal = await signals.received;
       await sim.stop();
+      signals.dispose();
       process.stdout.write(`Received ${signal}, simulator stopped.\n`);
     });
   return command;

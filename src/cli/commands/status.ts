@@ -4,9 +4,8 @@ import { formatTable } from '../../ops/format-table.js';
 import { QUEUE_PAUSED_HINT } from '../../ops/queue-paused-hint.js';
 import { sanitiseJson, sanitiseText } from '../../ops/sanitise-text.js';
 import { STATUS_TABLE_HEADERS, statusTableCells, toStatusRow } from '../../ops/status-row.js';
-import { requireRedis } from '../../redis/require-redis.js';
-import { createRuntime } from '../../runtime/create-runtime.js';
 import { cliContext } from '../cli-context.js';
+import { openRuntime } from '../open-runtime.js';
 
 export function statusCommand(): Command {
   return new Command('status')
@@ -15,8 +14,7 @@ export function statusCommand(): Command {
     .option('--portal <domain>', 'only this portal')
     .action(async (options: { json?: boolean; portal?: string }) => {
       const { config, logger } = cliContext();
-      await requireRedis(config.redisUrl);
-      const runtime = createRuntime({ config, logger });
+      const runtime = await openRuntime(config, logger);
       try {
         const found = await findPairs(
           runtime.results,

@@ -1,9 +1,8 @@
 import { Command } from 'commander';
 import { EXIT_CODES } from '../../errors/operator-error.js';
 import { unregisterPairs } from '../../ops/unregister-pairs.js';
-import { requireRedis } from '../../redis/require-redis.js';
-import { createRuntime } from '../../runtime/create-runtime.js';
 import { cliContext } from '../cli-context.js';
+import { openRuntime } from '../open-runtime.js';
 import { waitForRollout } from '../wait-for-rollout.js';
 
 export function unregisterCommand(): Command {
@@ -21,8 +20,7 @@ export function unregisterCommand(): Command {
     )
     .action(async (options: { code: string; portal?: string; wait?: boolean }) => {
       const { config, logger } = cliContext();
-      await requireRedis(config.redisUrl);
-      const runtime = createRuntime({ config, logger });
+      const runtime = await openRuntime(config, logger);
       const portal = options.portal?.toLowerCase();
       const filter = { code: options.code, ...(portal ? { portal } : {}) };
       try {

@@ -2,12 +2,11 @@ import { Command } from 'commander';
 import { z } from 'zod';
 import { UsageError } from '../../errors/operator-error.js';
 import { createRolloutWorker } from '../../pipeline/create-rollout-worker.js';
-import { requireRedis } from '../../redis/require-redis.js';
-import { connectRedis, createRuntime } from '../../runtime/create-runtime.js';
-import { checkStoredKeyIds } from '../../secrets/check-stored-key-ids.js';
+import { connectRedis } from '../../redis/connect-redis.js';
 import { requireSecretKey } from '../../secrets/require-secret-key.js';
 import { cliContext } from '../cli-context.js';
 import { describeJobFailure } from '../job-failure.js';
+import { openRuntime } from '../open-runtime.js';
 import { listenForStopSignals } from '../stop-signals.js';
 
 const concurrencySchema = z.coerce.number().int().min(1).max(1000);
@@ -37,19 +36,7 @@ export function workerCommand(): Command {
           );
         concurrency = parsed.data;
       }
-      await requireRedis(config.redisUrl);
-      const runtime = createRuntime({ config, logger });
-      try {
-        await checkStoredKeyIds({
-          redis: runtime.redis,
-          keys: runtime.keys,
-          secrets: config.secrets,
-          what: 'the worker',
-        });
-      } catch (error) {
-        await runtime.close();
-        throw error;
-      }
+      const runtime = await openRuntime(config, logger, { keyCheck: 'the worker' });
       const connection = connectRedis(config.redisUrl, logger, 'imbot-rollout-worker');
       const worker = createRolloutWorker(runtime, { connection, concurrency });
       // Never silent: a failed job is logged at error with its code. Failures outside processPair (a secret

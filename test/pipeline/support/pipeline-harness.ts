@@ -10,10 +10,12 @@ import { enqueueRollout } from '../../../src/pipeline/enqueue-rollout.js';
 import type { PairJob } from '../../../src/pipeline/pair-job.js';
 import type { PairOutcome } from '../../../src/pipeline/process-pair.js';
 import { type PortalEntry, portalsFileSchema } from '../../../src/portals/portal-entry-schema.js';
-import { connectRedis, createRuntime, type Runtime } from '../../../src/runtime/create-runtime.js';
+import { connectRedis } from '../../../src/redis/connect-redis.js';
+import { createRuntime, type Runtime } from '../../../src/runtime/create-runtime.js';
 import type { SimulatorHandle, SimulatorOptions } from '../../../src/simulator/start-simulator.js';
 import { startSimulator } from '../../../src/simulator/start-simulator.js';
 import { testRedisUrl, uniquePrefix } from '../../support/redis.js';
+import { waitFor } from '../../support/wait-for.js';
 
 export function jsApp(code: string, param = '/help'): AppDefinition {
   return appDefinitionSchema.parse({
@@ -48,7 +50,7 @@ export interface Harness {
     portals?: readonly PortalEntry[],
     options?: { recreate?: boolean },
   ): ReturnType<typeof enqueueRollout>;
-  /** Waits until none of the pairs is pending (or the timeout passes); returns the counts. */
+  /** Waits until none of the pairs is pending and returns the counts; throws with the last counts past the timeout. */
   settle(
     pairs: readonly { domain: string; code: string }[],
     timeoutMs?: number,
@@ -111,12 +113,14 @@ export async function startHarness(
       );
     },
     async settle(pairs, timeoutMs = 20_000) {
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        const counts = await progressCounts(runtime.results, pairs);
-        if (isSettled(counts) || Date.now() > deadline) return counts;
-        await new Promise((r) => setTimeout(r, 50));
-      }
+      return await waitFor(
+        async () => {
+          const counts = await progressCounts(runtime.results, pairs);
+          if (!isSettled(counts)) throw new Error(`not settled yet: ${JSON.stringify(counts)}`);
+          return counts;
+        },
+        { timeoutMs, intervalMs: 50, message: `${pairs.length} pairs to settle` },
+      );
     },
     async close() {
       // Graceful: let the jobs in flight finish before their connection is closed under them (a forced close

@@ -3,6 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Config } from '../../../src/config/config-schema.js';
+import { waitFor } from '../../support/wait-for.js';
 
 const CLI = join(import.meta.dirname, '../../../src/cli/main.ts');
 
@@ -40,10 +41,15 @@ export function spawnWorker(config: Config, concurrency: number): WorkerProcess 
 
 /** Waits until the worker printed that it started (its queue connection is up). */
 export async function untilStarted(worker: WorkerProcess, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!worker.output().includes('worker: started')) {
-    if (Date.now() > deadline) throw new Error(`worker did not start:\n${worker.output()}`);
-    if (worker.child.exitCode !== null) throw new Error(`worker exited:\n${worker.output()}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  let exited = false;
+  await waitFor(
+    () => {
+      if (worker.output().includes('worker: started')) return true;
+      exited = exited || worker.child.exitCode !== null;
+      if (exited) return true; // no use waiting on a dead process: fail below with its output
+      throw new Error(`no 'worker: started' yet; output so far:\n${worker.output()}`);
+    },
+    { timeoutMs, intervalMs: 50, message: 'the worker to start' },
+  );
+  if (exited) throw new Error(`worker exited:\n${worker.output()}`);
 }

@@ -1,6 +1,5 @@
 import type { Redis } from 'ioredis';
 import { defineScript, execWithScripts, type ScriptRunner } from '../redis/define-script.js';
-import { pairMember, parsePairMember, type RedisKeys } from '../store/redis-keys.js';
 import {
   type AttemptRecord,
   PAIR_STATES,
@@ -8,6 +7,7 @@ import {
   type PairResult,
   type PairState,
 } from './pair-result.js';
+import { pairMember, parsePairMember, type RedisKeys } from './redis-keys.js';
 import {
   CLAIM_DUE,
   FORGET_APP_ID,

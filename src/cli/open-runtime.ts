@@ -1,0 +1,32 @@
+import type { Logger } from 'pino';
+import type { Config } from '../config/config-schema.js';
+import { requireRedis } from '../redis/require-redis.js';
+import { createRuntime, type Runtime } from '../runtime/create-runtime.js';
+import { checkStoredKeyIds } from '../secrets/check-stored-key-ids.js';
+
+/**
+ * How every command opens the runtime: Redis must answer first (a command never hangs on an outage:
+ * docs/operations.md, "Exit codes"), then, for the commands that seal or open secrets (`keyCheck` names the
+ * command), the stored key ids must be ones the configured keys open (docs/security.md, "Secrets at rest").
+ */
+export async function openRuntime(
+  config: Config,
+  logger: Logger,
+  options: { keyCheck?: string } = {},
+): Promise<Runtime> {
+  await requireRedis(config.redisUrl);
+  const runtime = createRuntime({ config, logger });
+  if (options.keyCheck === undefined) return runtime;
+  try {
+    await checkStoredKeyIds({
+      redis: runtime.redis,
+      keys: runtime.keys,
+      secrets: config.secrets,
+      what: options.keyCheck,
+    });
+    return runtime;
+  } catch (error) {
+    await runtime.close();
+    throw error;
+  }
+}
