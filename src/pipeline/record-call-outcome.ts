@@ -120,7 +120,7 @@ export async function handleFailure(
       return { kind: 'done', state: 'needs_reauth' };
     case 'slow_portal': {
       deps.metrics.delayed('query_limit');
-      const epoch = 'epoch' in pair ? pair.epoch : undefined;
+      const { epoch } = pair;
       const { until } = await deps.limiter.reportQueryLimitExceeded(
         domain,
         epoch === undefined ? undefined : { epoch },

@@ -11,7 +11,7 @@ import type { StoredPortal } from '../store/portal-store.js';
 import type { PairJob } from './pair-job.js';
 import { METHOD_OF, type Operation, planOperation } from './plan-operation.js';
 import { type PreparedCall, parseAppId, prepareCall, UnreadableAppIdError } from './prepare-call.js';
-import { callAlone, type PairOutcome, type PairProcessorDeps } from './process-pair.js';
+import { callAlone, type PairProcessorDeps } from './process-pair.js';
 import {
   asPairError,
   type CallFollowUp,
@@ -113,56 +113,59 @@ export async function runPortalBatch(leader: BatchLeader, deps: PairProcessorDep
     }
     add(pair);
   }
-  await releaseClaims(release);
-  await deps.wakePairs?.(
-    domain,
-    release.map((c) => ({ code: c, at: now })),
-  );
+  await giveBack(release);
 
   // One command (an update or unregister of the leader alone, or a call too large to share a request): the
   // single-call path is the same request without the batch envelope.
   if (commands.length === 1 || !fitsAlone(leaderCall)) {
-    const rest = members.slice(1).map((m) => m.pair.code);
-    await releaseClaims(rest);
-    await deps.wakePairs?.(
-      domain,
-      rest.map((c) => ({ code: c, at: deps.now() })),
-    );
+    await giveBack(members.slice(1).map((m) => m.pair.code));
     return await callAlone(leaderPair, deps);
   }
 
   const started = performance.now();
-  let answer: BatchAnswer;
+  let followUps: CallFollowUp[];
   try {
-    answer = await deps.rest.callBatch(leader.target, commands, { halt: true });
+    const answer = await deps.rest.callBatch(leader.target, commands, { halt: true });
+    const elapsed = performance.now() - started;
+    deps.metrics.call('batch', 'ok', elapsed);
+    followUps = await Promise.all(members.map((member) => recordMember(member, answer, elapsed)));
   } catch (error) {
     if (error instanceof BitrixError) deps.metrics.call('batch', error.code, performance.now() - started);
-    const outcome = await recordRequestFailure(error, members, deps, releaseClaims);
-    await wakeOthers(members.map(() => outcome));
-    return outcome;
+    followUps = await recordRequestFailure(error, members, deps);
   }
-  const elapsed = performance.now() - started;
-  deps.metrics.call('batch', 'ok', elapsed);
-  const followUps = await Promise.all(members.map((member) => recordMember(member, answer, elapsed)));
-  // Pairs other than the leader that want another step go back to the portal's due set at once.
-  await releaseClaims(members.slice(1).flatMap((m, i) => (isAgain(followUps[i + 1]) ? [m.pair.code] : [])));
-  await wakeOthers(followUps);
+  await settleOthers(followUps);
   return followUps[0] ?? 'look_again';
 
-  /** Wakes the jobs of the other pairs: at their retry time, or now (another call wanted, or nothing left to do). */
-  async function wakeOthers(followUps: readonly (CallFollowUp | undefined)[]): Promise<void> {
-    if (!deps.wakePairs) return;
+  /**
+   * After the request, the other pairs' jobs need not wait for the claim to end: a pair that wants another call
+   * is due again at once (and its job woken), one waiting for a retry is woken then, and a done pair's job is
+   * woken to complete instead of lingering in the delayed set.
+   */
+  async function settleOthers(followUps: readonly CallFollowUp[]): Promise<void> {
+    const again: string[] = [];
     const wake: { code: string; at: number }[] = [];
     for (const [i, member] of members.entries()) {
       const followUp = followUps[i];
       if (i === 0 || followUp === undefined) continue;
-      if (followUp !== 'again' && followUp !== 'look_again' && followUp.kind === 'delay')
-        wake.push({ code: member.pair.code, at: followUp.until });
-      // Wanting another call, or done: either way its job need not wait for the claim to end (a done pair's
-      // job then completes at once instead of lingering in the delayed set).
-      else wake.push({ code: member.pair.code, at: deps.now() });
+      if (isAgain(followUp)) again.push(member.pair.code);
+      const at =
+        followUp !== 'again' && followUp !== 'look_again' && followUp.kind === 'delay'
+          ? followUp.until
+          : deps.now();
+      wake.push({ code: member.pair.code, at });
     }
-    if (wake.length > 0) await deps.wakePairs(domain, wake);
+    await releaseClaims(again);
+    if (wake.length > 0) await deps.wakePairs?.(domain, wake);
+  }
+
+  /** Claimed pairs that will not be called in this request: due again now, their jobs woken. */
+  async function giveBack(codes: readonly string[]): Promise<void> {
+    await releaseClaims(codes);
+    if (codes.length > 0)
+      await deps.wakePairs?.(
+        domain,
+        codes.map((c) => ({ code: c, at: deps.now() })),
+      );
   }
 
   async function prepare(result: PairResult, op: Operation) {
@@ -287,42 +290,41 @@ function isAgain(followUp: CallFollowUp | undefined): boolean {
 
 /**
  * The whole request failed (503, 401, timeout, dropped answer, unreadable body): nothing can be told per
- * command, so every pair of the batch gets what a single call's same failure would give it. A refused token is
- * refreshed once for all of them; the leader then calls again (no attempt spent), the others are due again.
+ * command, so every pair of the batch gets what a single call's same failure would give it (one follow-up per
+ * member, the leader first). A refused token is refreshed once for all of them; the leader then calls again (no
+ * attempt spent), the others are due again.
  */
 async function recordRequestFailure(
   error: unknown,
   members: readonly Member[],
   deps: PairProcessorDeps,
-  release: (codes: readonly string[]) => Promise<void>,
-): Promise<CallFollowUp> {
+): Promise<CallFollowUp[]> {
   const [leader, ...others] = members;
-  if (!leader) return 'look_again';
+  if (!leader) return [];
+  const first = await handleFailure(error, leader.pair, deps);
   if (error instanceof BitrixError && error.errorClass === 'auth') {
-    const first = await handleFailure(error, leader.pair, deps);
     if (first === 'again' || first.kind !== 'done' || first.state !== 'needs_reauth') {
-      await release(others.map((m) => m.pair.code));
-      return first;
+      return [first, ...others.map((): CallFollowUp => 'look_again')];
     }
     // The portal needs new credentials: every pair of the batch is parked with the reason the leader got.
     const reason =
       (await deps.results.get(leader.pair.domain, leader.pair.code))?.lastError ?? asPairError(error);
     await Promise.all(others.map((m) => deps.results.markNeedsReauth(m.pair.domain, m.pair.code, reason)));
-    return first;
+    return [first, ...others.map((): CallFollowUp => first)];
   }
-  const outcome = await handleFailure(error, leader.pair, deps);
-  if (outcome !== 'again' && outcome.kind === 'delay' && outcome.reason === 'query_limit') {
+  if (first !== 'again' && first.kind === 'delay' && first.reason === 'query_limit') {
     // One 503 for the request: the portal was slowed down once; the others wait as long.
-    const until = outcome.until;
     const pairError = asPairError(error);
     await Promise.all(
       others.map((m) =>
-        deps.results.recordWait(m.pair.domain, m.pair.code, { op: m.pair.call.op, until, error: pairError }),
+        deps.results.recordWait(m.pair.domain, m.pair.code, {
+          op: m.pair.call.op,
+          until: first.until,
+          error: pairError,
+        }),
       ),
     );
-    return outcome;
+    return [first, ...others.map((): CallFollowUp => first)];
   }
-  const followUps = await Promise.all(others.map((m) => handleFailure(error, m.pair, deps)));
-  await release(others.flatMap((m, i) => (followUps[i] === 'again' ? [m.pair.code] : [])));
-  return outcome satisfies PairOutcome | 'again';
+  return [first, ...(await Promise.all(others.map((m) => handleFailure(error, m.pair, deps))))];
 }

@@ -75,8 +75,8 @@
  * `rho = pl + a * (s - 1)^3` (`a = max(pl - lo, probe)`, `probe` 0.25), capped at 1. So `rho` is 1 again at
  * `td + K * (1 + cbrt((1 - pl) / a))` without any further report: K to 1.6 K (3-5 s) after a 503 whose cycle
  * measured (nearly) the configured rate (jitter, or a one-off request of another application), 2.26 K (6.8 s) after
- * one that measured nothing, at most 2.55 K (7.7 s) from the floor. The time-based curve needs no successes (reportSuccess
- * does nothing): if another caller keeps spending part of the bucket, the probe overfills it again, and the next
+ * one that measured nothing, at most 2.55 K (7.7 s) from the floor. The time-based curve needs no successes (the limiter
+ * has no success report): if another caller keeps spending part of the bucket, the probe overfills it again, and the next
  * 503 measures the share left, typically one 503 every 2 K (6 s) with throughput at what the other caller leaves.
  * The model drains at `rate * rho` exactly (the curve's integral), so a slowed portal's level stays consistent.
  *
@@ -164,11 +164,6 @@ export interface PortalRateLimiter {
     portal: string,
     report?: QueryLimitReport,
   ): Promise<{ until: number; factor: number; counted: boolean }>;
-  /**
-   * The call succeeded. Kept for callers; it needs no Redis round trip: the limiter counts its own grants, and a
-   * success says nothing the next 503 (or its absence) does not.
-   */
-  reportSuccess(portal: string): Promise<void>;
   /** OPERATION_TIME_LIMIT: park `method` on `portal` until `until` (ms epoch) — other methods keep working. */
   parkMethod(portal: string, method: string, until: number): Promise<void>;
   /**
@@ -319,10 +314,6 @@ export function createPortalRateLimiter(options: PortalRateLimiterOptions): Port
       );
       const [until, factor, counted] = parseReply(reportReply, raw, 'reportQueryLimitExceeded');
       return { until, factor, counted: counted === 1 };
-    },
-
-    async reportSuccess(portal) {
-      keysOf(portal);
     },
 
     async parkMethod(portal, method, until) {

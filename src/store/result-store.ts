@@ -30,13 +30,21 @@ function toNumber(value: string | undefined): number | undefined {
   return Number.isFinite(n) ? n : undefined;
 }
 
+/** A stored state as a PairState (an unknown value reads as pending). */
+function decodeState(value: string | undefined): PairState {
+  return (PAIR_STATES as readonly string[]).includes(value ?? '') ? (value as PairState) : 'pending';
+}
+
+/** The `state` field of one pair as read by HGET: undefined for a missing pair. */
+function decodeStateReply(value: unknown): { state: PairState } | undefined {
+  return typeof value === 'string' && value !== '' ? { state: decodeState(value) } : undefined;
+}
+
 function decodeResult(raw: Record<string, string>): PairResult | undefined {
   const portal = raw['portal'];
   const code = raw['code'];
   if (!portal || !code) return undefined;
-  const state = (PAIR_STATES as readonly string[]).includes(raw['state'] ?? '')
-    ? (raw['state'] as PairState)
-    : 'pending';
+  const state = decodeState(raw['state']);
   const lastErrorCode = raw['lastErrorCode'];
   return {
     portal,
@@ -259,22 +267,14 @@ export function createResultStore(options: ResultStoreOptions) {
       pairs: readonly { domain: string; code: string }[],
     ): Promise<({ state: PairState } | undefined)[]> {
       if (pairs.length === 0) return [];
+      // One pair (a finished job's check) needs no pipeline object: building one costs more than it saves.
       if (pairs.length === 1 && pairs[0]) {
-        const state = await redis.hget(keys.result(pairs[0].domain, pairs[0].code), 'state');
-        return [
-          state
-            ? { state: (PAIR_STATES as readonly string[]).includes(state) ? (state as PairState) : 'pending' }
-            : undefined,
-        ];
+        return [decodeStateReply(await redis.hget(keys.result(pairs[0].domain, pairs[0].code), 'state'))];
       }
       const pipeline = redis.pipeline();
       for (const p of pairs) pipeline.hget(keys.result(p.domain, p.code), 'state');
       const replies = (await pipeline.exec()) ?? [];
-      return replies.map(([, value]) => {
-        if (typeof value !== 'string' || value === '') return undefined;
-        const known = (PAIR_STATES as readonly string[]).includes(value) ? (value as PairState) : 'pending';
-        return { state: known };
-      });
+      return replies.map(([, value]) => decodeStateReply(value));
     },
 
     /** Pairs in index order; `portal` limits to one portal. */
