@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import {
   AmbiguousError,
   AuthError,
-  BitrixError,
+  type BitrixError,
   PermanentError,
   RateLimitedError,
   TransientError,
@@ -12,6 +12,7 @@ import { createRestClient } from '../../src/bitrix/call-method.js';
 import type { PortalTarget } from '../../src/bitrix/portal-target.js';
 import type { SimulatorHandle, SimulatorOptions } from '../../src/simulator/simulator-types.js';
 import { startSimulator } from '../../src/simulator/start-simulator.js';
+import { expectRedactedFailure } from './expect-redacted-failure.js';
 
 const A = 'a.sim.test';
 const HOOK = 'hook.sim.test';
@@ -53,19 +54,8 @@ function secretsOf(sim: SimulatorHandle): string[] {
     );
 }
 
-async function failure(sim: SimulatorHandle, promise: Promise<unknown>): Promise<BitrixError> {
-  const error = await promise.then(
-    () => {
-      throw new Error('expected the batch to fail');
-    },
-    (caught: unknown) => caught,
-  );
-  expect(error).toBeInstanceOf(BitrixError);
-  const bitrixError = error as BitrixError;
-  for (const text of [bitrixError.message, bitrixError.description, String(error), JSON.stringify(error)]) {
-    for (const secret of secretsOf(sim)) expect(text).not.toContain(secret);
-  }
-  return bitrixError;
+function failure(sim: SimulatorHandle, promise: Promise<unknown>): Promise<BitrixError> {
+  return expectRedactedFailure(promise, secretsOf(sim));
 }
 
 function jsApp(code: string, botId = BOT_ID): Record<string, unknown> {

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   AmbiguousError,
   AuthError,
@@ -18,7 +18,8 @@ import {
 import { createRestClient } from '../../src/bitrix/call-method.js';
 import type { PortalTarget } from '../../src/bitrix/portal-target.js';
 import { createRestTransport } from '../../src/bitrix/rest-transport.js';
-import { sendJson, startTestServer, type TestServer } from './start-test-server.js';
+import { expectRedactedFailure } from './expect-redacted-failure.js';
+import { sendJson, type TestServer, testServers } from './start-test-server.js';
 
 const TOKEN = 'AccessT0ken-4f9c2e';
 const WEBHOOK_CODE = 'wh00kc0de7x';
@@ -26,16 +27,7 @@ const HASH = 'f00dfeedf00dfeedf00dfeedf00dfeed';
 const LONG_HASH = `b16b00b5b16b00b5b16b00b5b16b00b5${'9'.repeat(8)}`;
 const SECRETS = [TOKEN, WEBHOOK_CODE, HASH, LONG_HASH, LONG_HASH.slice(0, 32)];
 
-const servers: TestServer[] = [];
-afterEach(async () => {
-  await Promise.all(servers.splice(0).map((server) => server.close()));
-});
-
-async function serve(handler: Parameters<typeof startTestServer>[0]): Promise<TestServer> {
-  const server = await startTestServer(handler);
-  servers.push(server);
-  return server;
-}
+const serve = testServers();
 
 const rest = (timeoutMs = 2000) =>
   createRestClient({ timeoutMs, allowHttp: true, allowHosts: ['127.0.0.1'] });
@@ -62,16 +54,8 @@ function expectNoSecret(value: unknown): void {
   for (const text of texts) for (const secret of SECRETS) expect(text).not.toContain(secret);
 }
 
-async function failure(promise: Promise<unknown>): Promise<BitrixError> {
-  const error = await promise.then(
-    () => {
-      throw new Error('expected the batch to fail');
-    },
-    (caught: unknown) => caught,
-  );
-  expect(error).toBeInstanceOf(BitrixError);
-  expectNoSecret(error);
-  return error as BitrixError;
+function failure(promise: Promise<unknown>): Promise<BitrixError> {
+  return expectRedactedFailure(promise, SECRETS);
 }
 
 const REGISTER: BatchCommand = {

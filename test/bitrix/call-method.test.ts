@@ -1,30 +1,22 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   AmbiguousError,
   AuthError,
-  BitrixError,
+  type BitrixError,
   PermanentError,
   RateLimitedError,
   TransientError,
 } from '../../src/bitrix/bitrix-error.js';
 import { createRestClient, type RestClientOptions } from '../../src/bitrix/call-method.js';
 import type { PortalTarget } from '../../src/bitrix/portal-target.js';
-import { freePort, sendJson, startTestServer, type TestServer } from './start-test-server.js';
+import { expectRedactedFailure } from './expect-redacted-failure.js';
+import { freePort, sendJson, type TestServer, testServers } from './start-test-server.js';
 
 const TOKEN = 'AccessT0ken-4f9c2e';
 const WEBHOOK_CODE = 'wh00kc0de7x';
 const SECRETS = [TOKEN, WEBHOOK_CODE];
 
-const servers: TestServer[] = [];
-afterEach(async () => {
-  await Promise.all(servers.splice(0).map((server) => server.close()));
-});
-
-async function serve(handler: Parameters<typeof startTestServer>[0]): Promise<TestServer> {
-  const server = await startTestServer(handler);
-  servers.push(server);
-  return server;
-}
+const serve = testServers();
 
 function client(overrides: Partial<RestClientOptions> = {}) {
   return createRestClient({ timeoutMs: 2000, allowHttp: true, allowHosts: ['127.0.0.1'], ...overrides });
@@ -40,19 +32,8 @@ function webhook(server: TestServer, clientId?: string): PortalTarget {
 }
 
 /** Runs the call, expects a BitrixError, and checks no secret leaks through any way it can be printed. */
-async function failure(promise: Promise<unknown>): Promise<BitrixError> {
-  const error = await promise.then(
-    () => {
-      throw new Error('expected the call to fail');
-    },
-    (caught: unknown) => caught,
-  );
-  expect(error).toBeInstanceOf(BitrixError);
-  const bitrixError = error as BitrixError;
-  for (const text of [bitrixError.message, bitrixError.description, String(error), JSON.stringify(error)]) {
-    for (const secret of SECRETS) expect(text).not.toContain(secret);
-  }
-  return bitrixError;
+function failure(promise: Promise<unknown>): Promise<BitrixError> {
+  return expectRedactedFailure(promise, SECRETS);
 }
 
 const PARAMS = { BOT_ID: 62, CODE: 'echo', LANG: [{ LANGUAGE_ID: 'en', TITLE: 'Echo' }] };

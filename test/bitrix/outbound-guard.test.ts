@@ -1,11 +1,12 @@
 import type { LookupAddress } from 'node:dns';
-import { afterEach, describe, expect, it } from 'vitest';
-import { BitrixError, PermanentError } from '../../src/bitrix/bitrix-error.js';
+import { describe, expect, it } from 'vitest';
+import { type BitrixError, PermanentError } from '../../src/bitrix/bitrix-error.js';
 import { createRestClient } from '../../src/bitrix/call-method.js';
 import type { PortalTarget } from '../../src/bitrix/portal-target.js';
 import { refreshAccessToken } from '../../src/bitrix/refresh-access-token.js';
 import type { ResolveHost } from '../../src/outbound/create-guarded-lookup.js';
-import { sendJson, startTestServer, type TestServer } from './start-test-server.js';
+import { expectRedactedFailure } from './expect-redacted-failure.js';
+import { sendJson, type TestServer, testServers } from './start-test-server.js';
 
 // Connect-time half of the outbound rule (docs/security.md, "Where credentials are sent: the outbound rule"):
 // names resolve through an injected resolver, so these tests own the "DNS" (no network); the servers are
@@ -16,16 +17,8 @@ const CLIENT_SECRET = 'cl1ent-s3cret-Q';
 const REFRESH_TOKEN = 'refr3sh-t0ken-A';
 const SECRETS = [TOKEN, HOOK_CODE, CLIENT_SECRET, REFRESH_TOKEN];
 
-const servers: TestServer[] = [];
-afterEach(async () => {
-  await Promise.all(servers.splice(0).map((server) => server.close()));
-});
-
-async function serve(): Promise<TestServer> {
-  const server = await startTestServer((_request, res) => sendJson(res, 200, { result: true }));
-  servers.push(server);
-  return server;
-}
+const startServer = testServers();
+const serve = () => startServer((_request, res) => sendJson(res, 200, { result: true }));
 
 /** A resolver for names this test controls; records every name it was asked for. */
 function fakeDns(table: Record<string, string[]>): ResolveHost & { asked: string[] } {
@@ -39,19 +32,8 @@ function fakeDns(table: Record<string, string[]>): ResolveHost & { asked: string
 
 const portOf = (server: TestServer) => new URL(server.url).port;
 
-async function failure(promise: Promise<unknown>): Promise<BitrixError> {
-  const error = await promise.then(
-    () => {
-      throw new Error('expected the call to fail');
-    },
-    (caught: unknown) => caught,
-  );
-  expect(error).toBeInstanceOf(BitrixError);
-  const bitrixError = error as BitrixError;
-  for (const text of [bitrixError.message, bitrixError.description, String(error), JSON.stringify(error)]) {
-    for (const secret of SECRETS) expect(text).not.toContain(secret);
-  }
-  return bitrixError;
+function failure(promise: Promise<unknown>): Promise<BitrixError> {
+  return expectRedactedFailure(promise, SECRETS);
 }
 
 describe('outbound guard at connect time (DNS rebinding)', () => {

@@ -1,14 +1,15 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   AmbiguousError,
-  BitrixError,
+  type BitrixError,
   InvalidClientError,
   InvalidGrantError,
   PermanentError,
   TransientError,
 } from '../../src/bitrix/bitrix-error.js';
 import { refreshAccessToken } from '../../src/bitrix/refresh-access-token.js';
-import { freePort, sendJson, startTestServer, type TestServer } from './start-test-server.js';
+import { expectRedactedFailure } from './expect-redacted-failure.js';
+import { freePort, sendJson, type TestServer, testServers } from './start-test-server.js';
 
 const CLIENT_SECRET = 'cl1ent-s3cret-Q';
 const REFRESH_TOKEN = 'refr3sh-t0ken-A';
@@ -17,16 +18,7 @@ const NEW_REFRESH = 'n3w-refresh-C';
 const SECRETS = [CLIENT_SECRET, REFRESH_TOKEN, NEW_ACCESS, NEW_REFRESH];
 const NOW = 1_750_000_000_000;
 
-const servers: TestServer[] = [];
-afterEach(async () => {
-  await Promise.all(servers.splice(0).map((server) => server.close()));
-});
-
-async function serve(handler: Parameters<typeof startTestServer>[0]): Promise<TestServer> {
-  const server = await startTestServer(handler);
-  servers.push(server);
-  return server;
-}
+const serve = testServers();
 
 function refresh(server: TestServer | string, timeoutMs = 2000) {
   const oauthUrl = typeof server === 'string' ? server : `${server.url}/oauth/token/`;
@@ -36,19 +28,8 @@ function refresh(server: TestServer | string, timeoutMs = 2000) {
   );
 }
 
-async function failure(promise: Promise<unknown>): Promise<BitrixError> {
-  const error = await promise.then(
-    () => {
-      throw new Error('expected the refresh to fail');
-    },
-    (caught: unknown) => caught,
-  );
-  expect(error).toBeInstanceOf(BitrixError);
-  const bitrixError = error as BitrixError;
-  for (const text of [bitrixError.message, bitrixError.description, String(error), JSON.stringify(error)]) {
-    for (const secret of SECRETS) expect(text).not.toContain(secret);
-  }
-  return bitrixError;
+function failure(promise: Promise<unknown>): Promise<BitrixError> {
+  return expectRedactedFailure(promise, SECRETS);
 }
 
 const GOOD_ANSWER = {

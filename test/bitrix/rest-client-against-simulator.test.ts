@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import {
   AmbiguousError,
   AuthError,
-  BitrixError,
+  type BitrixError,
   InvalidGrantError,
   PermanentError,
   RateLimitedError,
@@ -13,6 +13,7 @@ import type { PortalTarget } from '../../src/bitrix/portal-target.js';
 import { refreshAccessToken } from '../../src/bitrix/refresh-access-token.js';
 import type { SimulatorHandle, SimulatorOptions } from '../../src/simulator/simulator-types.js';
 import { startSimulator } from '../../src/simulator/start-simulator.js';
+import { expectRedactedFailure } from './expect-redacted-failure.js';
 
 const A = 'a.sim.test';
 const BOT_ID = 62;
@@ -58,20 +59,8 @@ function secretsOf(sim: SimulatorHandle): string[] {
     );
 }
 
-async function failure(sim: SimulatorHandle, promise: Promise<unknown>): Promise<BitrixError> {
-  const secrets = secretsOf(sim);
-  const error = await promise.then(
-    () => {
-      throw new Error('expected the call to fail');
-    },
-    (caught: unknown) => caught,
-  );
-  expect(error).toBeInstanceOf(BitrixError);
-  const bitrixError = error as BitrixError;
-  for (const text of [bitrixError.message, bitrixError.description, String(error), JSON.stringify(error)]) {
-    for (const secret of secrets) expect(text).not.toContain(secret);
-  }
-  return bitrixError;
+function failure(sim: SimulatorHandle, promise: Promise<unknown>): Promise<BitrixError> {
+  return expectRedactedFailure(promise, secretsOf(sim));
 }
 
 const JS_APP = {
