@@ -7,6 +7,13 @@ import { waitFor } from '../wait-for.js';
 
 const WORKERS = 3;
 const KILLS = 3;
+/**
+ * One pair per request (its register and update) and 150 ms per request: the rollout lasts several seconds, so
+ * all three kills (each followed by a replacement that takes a second or two to start) land while pairs are still
+ * being registered. With whole-portal batches at 40 ms the rollout could finish before the third kill.
+ */
+const BATCH = { enabled: true, maxCommands: 2, maxBytes: 1_048_576 };
+const LATENCY_MS = 150;
 
 /**
  * Three worker processes; three times, at a random point of the rollout, a random one is killed with SIGKILL
@@ -24,7 +31,8 @@ export const workerKills: ChaosScenario = {
     const random = createSeededRandom(seed ^ 0x51ed);
     const lab = await startChaosLab({
       name: 'worker-kill',
-      sim: { portals, webhookShare: 0.2, latencyMs: 40, seed },
+      sim: { portals, webhookShare: 0.2, latencyMs: LATENCY_MS, seed },
+      config: { batch: BATCH },
     });
     const problems: string[] = [];
     try {
