@@ -49,7 +49,7 @@ async function phase(
   const config = benchConfig(ctx.redisUrl, oauthUrl);
   const logger = pino({ level: 'silent' });
   const runtime = createRuntime({ config, logger });
-  const connection = connectRedis(config.redisUrl, logger, 'bench-fairness-worker');
+  const connection = connectRedis(config, logger, 'bench-fairness-worker');
   const moves = await countDelayedMoves(ctx.redisUrl, config.prefix);
   try {
     if (big) await enqueueRollout({ apps: big.apps, portals: [big.portal] }, runtime);

@@ -96,7 +96,7 @@ async function pipelineRound(
   });
   const logger = pino({ level: 'silent' });
   const runtime = createRuntime({ config, logger });
-  const connection = connectRedis(config.redisUrl, logger, 'bench-pipeline-worker');
+  const connection = connectRedis(config, logger, 'bench-pipeline-worker');
   try {
     // New codes each round: the simulator keeps the apps of earlier rounds.
     const enqueueStarted = performance.now();

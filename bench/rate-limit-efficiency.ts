@@ -1,11 +1,11 @@
 import type { Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { readPipelineMetrics } from '../src/metrics/pipeline-metrics.js';
 import { createRolloutWorker } from '../src/pipeline/create-rollout-worker.js';
 import { enqueueRollout } from '../src/pipeline/enqueue-rollout.js';
 import { createPortalRateLimiter } from '../src/ratelimit/portal-rate-limiter.js';
 import { connectRedis } from '../src/redis/connect-redis.js';
+import type { RedisClient } from '../src/redis/redis-client.js';
 import { createRuntime } from '../src/runtime/create-runtime.js';
 import { maxInWindow } from '../test/support/max-in-window.js';
 import { benchApps } from './support/bench-apps.js';
@@ -190,7 +190,7 @@ export async function runRateLimitEfficiency(ctx: BenchContext): Promise<BenchRe
             });
       const injection =
         opts.injectAt === undefined ? undefined : injectQueryLimit(runtime.rest, opts.injectAt, LATENCY_MS);
-      const connection: Redis = connectRedis(config.redisUrl, logger, 'bench-rl-worker');
+      const connection: RedisClient = connectRedis(config, logger, 'bench-rl-worker');
       const worker: Worker = createRolloutWorker(
         { ...runtime, limiter, ...(injection ? { rest: injection.rest } : {}) },
         { connection, concurrency: CONCURRENCY },

@@ -126,7 +126,7 @@ async function scenario(
   const config = benchConfig(ctx.redisUrl, sim.oauthUrl);
   const logger = pino({ level: 'silent' });
   const runtime = createRuntime({ config, logger });
-  const connection = connectRedis(config.redisUrl, logger, 'bench-vs-sdk-worker');
+  const connection = connectRedis(config, logger, 'bench-vs-sdk-worker');
   const worker = createRolloutWorker(runtime, { connection, concurrency: CONCURRENCY });
   try {
     const [loopApp, poolApp, imbotApp] = benchApps(3, 'vs');

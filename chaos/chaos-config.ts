@@ -11,13 +11,14 @@ export const CHAOS_REQUEST_TIMEOUT_MS = 1_000;
  * back within seconds and retries wait milliseconds, not minutes. Every value still goes through the config schema.
  */
 export function chaosConfig(
-  where: { redisUrl: string; prefix: string; oauthUrl: string },
+  where: { redisUrl: string; redisClusterNodes?: readonly string[]; prefix: string; oauthUrl: string },
   overrides: Record<string, unknown> = {},
 ): Config {
   return loadConfig(
     {},
     {
       redisUrl: where.redisUrl,
+      redisClusterNodes: where.redisClusterNodes ?? [],
       prefix: where.prefix,
       allowHttp: true,
       // The simulator listens on loopback, which the outbound rule refuses unless listed (docs/security.md).

@@ -6,6 +6,7 @@ import type { ChaosScenario } from './chaos-scenario.js';
 import { CHAOS_SCENARIOS, selectScenarios } from './chaos-scenarios.js';
 import { passed } from './check-rollout.js';
 import { type ChaosRow, formatChaosTable } from './format-chaos-table.js';
+import { chaosOnCluster } from './start-chaos-redis.js';
 
 const envSchema = z.object({
   CHAOS_SEED: z.coerce.number().int().min(0).optional(),
@@ -14,7 +15,7 @@ const envSchema = z.object({
 });
 
 const RESULTS_DIR = join(import.meta.dirname, 'results');
-/** Only a run of every scenario replaces chaos/results/latest.json (the table the docs quote); a CHAOS_ONLY run goes to tmp. */
+/** Only a run of every scenario replaces chaos/results/latest.json (the table the docs quote); a CHAOS_ONLY or --cluster run goes to tmp. */
 const PARTIAL_RESULTS_FILE = join(tmpdir(), 'imbot-chaos-partial.json');
 
 function failedRow(scenario: ChaosScenario, seconds: number, error: unknown): ChaosRow {
@@ -45,13 +46,22 @@ function failedRow(scenario: ChaosScenario, seconds: number, error: unknown): Ch
  * chaos/results/latest.json and exits 1 if any pair was lost or left stuck, a registered portal does not hold
  * exactly the wanted fields, or a portal holds a second app for a CODE.
  * CHAOS_SEED reproduces a run's draws, CHAOS_PORTALS sets the portals per scenario, CHAOS_ONLY=a,b picks scenarios.
+ * Arguments: scenario names (as CHAOS_ONLY), and `--cluster` to run them on a local 3-master Redis Cluster
+ * instead of one redis-server (`npm run chaos -- --cluster worker-kill`; CHAOS_CLUSTER=1 is the same).
  */
 async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  if (args.includes('--cluster')) process.env['CHAOS_CLUSTER'] = '1';
+  const named = args.filter((arg) => !arg.startsWith('--'));
   const env = envSchema.parse(process.env);
   const seed = env.CHAOS_SEED ?? Math.floor(Math.random() * 1_000_000);
-  const scenarios = selectScenarios(env.CHAOS_ONLY);
+  const scenarios = selectScenarios(named.length > 0 ? named.join(',') : env.CHAOS_ONLY);
+  const onCluster = chaosOnCluster();
   const log = (line: string) => process.stderr.write(`${line}\n`);
-  log(`chaos: seed ${seed}, ${env.CHAOS_PORTALS} portals per scenario, ${scenarios.length} scenario(s)`);
+  log(
+    `chaos: seed ${seed}, ${env.CHAOS_PORTALS} portals per scenario, ${scenarios.length} scenario(s)` +
+      (onCluster ? ', on a local 3-master Redis Cluster' : ''),
+  );
 
   const started = performance.now();
   const rows: ChaosRow[] = [];
@@ -63,7 +73,7 @@ async function main(): Promise<void> {
       const seconds = (performance.now() - t0) / 1000;
       const { check } = outcome;
       const row: ChaosRow = {
-        scenario: scenario.name,
+        scenario: onCluster ? `${scenario.name} (cluster)` : scenario.name,
         fault: scenario.fault,
         pairs: check.pairs,
         registered: check.registered,
@@ -103,7 +113,7 @@ async function main(): Promise<void> {
   process.stdout.write(
     `\n${formatChaosTable(rows)}\n\nchaos: ${ok ? 'pass' : 'FAIL'} in ${totalSeconds} s (seed ${seed})\n`,
   );
-  const complete = scenarios.length === CHAOS_SCENARIOS.length;
+  const complete = scenarios.length === CHAOS_SCENARIOS.length && !onCluster;
   const resultsFile = complete ? join(RESULTS_DIR, 'latest.json') : PARTIAL_RESULTS_FILE;
   mkdirSync(RESULTS_DIR, { recursive: true });
   writeFileSync(

@@ -4,7 +4,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { z } from 'zod';
 import type { AppDefinition } from '../src/apps/app-definition-schema.js';
@@ -17,12 +16,13 @@ import type { PairJob } from '../src/pipeline/pair-job.js';
 import type { PairOutcome } from '../src/pipeline/process-pair.js';
 import { type PortalEntry, portalsFileSchema } from '../src/portals/portal-entry-schema.js';
 import { connectRedis } from '../src/redis/connect-redis.js';
-import { startRedisServer } from '../src/redis/start-redis-server.js';
+import type { RedisClient } from '../src/redis/redis-client.js';
 import { createRuntime, type Runtime } from '../src/runtime/create-runtime.js';
 import type { SimulatorHandle, SimulatorOptions } from '../src/simulator/start-simulator.js';
 import { startSimulator } from '../src/simulator/start-simulator.js';
 import { chaosConfig } from './chaos-config.js';
 import { type CliProcess, runCli, spawnCli } from './spawn-cli.js';
+import { startChaosRedis } from './start-chaos-redis.js';
 
 /** `status --json` rows (the public contract, see src/ops/status-row.ts), validated: it is another process's output. */
 const statusRowsSchema = z.array(
@@ -135,28 +135,23 @@ async function describeLeftoverJobs(runtime: Runtime, limit: number): Promise<st
 
 /**
  * Everything one chaos scenario needs, private to it: its own redis-server (AOF on, so a restart keeps the
- * data), the portal simulator in this process, the config written to a file for CLI processes, a runtime for the
+ * data; with `--cluster` a local 3-master Redis Cluster, start-chaos-redis.ts), the portal simulator in this process, the config written to a file for CLI processes, a runtime for the
  * producer and the checks, and workers in this process or as OS processes.
  */
 export async function startChaosLab(options: ChaosLabOptions): Promise<ChaosLab> {
   const dir = mkdtempSync(join(tmpdir(), `imbot-chaos-${options.name}-`));
-  const redisServer = await startRedisServer({ appendOnly: true });
+  const prefix = `chaos-${options.name}-${randomUUID().slice(0, 6)}`;
+  // One redis-server, or with `--cluster` a local 3-master Redis Cluster (start-chaos-redis.ts).
+  const redisServer = await startChaosRedis(prefix);
   const sim = await startSimulator(options.sim);
-  const config = chaosConfig(
-    {
-      redisUrl: redisServer.url,
-      prefix: `chaos-${options.name}-${randomUUID().slice(0, 6)}`,
-      oauthUrl: sim.oauthUrl,
-    },
-    options.config,
-  );
+  const config = chaosConfig({ ...redisServer.where, prefix, oauthUrl: sim.oauthUrl }, options.config);
   const configFile = join(dir, 'config.json');
   writeFileSync(configFile, JSON.stringify(config));
   const logFile = join(dir, 'in-process.log');
   const logger = pino({ level: 'warn' }, pino.destination({ dest: logFile, sync: true }));
   const runtime = createRuntime({ config, logger });
-  await runtime.redis.config('SET', ...DURABLE_AOF);
-  const workers: { worker: Worker<PairJob, PairOutcome>; connection: Redis }[] = [];
+  if (redisServer.needsDurableConfig) await runtime.redis.config('SET', ...DURABLE_AOF);
+  const workers: { worker: Worker<PairJob, PairOutcome>; connection: RedisClient }[] = [];
   const processes: CliProcess[] = [];
   const started: CliProcess[] = [];
   const cliEnv = (): Record<string, string> => ({ ROLLOUT_CONFIG: configFile, LOG_LEVEL: 'warn' });
@@ -174,7 +169,7 @@ export async function startChaosLab(options: ChaosLabOptions): Promise<ChaosLab>
     cliEnv,
     portals,
     startWorker(concurrency = config.worker.concurrency) {
-      const connection = connectRedis(config.redisUrl, logger, 'chaos-worker');
+      const connection = connectRedis(config, logger, 'chaos-worker');
       const worker = createRolloutWorker(runtime, { connection, concurrency });
       workers.push({ worker, connection });
       return worker;
@@ -197,7 +192,7 @@ export async function startChaosLab(options: ChaosLabOptions): Promise<ChaosLab>
       await redisServer.restart();
       const upAt = performance.now();
       // Commands wait for the reconnect: this is the first one after it (before it, `everysec` for a few ms).
-      await runtime.redis.config('SET', ...DURABLE_AOF);
+      if (redisServer.needsDurableConfig) await runtime.redis.config('SET', ...DURABLE_AOF);
       return { downAt, upAt };
     },
     async rollout(apps, chosen, onProgress) {

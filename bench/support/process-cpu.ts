@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../../src/redis/redis-client.js';
 
 /** Clock ticks per second of /proc/<pid>/stat times (USER_HZ: 100 on Linux x86-64 and arm64). */
 const TICKS_PER_SECOND = 100;
@@ -16,7 +16,7 @@ export async function processCpuSeconds(pid: number): Promise<number> {
 }
 
 /** CPU seconds (user + system, main thread and children) Redis has used so far, from INFO cpu. */
-export async function redisCpuSeconds(redis: Redis): Promise<number> {
+export async function redisCpuSeconds(redis: RedisClient): Promise<number> {
   const info = await redis.info('cpu');
   const value = (name: string) => Number(new RegExp(`^${name}:([\\d.]+)`, 'm').exec(info)?.[1] ?? 0);
   return value('used_cpu_user') + value('used_cpu_sys');

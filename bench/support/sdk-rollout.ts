@@ -61,7 +61,7 @@ export async function sdkRollout(
       try {
         const answer = await b24.actions.v2.call.make({
           method: 'imbot.app.register',
-          params: toRegisterParams(app, { botId: entry.botId, hash: undefined }),
+          params: toRegisterParams(app, { botId: entry.botId ?? 0, hash: undefined }),
         });
         if (answer.isSuccess) outcome.registered++;
         else fail(answer.getErrorMessages()[0] ?? 'UNKNOWN');

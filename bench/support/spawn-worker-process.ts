@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Config } from '../../src/config/config-schema.js';
+import { benchChildEnv } from './bench-child-env.js';
 import { BenchTimeoutError } from './wait-until.js';
 
 const CLI = join(import.meta.dirname, '../../src/cli/main.ts');
@@ -31,7 +32,7 @@ export async function spawnWorkerProcess(
     process.execPath,
     [...(entry ? [entry] : ['--import', 'tsx', CLI]), 'worker', '--concurrency', String(concurrency)],
     {
-      env: { ...process.env, ROLLOUT_CONFIG: configFile, LOG_LEVEL: 'warn' },
+      env: benchChildEnv({ ROLLOUT_CONFIG: configFile, LOG_LEVEL: 'warn' }),
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );

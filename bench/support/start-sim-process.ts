@@ -19,6 +19,8 @@ export interface SimProcessOptions {
   seed?: number;
   /** Set through POST /_sim/control once the simulator listens (more kinds than the CLI flags offer). */
   faults?: SimFaults;
+  /** How long the start (portals generated, file written, listening) may take; 60 s by default. */
+  startTimeoutMs?: number;
 }
 
 /** The counters of GET /_sim/stats the benchmarks read (the simulator sends more). */
@@ -64,7 +66,13 @@ export interface SimProcess {
   readonly pid: number;
   /** The portals file the simulator wrote at start (current tokens), validated like a user's file. */
   readonly portals: PortalEntry[];
+  /** Seconds from spawning the process to its banner (portals generated, portals file written, listening). */
+  readonly startSeconds: number;
+  /** Seconds this process took to read and validate the portals file (as `rollout` reads a user's file). */
+  readonly portalsLoadSeconds: number;
   stats(): Promise<SimStats>;
+  /** POST /_sim/control with one action (e.g. `{ action: 'deletePortal', domain }`). */
+  control(action: Record<string, unknown>): Promise<void>;
   portal(domain: string): Promise<SimPortalSnapshot>;
   resetStats(): Promise<void>;
   stop(): Promise<void>;
@@ -125,6 +133,8 @@ export async function startSimProcess(options: SimProcessOptions): Promise<SimPr
     '--out',
     portalsPath,
   ];
+  const startTimeoutMs = options.startTimeoutMs ?? 60_000;
+  const spawnedAt = performance.now();
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout?.on('data', (d: Buffer) => {
@@ -136,8 +146,11 @@ export async function startSimProcess(options: SimProcessOptions): Promise<SimPr
   try {
     const url = await new Promise<string>((resolve, reject) => {
       const timer = setTimeout(
-        () => reject(new BenchTimeoutError(`the simulator did not start in 60 s:\n${output}`)),
-        60_000,
+        () =>
+          reject(
+            new BenchTimeoutError(`the simulator did not start in ${startTimeoutMs / 1000} s:\n${output}`),
+          ),
+        startTimeoutMs,
       );
       const check = () => {
         const match = LISTENING.exec(output);
@@ -155,18 +168,24 @@ export async function startSimProcess(options: SimProcessOptions): Promise<SimPr
       });
     });
     child.removeAllListeners('exit');
+    const startSeconds = (performance.now() - spawnedAt) / 1000;
+    const loadStarted = performance.now();
     const portals = await loadPortalsFile(portalsPath, {
       allowHttp: true,
       allowHosts: ['127.0.0.1'],
       maxFileBytes: 1024 * 1024 * 1024,
     });
+    const portalsLoadSeconds = (performance.now() - loadStarted) / 1000;
     if (options.faults) await control(url, { action: 'setFaults', domain: null, faults: options.faults });
     return {
       url,
       oauthUrl: `${url}/oauth/token/`,
       pid: child.pid ?? 0,
       portals,
+      startSeconds,
+      portalsLoadSeconds,
       stats: () => getJson(`${url}/_sim/stats`, simStatsSchema),
+      control: (action) => control(url, action),
       portal: (domain) => getJson(`${url}/_sim/portals/${encodeURIComponent(domain)}`, simPortalSchema),
       resetStats: () => control(url, { action: 'resetStats' }),
       async stop() {

@@ -3,7 +3,9 @@ import { fastifyFormbody } from '@fastify/formbody';
 import { type FastifyBaseLogger, type FastifyInstance, fastify, LogController } from 'fastify';
 import type { Logger } from 'pino';
 import { OperatorError } from '../errors/operator-error.js';
+import { readCredentialSummary } from '../ops/read-credential-health.js';
 import type { Runtime } from '../runtime/create-runtime.js';
+import { createRedisKeys } from '../store/redis-keys.js';
 import { apiTokenProblem, TOKEN_HINT } from './api-token-problem.js';
 import { isLoopbackHost } from './is-loopback-host.js';
 import { ApiInputError } from './parse-input.js';
@@ -11,8 +13,10 @@ import { createPrometheusRegistry } from './prometheus-registry.js';
 import { requireRedisReady, sendUnavailable } from './require-redis-ready.js';
 import { requireSameOrigin } from './require-same-origin.js';
 import { requireToken } from './require-token.js';
+import { appEventRoutes } from './routes/app-event-routes.js';
 import { attentionRoutes } from './routes/attention-routes.js';
 import { authRoutes } from './routes/auth-routes.js';
+import { credentialsRoutes } from './routes/credentials-routes.js';
 import { dashboardRoutes } from './routes/dashboard-routes.js';
 import { healthRoutes } from './routes/health-routes.js';
 import { metricsRoutes } from './routes/metrics-routes.js';
@@ -20,6 +24,7 @@ import { progressRoutes } from './routes/progress-routes.js';
 import { queueBoardRoutes } from './routes/queue-board-routes.js';
 import { resultsRoutes } from './routes/results-routes.js';
 import { retryRoutes } from './routes/retry-routes.js';
+import { rolloutPlanRoutes } from './routes/rollout-plan-routes.js';
 import { createSessionStore } from './session-cookie.js';
 
 /**
@@ -31,8 +36,12 @@ export class UnsafeBindError extends OperatorError {
   readonly code = 'UNSAFE_BIND' as const;
 }
 
-/** What the API reads: the stores, the queue and Redis of a runtime (createRuntime). */
-export type ApiRuntime = Pick<Runtime, 'config' | 'logger' | 'redis' | 'queue' | 'results'>;
+/**
+ * What the API reads: the stores, the queue and Redis of a runtime (createRuntime). With the portal and
+ * definition stores and the REST client too, it also takes Bitrix24's application events (/bitrix24/events).
+ */
+export type ApiRuntime = Pick<Runtime, 'config' | 'logger' | 'redis' | 'queue' | 'results'> &
+  Partial<Pick<Runtime, 'portals' | 'definitions' | 'keys' | 'rest'>>;
 
 export interface ApiOptions {
   /** The address the server will listen on: without a token only a loopback address is allowed. */
@@ -150,8 +159,27 @@ export async function buildApi(runtime: ApiRuntime, options: ApiOptions): Promis
   resultsRoutes(app, { results });
   attentionRoutes(app, { results });
   retryRoutes(app, { results, queue });
+  // Wave plans (`rollout --waves`, docs/waves.md); the POST routes pass the same token and same-origin checks.
+  rolloutPlanRoutes(app, {
+    redis,
+    keys: runtime.keys ?? createRedisKeys(runtime.config.prefix),
+    results,
+    queue,
+  });
+  credentialsRoutes(app, {
+    redis,
+    keys: runtime.keys ?? createRedisKeys(runtime.config.prefix),
+    keepAliveAfterDays: runtime.config.tokens.keepAliveAfterDays,
+    now,
+  });
   metricsRoutes(app, {
-    registry: createPrometheusRegistry({ redis, prefix: runtime.config.prefix, results, queue }),
+    registry: createPrometheusRegistry({
+      redis,
+      prefix: runtime.config.prefix,
+      results,
+      queue,
+      keepAliveAfterDays: runtime.config.tokens.keepAliveAfterDays,
+    }),
   });
   dashboardRoutes(app, {
     results,
@@ -159,7 +187,17 @@ export async function buildApi(runtime: ApiRuntime, options: ApiOptions): Promis
     prefix: runtime.config.prefix,
     tokenRequired: token !== undefined,
     now,
+    credentials: () =>
+      readCredentialSummary(redis, runtime.keys ?? createRedisKeys(runtime.config.prefix), {
+        keepAliveAfterDays: runtime.config.tokens.keepAliveAfterDays,
+        now: now(),
+      }),
   });
+  const { portals, definitions, keys, rest } = runtime;
+  if (portals && definitions && keys && rest) {
+    const eventLogger = (options.logger ?? runtime.logger).child({ component: 'app-events' });
+    await appEventRoutes(app, { ...runtime, logger: eventLogger, portals, definitions, keys, rest, now });
+  }
   await queueBoardRoutes(app, {
     queue,
     write: options.queueBoardWrite ?? runtime.config.api.queueBoardWrite ?? false,

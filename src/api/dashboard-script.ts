@@ -1,3 +1,5 @@
+import { WAVES_PANEL_SCRIPT } from './render-waves-panel.js';
+
 /**
  * The dashboard's inline script (plain ES2019, no build step). It polls the JSON API every `pollMs` and
  * re-renders with DOM calls and textContent only: no untrusted text is ever parsed as HTML.
@@ -255,6 +257,24 @@ export const DASHBOARD_SCRIPT = `
   $('portal-filter').addEventListener('submit', function (ev) { ev.preventDefault(); applyFilter(); });
   $('prev').addEventListener('click', function () { filter.offset = Math.max(0, filter.offset - cfg.pageSize); history.replaceState(null, '', '/?' + portalQuery().toString()); refresh(); });
   $('next').addEventListener('click', function () { filter.offset += cfg.pageSize; history.replaceState(null, '', '/?' + portalQuery().toString()); refresh(); });
+  // OAuth credential health (docs/tokens.md): it changes slowly, so it is read every fifth poll.
+  function refreshCredentials() {
+    if (!$('credentials')) return;
+    getJson('/api/credentials?limit=1').then(function (r) {
+      var c = r.summary, on = c.keepAliveAfterDays > 0;
+      setText('cred-oauth', c.oauthPortals);
+      setText('cred-fresh', on ? c.refreshedWithinAge : '–');
+      setText('cred-fresh-label', on ? 'refreshed within ' + c.keepAliveAfterDays + ' d' : 'keep-alive off');
+      setText('cred-due', on ? c.dueForKeepAlive : '–');
+      setText('cred-reauth', c.needsReauth);
+      tileAlert('cred-reauth', c.needsReauth);
+      var o = c.oldest;
+      setText('cred-oldest', o ? 'oldest last refresh ' + o.lastRefreshAt.slice(0, 10) + ' (' + o.domain + ', ' + o.ageDays +
+        ' d; lapses ' + o.lapsesAt.slice(0, 10) + ')' : 'no active OAuth portal');
+    }, function () { return undefined; }).then(function () { setTimeout(refreshCredentials, cfg.pollMs * 5); });
+  }
+  setTimeout(refreshCredentials, cfg.pollMs * 5);
+${WAVES_PANEL_SCRIPT}
   setInterval(setLive, 1000);
   timer = setTimeout(refresh, 0);
 })();

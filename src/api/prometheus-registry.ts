@@ -1,13 +1,15 @@
 import type { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import {
   LATENCY_BUCKETS_MS,
   type MetricsSnapshot,
   readPipelineMetrics,
 } from '../metrics/pipeline-metrics.js';
+import { readCredentialSummary } from '../ops/read-credential-health.js';
 import type { PairJob } from '../pipeline/pair-job.js';
+import type { RedisClient } from '../redis/redis-client.js';
 import type { PairState } from '../store/pair-result.js';
+import { createRedisKeys } from '../store/redis-keys.js';
 import type { ResultStore } from '../store/result-store.js';
 import { QUEUE_STATES, type QueueState } from './read-progress.js';
 
@@ -15,11 +17,13 @@ import { QUEUE_STATES, type QueueState } from './read-progress.js';
 export const METRIC_PREFIX = 'imbot_rollout_';
 
 export interface PrometheusDeps {
-  redis: Redis;
+  redis: RedisClient;
   /** The rollout's key prefix (config.prefix): where the workers' counters live. */
   prefix: string;
   results: ResultStore;
   queue: Queue<PairJob>;
+  /** tokens.keepAliveAfterDays, for the OAuth credential health gauge (docs/tokens.md); default 30. */
+  keepAliveAfterDays?: number;
 }
 
 interface Reading {
@@ -214,6 +218,38 @@ export function createPrometheusRegistry(deps: PrometheusDeps): Registry {
     async collect() {
       this.reset();
       this.inc((await read()).pipeline.tokenRefreshes);
+    },
+  });
+  new Counter({
+    name: `${METRIC_PREFIX}token_keepalive_total`,
+    help:
+      'Token keep-alive refreshes by outcome: refreshed, unchanged (refreshed meanwhile), needs_reauth (refused: ' +
+      'the portal needs re-authorisation), failed (transient: tried again later)',
+    labelNames: ['outcome'],
+    registers,
+    async collect() {
+      this.reset();
+      for (const k of (await read()).pipeline.keepAlive) this.inc({ outcome: k.outcome }, k.count);
+    },
+  });
+  new Gauge({
+    name: `${METRIC_PREFIX}oauth_portals`,
+    help:
+      'OAuth portals by credential health: fresh (refreshed within tokens.keepAliveAfterDays), due (older, ' +
+      'keep-alive refreshes them), needs_reauth (parked); see docs/tokens.md',
+    labelNames: ['health'],
+    registers,
+    async collect() {
+      const summary = await readCredentialSummary(deps.redis, createRedisKeys(deps.prefix), {
+        keepAliveAfterDays: deps.keepAliveAfterDays ?? 30,
+        now: Date.now(),
+      });
+      this.reset();
+      const active = summary.oauthPortals - summary.needsReauth;
+      const due = summary.dueForKeepAlive ?? 0;
+      this.set({ health: 'fresh' }, Math.max(0, active - due));
+      this.set({ health: 'due' }, due);
+      this.set({ health: 'needs_reauth' }, summary.needsReauth);
     },
   });
   registry.registerMetric(new RedisLatencyHistogram(read));

@@ -1,4 +1,3 @@
-import { findPairs } from '../ops/find-pairs.js';
 import { type StatusRow, toStatusRow } from '../ops/status-row.js';
 import type { AttemptRecord, PairResult } from '../store/pair-result.js';
 import type { ResultStore } from '../store/result-store.js';
@@ -29,36 +28,33 @@ function reasonsOf(result: PairResult): AttentionReason[] {
   return reasons;
 }
 
-/** Order: failed first, then parked; the most recently changed first within each. */
-function rank(reasons: readonly AttentionReason[]): number {
-  return reasons.includes('failed') ? 0 : 1;
-}
-
-/** Failed and parked pairs, each with its latest attempts. `only` keeps the pairs with that reason. */
+/**
+ * Failed and parked pairs, each with its latest attempts. `only` keeps the pairs with that reason. Order: failed
+ * first, then parked; the most recently changed first within each. Counts come from the state counters and the
+ * page from the attention index (results.listAttention), so the cost follows `limit`, not the number of pairs.
+ */
 export async function readAttention(
   results: ResultStore,
   options: { limit: number; historyLimit: number; only?: AttentionReason | undefined },
 ): Promise<Attention> {
-  const counts: Record<AttentionReason, number> = { failed: 0, parked: 0 };
-  const selected: { result: PairResult; reasons: AttentionReason[] }[] = [];
-  for (const result of await findPairs(results)) {
-    const reasons = reasonsOf(result);
-    if (reasons.length === 0) continue;
-    for (const reason of reasons) counts[reason]++;
-    if (options.only && !reasons.includes(options.only)) continue;
-    selected.push({ result, reasons });
+  const [states, page] = await Promise.all([
+    results.countsByState(),
+    results.listAttention({
+      limit: options.limit,
+      ...(options.only ? { only: options.only === 'failed' ? 'failed' : 'needs_reauth' } : {}),
+    }),
+  ]);
+  const counts: Record<AttentionReason, number> = { failed: states.failed, parked: states.needs_reauth };
+  const [found, histories] = await Promise.all([
+    results.getMany(page.pairs),
+    Promise.all(page.pairs.map((p) => results.history(p.domain, p.code, options.historyLimit))),
+  ]);
+  const pairs: AttentionPair[] = [];
+  for (const [i, result] of found.entries()) {
+    // A pair that moved on between the index read and this one (retried, settled) is left out of the page.
+    const reasons = result ? reasonsOf(result) : [];
+    if (!result || reasons.length === 0) continue;
+    pairs.push({ ...toStatusRow(result), reasons, history: histories[i] ?? [] });
   }
-  selected.sort((a, b) => rank(a.reasons) - rank(b.reasons) || b.result.updatedAt - a.result.updatedAt);
-  const page = selected.slice(0, options.limit);
-  const histories = await Promise.all(page.map(({ result }) => results.history(result.portal, result.code)));
-  return {
-    counts,
-    total: selected.length,
-    limit: options.limit,
-    pairs: page.map(({ result, reasons }, i) => ({
-      ...toStatusRow(result),
-      reasons,
-      history: (histories[i] ?? []).slice(0, options.historyLimit),
-    })),
-  };
+  return { counts, total: page.total, limit: options.limit, pairs };
 }

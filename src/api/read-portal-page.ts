@@ -1,4 +1,4 @@
-import { findPairs, type PairFilter } from '../ops/find-pairs.js';
+import { findPairs, matchingPairNames, type PairFilter } from '../ops/find-pairs.js';
 import { type StatusRow, toStatusRow } from '../ops/status-row.js';
 import { PAIR_STATES, type PairState } from '../store/pair-result.js';
 import type { ResultStore } from '../store/result-store.js';
@@ -26,29 +26,67 @@ function emptyStates(): Record<PairState, number> {
   return states;
 }
 
-/** The results grouped by portal (index order: by domain, then app code), one page of portals. */
-export async function readPortalPage(
+/** One portal's matching pairs (that portal's pairs only are read). */
+async function portalSummary(
   results: ResultStore,
-  filter: PairFilter,
-  page: { offset: number; limit: number },
-): Promise<PortalPage> {
-  const matching = await findPairs(results, filter);
-  const byPortal = new Map<string, PortalSummary>();
-  for (const result of matching) {
-    let summary = byPortal.get(result.portal);
-    if (!summary) {
-      summary = { portal: result.portal, states: emptyStates(), pairs: [] };
-      byPortal.set(result.portal, summary);
-    }
+  domain: string,
+  filter: Omit<PairFilter, 'where'>,
+): Promise<PortalSummary> {
+  const summary: PortalSummary = { portal: domain, states: emptyStates(), pairs: [] };
+  for (const result of await findPairs(results, { ...filter, portal: domain })) {
     summary.states[result.state]++;
     summary.pairs.push(toStatusRow(result));
   }
-  const portals = [...byPortal.values()];
+  return summary;
+}
+
+/**
+ * The results grouped by portal (index order: by domain, then app code), one page of portals. With no filter
+ * or one state, the totals come from counters and the page of portals from the portal indexes (resultPortals,
+ * portalStates): the cost follows the page, not the number of pairs. A code, a search or several states walk
+ * the pairs' names (per-state index when states are given) without reading their results; only the page's
+ * portals are read.
+ */
+export async function readPortalPage(
+  results: ResultStore,
+  filter: Omit<PairFilter, 'where'>,
+  page: { offset: number; limit: number },
+): Promise<PortalPage> {
+  const states = filter.states ? [...new Set(filter.states)] : undefined;
+  const state = states?.length === 1 ? states[0] : undefined;
+  const byCounters =
+    filter.portal === undefined &&
+    filter.code === undefined &&
+    !filter.search &&
+    (states === undefined || state !== undefined);
+  let total = 0;
+  let pairs = 0;
+  let domains: string[] = [];
+  if (byCounters) {
+    const [listed, counts] = await Promise.all([
+      results.listPortals({ ...(state ? { state } : {}), offset: page.offset, limit: page.limit }),
+      results.countsByState(),
+    ]);
+    total = listed.total;
+    pairs = state ? counts[state] : Object.values(counts).reduce((sum, n) => sum + n, 0);
+    domains = listed.domains;
+  } else {
+    let last: string | undefined;
+    for await (const pair of matchingPairNames(results, filter)) {
+      pairs++;
+      if (pair.domain === last) continue;
+      last = pair.domain;
+      if (total >= page.offset && total < page.offset + page.limit) domains.push(pair.domain);
+      total++;
+    }
+  }
+  const summaries = await Promise.all(domains.map((domain) => portalSummary(results, domain, filter)));
   return {
-    total: portals.length,
-    pairs: matching.length,
+    total,
+    pairs,
     offset: page.offset,
     limit: page.limit,
-    portals: portals.slice(page.offset, page.offset + page.limit),
+    // A portal whose matching pairs all moved on between the two reads is left out of the page.
+    portals: summaries.filter((summary) => summary.pairs.length > 0),
   };
 }

@@ -1,4 +1,5 @@
 import { QUEUE_PAUSED_HINT } from '../ops/queue-paused-hint.js';
+import type { CredentialSummary } from '../ops/read-credential-health.js';
 import type { AttemptRecord, PairState } from '../store/pair-result.js';
 import { DASHBOARD_SCRIPT } from './dashboard-script.js';
 import { DASHBOARD_STYLE } from './dashboard-style.js';
@@ -6,6 +7,7 @@ import { escapeHtml } from './escape-html.js';
 import type { Attention, AttentionPair } from './read-attention.js';
 import type { PortalPage, PortalSummary } from './read-portal-page.js';
 import type { Progress } from './read-progress.js';
+import { WAVES_PANEL_HTML } from './render-waves-panel.js';
 
 /** Order of the states in bars and legends: done first, then work left, then trouble. */
 export const STATE_ORDER: readonly PairState[] = [
@@ -37,6 +39,8 @@ export interface DashboardView {
   filter: DashboardFilter;
   /** The rollout's Redis prefix, shown so an operator knows which rollout this is. */
   prefix: string;
+  /** OAuth credential health (docs/tokens.md); the panel is left out when undefined. */
+  credentials?: CredentialSummary;
   /** CSP nonce of the inline script. */
   nonce: string;
   /** A login session exists (token configured): show "Log out". */
@@ -241,6 +245,28 @@ function renderPortals(view: DashboardView): string {
 </section>`;
 }
 
+/** The credential health panel: tiles kept live by the script from /api/credentials (docs/tokens.md). */
+function renderCredentials(view: DashboardView): string {
+  const c = view.credentials;
+  if (c === undefined) return '';
+  const on = c.keepAliveAfterDays > 0;
+  const tile = (id: string, cls: string, n: number | string, label: string, alert = false) =>
+    `<div class="tile ${cls}${alert ? ' alert' : ''}"><span class="n" id="${id}">${e(String(n))}</span><span class="l" id="${id}-label">${e(label)}</span></div>`;
+  const oldest = c.oldest
+    ? `oldest last refresh ${c.oldest.lastRefreshAt.slice(0, 10)} (${c.oldest.domain}, ${c.oldest.ageDays} d; lapses ${c.oldest.lapsesAt.slice(0, 10)})`
+    : 'no active OAuth portal';
+  return `<section class="card" id="credentials" aria-label="Credentials">
+<div class="toolbar"><h2>OAuth credentials</h2>
+<span class="count" id="cred-oldest">${e(oldest)}</span></div>
+<div class="tiles">
+${tile('cred-oauth', 't-queue', c.oauthPortals, 'OAuth portals')}
+${tile('cred-fresh', 't-registered', on ? (c.refreshedWithinAge ?? 0) : '–', on ? `refreshed within ${c.keepAliveAfterDays} d` : 'keep-alive off')}
+${tile('cred-due', 't-pending', on ? (c.dueForKeepAlive ?? 0) : '–', 'due for keep-alive')}
+${tile('cred-reauth', 't-needs_reauth', c.needsReauth, 'need re-auth', c.needsReauth > 0)}
+</div>
+</section>`;
+}
+
 /** JSON for a <script type="application/json"> block: `<` is escaped so no text can close the element. */
 function scriptJson(value: unknown): string {
   return JSON.stringify(value)
@@ -273,6 +299,8 @@ ${view.canLogOut ? '<form method="post" action="/logout"><button type="submit">L
 <div class="paused-banner" id="queue-paused" role="alert"${view.progress.queuePaused ? '' : ' hidden'}><b>Queue paused.</b> ${e(QUEUE_PAUSED_HINT)}.</div>
 ${renderOverview(view)}
 ${renderAttention(view)}
+${WAVES_PANEL_HTML}
+${renderCredentials(view)}
 ${renderPortals(view)}
 </main>
 <script type="application/json" id="dashboard-config">${scriptJson(config)}</script>

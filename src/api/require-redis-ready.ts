@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/redis-client.js';
 
 /** Routes that answer while Redis is down: the health probe says so itself. */
 export const REDIS_FREE_ROUTES: ReadonlySet<string> = new Set(['/healthz']);
@@ -29,7 +29,7 @@ export function sendUnavailable(reply: FastifyReply): FastifyReply {
     .send(REDIS_UNAVAILABLE);
 }
 
-type RedisConnection = Pick<Redis, 'status' | 'once'>;
+type RedisConnection = Pick<RedisClient, 'status' | 'once'>;
 
 /**
  * Every route but {@link REDIS_FREE_ROUTES} answers 503 `redis_unavailable` when the Redis connection is not

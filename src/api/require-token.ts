@@ -3,8 +3,11 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { SESSION_COOKIE, type SessionStore } from './session-cookie.js';
 import { tokensMatch } from './tokens-match.js';
 
-/** Routes anyone may call: the health probe and the login form itself. */
-export const PUBLIC_ROUTES: ReadonlySet<string> = new Set(['/healthz', '/login']);
+/**
+ * Routes anyone may call: the health probe, the login form itself, and Bitrix24's application events (which
+ * cannot carry the token: each event is authenticated by its application_token, docs/install-events.md).
+ */
+export const PUBLIC_ROUTES: ReadonlySet<string> = new Set(['/healthz', '/login', '/bitrix24/events']);
 
 export interface RequireTokenOptions {
   /** ROLLOUT_API_TOKEN; undefined leaves every route open (allowed on a loopback address only). */

@@ -1,5 +1,6 @@
 import { createHash, createHmac, randomBytes } from 'node:crypto';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/redis-client.js';
+import { createRedisKeys } from '../store/redis-keys.js';
 import { tokensMatch } from './tokens-match.js';
 
 /** Name of the dashboard's login cookie (HttpOnly, SameSite=Strict; Secure over HTTPS). */
@@ -19,8 +20,8 @@ export interface SessionStore {
 }
 
 export interface SessionStoreOptions {
-  redis: Redis;
-  /** The rollout's Redis prefix: sessions live at `<prefix>:api-session:<SHA-256 of the session id>`. */
+  redis: RedisClient;
+  /** The rollout's Redis prefix: sessions live at `keys.apiSession(<SHA-256 of the session id>)` (redis-keys.ts). */
   prefix: string;
   /** ROLLOUT_API_TOKEN: it keys the cookie's HMAC, so changing it logs everyone out. */
   token: string;
@@ -51,8 +52,8 @@ function parse(value: string, token: string): string | undefined {
 export function createSessionStore(options: SessionStoreOptions): SessionStore {
   const { redis, prefix, token, now } = options;
   const ttlMs = options.ttlMs ?? SESSION_TTL_MS;
-  const keyOf = (id: string) =>
-    `${prefix}:api-session:${createHash('sha256').update(id).digest('base64url')}`;
+  const keys = createRedisKeys(prefix);
+  const keyOf = (id: string) => keys.apiSession(createHash('sha256').update(id).digest('base64url'));
   return {
     async issue() {
       const id = randomBytes(32).toString('base64url');

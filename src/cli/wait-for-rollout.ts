@@ -1,12 +1,19 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import { isSettled, type ProgressCounts, progressCounts } from '../ops/progress-counts.js';
+import {
+  isSettled,
+  type ProgressCounts,
+  progressCounts,
+  rolloutProgressCounts,
+} from '../ops/progress-counts.js';
 import { createProgressReporter } from '../ops/progress-reporter.js';
 import { QUEUE_PAUSED_HINT } from '../ops/queue-paused-hint.js';
 import type { ResultStore } from '../store/result-store.js';
 
 /**
  * Polls the pairs of a rollout until none is pending, showing progress; returns the final counts. With
- * `isPaused`, a paused queue is said at once (with how to resume) and marked on every progress line.
+ * `isPaused`, a paused queue is said at once (with how to resume) and marked on every progress line. With
+ * `rolloutId` (the rollout that asked for `pairs`), each poll reads that rollout's counters (one read) instead of
+ * every pair's state.
  */
 export async function waitForRollout(
   results: ResultStore,
@@ -16,12 +23,16 @@ export async function waitForRollout(
     stream?: NodeJS.WriteStream;
     signal?: AbortSignal;
     isPaused?: () => Promise<boolean>;
+    rolloutId?: string;
   } = {},
 ): Promise<ProgressCounts> {
   const reporter = createProgressReporter({ stream: options.stream ?? process.stderr });
   let wasPaused = false;
   for (;;) {
-    const counts = await progressCounts(results, pairs);
+    const counts =
+      options.rolloutId === undefined
+        ? await progressCounts(results, pairs)
+        : await rolloutProgressCounts(results, options.rolloutId);
     if (isSettled(counts) || options.signal?.aborted) {
       reporter.finish(counts);
       return counts;

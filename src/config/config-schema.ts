@@ -2,9 +2,13 @@ import { isIP } from 'node:net';
 import { z } from 'zod';
 import { allowHostProblem, createAllowList, splitAllowHosts } from '../outbound/allow-list.js';
 import { outboundHostProblem } from '../outbound/outbound-host-problem.js';
+import { parseClusterSeed, splitClusterNodes } from '../redis/redis-target.js';
 import { decodeSecretKey, splitKeyList } from '../secrets/secret-key.js';
 
 const positiveInt = z.number().int().positive();
+
+const KEEP_ALIVE_DAYS_HINT =
+  'must be a whole number of days from 1 to 150 (refresh tokens lapse after 180 days), or 0 to turn token keep-alive off';
 
 /** ROLLOUT_SECRET_KEY: 32 bytes as base64 or hex (see secrets/secret-key.ts); the value is never echoed. */
 const secretKeyText = z.string().superRefine((value, ctx) => {
@@ -29,6 +33,22 @@ const redisUrl = z
     (value) => /^rediss?:\/\/[^\s]+$/.test(value),
     'must be a redis:// or rediss:// URL, e.g. redis://127.0.0.1:6379',
   );
+
+/**
+ * redisClusterNodes (REDIS_CLUSTER_NODES): seed nodes of a Redis Cluster, comma-separated `host:port` (or
+ * `redis[s]://[user:password@]host:port`) as a string or an array; empty: one Redis server at REDIS_URL.
+ */
+const redisClusterNodesSetting = z
+  .union([z.string(), z.array(z.string())], {
+    error: 'must be comma-separated host:port seed nodes, e.g. 10.0.0.1:6379,10.0.0.2:6379',
+  })
+  .transform((value) => splitClusterNodes(value))
+  .superRefine((items, ctx) => {
+    for (const item of items) {
+      const seed = parseClusterSeed(item);
+      if ('problem' in seed) ctx.addIssue({ code: 'custom', message: seed.problem });
+    }
+  });
 
 /** One proxy address: an IPv4/IPv6 address, or a CIDR range of them (`10.0.0.0/8`). */
 function isProxyAddress(item: string): boolean {
@@ -77,13 +97,14 @@ const allowHostsSetting = z
 export const configSchema = z
   .object({
     redisUrl,
+    redisClusterNodes: redisClusterNodesSetting.default([]),
     prefix: z
       .string()
       .min(1)
       .max(64)
       .regex(
-        /^[A-Za-z0-9_.{}-]+$/,
-        'only letters, digits, "_", ".", "-" and "{}" (a Redis Cluster hash tag)',
+        /^[A-Za-z0-9_.-]+$/,
+        'only letters, digits, "_", "." and "-" (no "{}": the Redis Cluster hash tags are added per key, docs/architecture.md)',
       ),
     b24: z
       .object({
@@ -109,7 +130,26 @@ export const configSchema = z
       .strict(),
     overload: z.object({ delayMs: positiveInt }).strict(),
     operationTimeLimit: z.object({ defaultParkMs: positiveInt }).strict(),
-    tokens: z.object({ refreshBeforeMs: z.number().int().min(0), lockTtlMs: positiveInt }).strict(),
+    tokens: z
+      .object({
+        refreshBeforeMs: z.number().int().min(0),
+        lockTtlMs: positiveInt,
+        /**
+         * Token keep-alive (docs/tokens.md): workers refresh OAuth portals whose last refresh is older than this
+         * many days; 0 turns it off. Below the refresh token's 180-day life (docs/bitrix24.md, "OAuth 2.0").
+         */
+        keepAliveAfterDays: z
+          .number({ error: KEEP_ALIVE_DAYS_HINT })
+          .int(KEEP_ALIVE_DAYS_HINT)
+          .min(0, KEEP_ALIVE_DAYS_HINT)
+          .max(150, KEEP_ALIVE_DAYS_HINT)
+          .default(30),
+        /** At most this many portals per keep-alive tick and worker. */
+        keepAliveBatch: positiveInt.max(1000).default(20),
+        /** Mean time between a worker's keep-alive ticks (each wait is jittered by ±50%). */
+        keepAliveIntervalMs: positiveInt.min(1000).default(60_000),
+      })
+      .strict(),
     worker: z
       .object({
         concurrency: positiveInt.max(1000),
@@ -146,6 +186,20 @@ export const configSchema = z
       })
       .strict()
       .default({ insecurePlaintext: false }),
+    /**
+     * Bitrix24 application events received by `serve` at POST /bitrix24/events (docs/install-events.md):
+     * `appsFile` (ROLLOUT_EVENTS_APPS_FILE) names the apps an installed portal gets, instead of the last
+     * rollout's; `botCode` (ROLLOUT_EVENTS_BOT_CODE) is the bot (imbot.bot.list CODE) of a portal first seen
+     * through an install event; `ratePerMinute` bounds the events accepted per source address.
+     */
+    events: z
+      .object({
+        appsFile: z.string().min(1).optional(),
+        botCode: z.string().min(1).max(128).optional(),
+        ratePerMinute: positiveInt.max(100_000).default(60),
+      })
+      .strict()
+      .default({ ratePerMinute: 60 }),
     /** The HTTP API and dashboard (`serve`): a token is required to bind a non-loopback address. */
     api: z
       .object({

@@ -9,6 +9,7 @@ type Env = Readonly<Record<string, string | undefined>>;
 /** The environment variables of the public contract, each with the config key it sets. */
 export const ENV_KEYS = {
   REDIS_URL: 'redisUrl',
+  REDIS_CLUSTER_NODES: 'redisClusterNodes',
   ROLLOUT_PREFIX: 'prefix',
   B24_CLIENT_ID: 'b24.clientId',
   B24_CLIENT_SECRET: 'b24.clientSecret',
@@ -22,6 +23,7 @@ export const ENV_KEYS = {
   ROLLOUT_CONCURRENCY: 'worker.concurrency',
   ROLLOUT_MAX_ATTEMPTS: 'retry.maxAttempts',
   ROLLOUT_REQUEST_TIMEOUT_MS: 'request.timeoutMs',
+  ROLLOUT_TOKEN_KEEPALIVE_DAYS: 'tokens.keepAliveAfterDays',
   ROLLOUT_BATCH: 'batch.enabled',
   ROLLOUT_API_TOKEN: 'api.token',
   ROLLOUT_QUEUE_BOARD_WRITE: 'api.queueBoardWrite',
@@ -29,6 +31,9 @@ export const ENV_KEYS = {
   ROLLOUT_SECRET_KEY: 'secrets.key',
   ROLLOUT_SECRET_KEY_PREVIOUS: 'secrets.previousKey',
   ROLLOUT_INSECURE_PLAINTEXT_SECRETS: 'secrets.insecurePlaintext',
+  ROLLOUT_EVENTS_APPS_FILE: 'events.appsFile',
+  ROLLOUT_EVENTS_BOT_CODE: 'events.botCode',
+  ROLLOUT_EVENTS_RATE_PER_MINUTE: 'events.ratePerMinute',
 } as const;
 
 /** On/off variables: `1`/`0` (also true/false, yes/no, on/off); an empty value means off. */
@@ -48,6 +53,8 @@ const NUMERIC_ENV = new Set([
   'ROLLOUT_CONCURRENCY',
   'ROLLOUT_MAX_ATTEMPTS',
   'ROLLOUT_REQUEST_TIMEOUT_MS',
+  'ROLLOUT_TOKEN_KEEPALIVE_DAYS',
+  'ROLLOUT_EVENTS_RATE_PER_MINUTE',
 ]);
 
 const DEFAULT_CONFIG_FILE = fileURLToPath(new URL('../../config/default.json', import.meta.url));

@@ -1,4 +1,5 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/redis-client.js';
+import { createRedisKeys } from '../store/redis-keys.js';
 
 /** Upper bounds (ms) of the REST call latency histogram buckets. */
 export const LATENCY_BUCKETS_MS = [
@@ -32,11 +33,15 @@ export interface MetricsSnapshot {
   retries: { code: string; count: number }[];
   delayed: { reason: string; count: number }[];
   tokenRefreshes: number;
+  /** Token keep-alive outcomes (metrics/keep-alive-metrics.ts). */
+  keepAlive: { outcome: string; count: number }[];
   latency: { buckets: { le: number; count: number }[]; sum: number; count: number };
 }
 
+/** The two hashes the counters live in (src/store/redis-keys.ts: one hash tag, so one MULTI writes both). */
 export function metricsKeys(prefix: string) {
-  return { counters: `${prefix}:metrics:counters`, latency: `${prefix}:metrics:latency` };
+  const keys = createRedisKeys(prefix);
+  return { counters: keys.metricsCounters, latency: keys.metricsLatency };
 }
 
 /** How long increments are gathered before they are written (one MULTI for all of them). */
@@ -48,7 +53,7 @@ const FLUSH_AFTER_MS = 50;
  * MULTI per request instead of one per call keeps the metrics off the hot path (docs/performance.md).
  */
 export function createRedisPipelineMetrics(
-  redis: Redis,
+  redis: RedisClient,
   prefix: string,
 ): PipelineMetrics & {
   /** Writes what is gathered now (on shutdown). */
@@ -98,7 +103,7 @@ export function createRedisPipelineMetrics(
 }
 
 /** Reads what all workers reported (for /metrics and the dashboard). Histogram buckets come out cumulative. */
-export async function readPipelineMetrics(redis: Redis, prefix: string): Promise<MetricsSnapshot> {
+export async function readPipelineMetrics(redis: RedisClient, prefix: string): Promise<MetricsSnapshot> {
   const keys = metricsKeys(prefix);
   const [counters, latency] = await Promise.all([redis.hgetall(keys.counters), redis.hgetall(keys.latency)]);
   const snapshot: MetricsSnapshot = {
@@ -106,6 +111,7 @@ export async function readPipelineMetrics(redis: Redis, prefix: string): Promise
     retries: [],
     delayed: [],
     tokenRefreshes: Number(counters['token_refreshes'] ?? 0),
+    keepAlive: [],
     latency: { buckets: [], sum: Number(latency['sum'] ?? 0), count: Number(latency['count'] ?? 0) },
   };
   for (const [field, value] of Object.entries(counters)) {
@@ -114,6 +120,7 @@ export async function readPipelineMetrics(redis: Redis, prefix: string): Promise
     if (kind === 'call') snapshot.calls.push({ method: a, outcome: b, count });
     else if (kind === 'retry') snapshot.retries.push({ code: a, count });
     else if (kind === 'delayed') snapshot.delayed.push({ reason: a, count });
+    else if (kind === 'keepalive') snapshot.keepAlive.push({ outcome: a, count });
   }
   let cumulative = 0;
   for (const le of LATENCY_BUCKETS_MS) {

@@ -1,4 +1,5 @@
 import type { ResultStore } from '../store/result-store.js';
+import { findPairChunks } from './find-pairs.js';
 import { formatCsvRow } from './format-csv-row.js';
 import { sanitiseJson } from './sanitise-text.js';
 import { type StatusRow, toStatusRow } from './status-row.js';
@@ -40,23 +41,23 @@ function jsonElement(row: StatusRow): string {
 }
 
 /**
- * The results of every pair (index order) as text chunks of `chunkSize` pairs: CSV (RFC 4180, header first) or
- * a JSON array of `status --json` rows, byte for byte what `status --json` prints. Only one chunk of results is
- * held at a time, so 100k pairs stream in bounded memory (the pair index itself is read whole, as for status).
+ * The results of every pair (index order; `portal`: of one portal) as text chunks of `chunkSize` pairs: CSV
+ * (RFC 4180, header first) or a JSON array of `status --json` rows, byte for byte what `status --json` prints.
+ * The pair index is read on chunk by chunk too (results.pairChunks), so only one chunk of names and results is
+ * held at a time: 100k pairs stream in bounded memory.
  */
 export async function* exportChunks(
   results: ResultStore,
   format: ExportFormat,
-  options: { chunkSize?: number } = {},
+  options: { chunkSize?: number; portal?: string } = {},
 ): AsyncGenerator<string> {
   const chunkSize = options.chunkSize ?? 2_000;
-  const pairs = await results.listPairs();
   if (format === 'csv') yield formatCsvRow(CSV_COLUMNS);
   let first = true;
-  for (let i = 0; i < pairs.length; i += chunkSize) {
+  const filter = options.portal === undefined ? {} : { portal: options.portal };
+  for await (const found of findPairChunks(results, filter, chunkSize)) {
     let text = '';
-    for (const result of await results.getMany(pairs.slice(i, i + chunkSize))) {
-      if (!result) continue;
+    for (const result of found) {
       const row = toStatusRow(result);
       if (format === 'csv') text += formatCsvRow(csvCells(row));
       else {

@@ -12,10 +12,13 @@ export function attentionReasons(result: PairResult): AttentionReason[] {
   return reasons;
 }
 
-/** Pairs an operator has to look at: failed, or parked (`needs_reauth`). */
+/**
+ * Pairs an operator has to look at: failed, or parked (`needs_reauth`), in pair order. Read from the per-state
+ * index: the cost follows the pairs needing attention, not all pairs.
+ */
 export async function findAttentionPairs(
   results: ResultStore,
   filter: { portal?: string; code?: string } = {},
 ): Promise<PairResult[]> {
-  return await findPairs(results, { ...filter, where: (r) => attentionReasons(r).length > 0 });
+  return await findPairs(results, { ...filter, states: ['failed', 'needs_reauth'] });
 }

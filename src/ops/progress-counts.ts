@@ -41,3 +41,26 @@ export async function progressCounts(
 export function isSettled(counts: ProgressCounts): boolean {
   return counts.pending === 0;
 }
+
+/** Progress counts from pairs per state (e.g. results.countsForRollout). */
+export function toProgressCounts(states: Record<PairState, number>): ProgressCounts {
+  return {
+    total: Object.values(states).reduce((sum, n) => sum + n, 0),
+    registered: states.registered,
+    failed: states.failed,
+    needsReauth: states.needs_reauth,
+    unregistered: states.unregistered,
+    pending: states.pending,
+  };
+}
+
+/**
+ * The progress of one rollout from its per-rollout counters (results.countsForRollout): one read, whatever the
+ * number of pairs. Pairs a later rollout took over count there, not here.
+ */
+export async function rolloutProgressCounts(
+  results: ResultStore,
+  rolloutId: string,
+): Promise<ProgressCounts> {
+  return toProgressCounts(await results.countsForRollout(rolloutId));
+}

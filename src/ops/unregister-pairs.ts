@@ -3,6 +3,7 @@ import { NothingMatchedError } from '../errors/operator-error.js';
 import { addPairJobs } from '../pipeline/add-pair-jobs.js';
 import type { PairJob } from '../pipeline/pair-job.js';
 import type { ResultStore } from '../store/result-store.js';
+import { matchingPairNames } from './find-pairs.js';
 
 /**
  * Asks for the app `code` to be unregistered (on one portal or on all): pairs holding an APP_ID get a job that
@@ -13,9 +14,8 @@ export async function unregisterPairs(
   deps: { results: ResultStore; queue: Queue<PairJob> },
   filter: { code: string; portal?: string },
 ): Promise<{ queued: number; nothingToCall: number }> {
-  const pairs = (await deps.results.listPairs(filter.portal ? { portal: filter.portal } : {})).filter(
-    (p) => p.code === filter.code,
-  );
+  const pairs = [];
+  for await (const pair of matchingPairNames(deps.results, filter)) pairs.push(pair);
   if (pairs.length === 0) {
     throw new NothingMatchedError(
       `no pair with code ${filter.code}${filter.portal ? ` on portal ${filter.portal}` : ''} is known`,

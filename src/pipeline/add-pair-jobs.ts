@@ -22,21 +22,29 @@ export async function addPairJobs(
   positions: Map<string, number> = new Map(),
 ): Promise<number> {
   if (pairs.length === 0) return 0;
-  await queue.addBulk(
-    pairs.map((p) => {
-      const position = positions.get(p.domain) ?? 0;
-      positions.set(p.domain, position + 1);
-      const priority = Math.min(position, MAX_PRIORITY);
-      return {
-        name: 'pair',
-        data: { domain: p.domain, code: p.code },
-        opts: {
-          ...PAIR_JOB_OPTIONS,
-          jobId: pairJobId(p.domain, p.code),
-          ...(priority > 0 ? { priority } : {}),
-        },
-      };
-    }),
-  );
-  return pairs.length;
+  const jobs = pairs.map((p) => {
+    const position = positions.get(p.domain) ?? 0;
+    positions.set(p.domain, position + 1);
+    const priority = Math.min(position, MAX_PRIORITY);
+    return {
+      name: 'pair',
+      data: { domain: p.domain, code: p.code },
+      opts: {
+        ...PAIR_JOB_OPTIONS,
+        jobId: pairJobId(p.domain, p.code),
+        ...(priority > 0 ? { priority } : {}),
+      },
+    };
+  });
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await queue.addBulk(jobs);
+      return pairs.length;
+    } catch (error) {
+      // addBulk is a pipeline of BullMQ's scripts: on a Redis Cluster, a node that restarted since this connection
+      // last ran them answers NOSCRIPT for those jobs (src/redis/define-script.ts, execWithScripts). Adding again
+      // is safe: the job ids are deterministic, a job added the first time is not added twice.
+      if (attempt >= 3 || !(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
+    }
+  }
 }

@@ -1,12 +1,13 @@
 import { DelayedError, Job, type Queue, UnrecoverableError, Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../redis/redis-client.js';
+import { createRedisKeys } from '../store/redis-keys.js';
 import { addPairJobs } from './add-pair-jobs.js';
 import { type PairJob, pairJobId, pairJobSchema, ROLLOUT_QUEUE } from './pair-job.js';
-import { type PairOutcome, type PairProcessorDeps, processPair } from './process-pair.js';
+import { DUE_SLACK_MS, type PairOutcome, type PairProcessorDeps, processPair } from './process-pair.js';
 
 export interface RolloutWorkerOptions {
   /** A connection with `maxRetriesPerRequest: null` (BullMQ duplicates it for its blocking reads). */
-  connection: Redis;
+  connection: RedisClient;
   concurrency: number;
   autorun?: boolean;
 }
@@ -32,6 +33,12 @@ export function createRolloutWorker(
       const outcome = await processPair(data, processorDeps);
       if (outcome.kind === 'delay') {
         await job.moveToDelayed(Math.max(outcome.until, Date.now()), token);
+        // A pair another job's batch had taken along: the batch may have settled it (and tried to wake this job)
+        // between processPair's read and the move just made, when the job was not delayed yet. Looking once more
+        // after the move closes that gap: either this read sees the batch's write, or the batch's wake, which
+        // follows its write, finds the job delayed. Without it the job waits out the whole claim.
+        if (outcome.reason === 'not_due' && (await dueNow(deps, data)))
+          await job.promote().catch(() => undefined);
         throw new DelayedError();
       }
       if (outcome.kind === 'failed')
@@ -40,7 +47,8 @@ export function createRolloutWorker(
     },
     {
       connection: options.connection,
-      prefix: config.prefix,
+      // The queue's prefix (keys.queuePrefix: the whole queue under one Redis Cluster hash tag).
+      prefix: deps.queue.opts.prefix ?? createRedisKeys(config.prefix).queuePrefix,
       concurrency: options.concurrency,
       autorun: options.autorun ?? true,
       lockDuration: config.worker.lockDurationMs,
@@ -75,6 +83,12 @@ export function createRolloutWorker(
   worker.on('failed', (job, error) => afterJob(job, error));
   worker.on('error', (error) => logger.error({ err: error }, 'worker error'));
   return worker;
+}
+
+/** The pair is gone, settled or due now: its job has nothing to wait for. */
+async function dueNow(deps: PairProcessorDeps, pair: PairJob): Promise<boolean> {
+  const { result, dueAt } = await deps.results.getWithDue(pair.domain, pair.code);
+  return result === undefined || dueAt === undefined || dueAt <= deps.now() + DUE_SLACK_MS;
 }
 
 /**

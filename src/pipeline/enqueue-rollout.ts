@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import type { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { AppDefinition } from '../apps/app-definition-schema.js';
 import { definitionHash } from '../apps/definition-hash.js';
@@ -8,6 +7,7 @@ import type { Config } from '../config/config-schema.js';
 import { ConfigError } from '../errors/operator-error.js';
 import { InputError } from '../input/input-error.js';
 import type { PortalEntry } from '../portals/portal-entry-schema.js';
+import type { RedisClient } from '../redis/redis-client.js';
 import type { DefinitionStore } from '../store/definition-store.js';
 import type { ImportSummary, PortalStore } from '../store/portal-store.js';
 import type { RedisKeys } from '../store/redis-keys.js';
@@ -23,7 +23,7 @@ export interface EnqueueDeps {
   results: ResultStore;
   definitions: DefinitionStore;
   portals: PortalStore;
-  redis: Redis;
+  redis: RedisClient;
   keys: RedisKeys;
   logger: Logger;
 }
@@ -31,8 +31,18 @@ export interface EnqueueDeps {
 export interface EnqueueRequest {
   /** Validated definitions; undefined re-queues what is stored for the portals (e.g. after new credentials). */
   apps: readonly AppDefinition[] | undefined;
-  /** Validated portals; undefined uses every stored portal. */
+  /** Validated portals; undefined uses every stored portal (or `domains`). */
   portals: readonly PortalEntry[] | undefined;
+  /**
+   * With `portals` undefined: only these stored portals (a wave of a plan, whose portals were all imported when
+   * the plan was made: src/waves). Ignored when `portals` is given.
+   */
+  domains?: readonly string[];
+  /**
+   * This rollout's id (default: a new one). A wave of a plan passes `<planId>.w<k>`, so queueing the wave again
+   * after a crash records the same id (src/waves/advance-wave-plan.ts).
+   */
+  rolloutId?: string;
   /**
    * Replace (unregister + register, a new APP_ID) the apps whose change update cannot apply: an icon change or
    * a JS <-> IFRAME switch. Without it such a rollout is refused whole.
@@ -45,6 +55,11 @@ export interface EnqueueRequest {
   replace?: boolean;
   /** Where the definitions came from (e.g. the apps file), recorded to name this rollout in a conflict. */
   source?: string;
+  /**
+   * Default true: with `apps`, record them as the apps a portal installing the application gets
+   * (src/events/load-desired-apps.ts). False for the rollout an install event queues.
+   */
+  rememberApps?: boolean;
   onProgress?: (done: number, total: number) => void;
 }
 
@@ -73,7 +88,11 @@ export async function enqueueRollout(request: EnqueueRequest, deps: EnqueueDeps)
       'an app uses "HASH": "auto" but ROLLOUT_HASH_SECRET is not set: set it (16+ characters) to derive a hash per portal',
     );
   }
-  const domains = request.portals ? request.portals.map((p) => p.domain) : await deps.portals.listDomains();
+  const domains = request.portals
+    ? request.portals.map((p) => p.domain)
+    : request.domains
+      ? [...request.domains]
+      : await deps.portals.listDomains();
 
   // Which definition each pair should have: the given apps, or (no apps given) what is stored for it.
   const wanted: { domain: string; code: string; defHash: string }[] = [];
@@ -95,7 +114,7 @@ export async function enqueueRollout(request: EnqueueRequest, deps: EnqueueDeps)
 
   // Every check passes before anything is written: a refused rollout leaves no partial state.
   const rollout: RolloutRecord = {
-    id: `r-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`,
+    id: request.rolloutId ?? `r-${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`,
     startedAt: new Date().toISOString(),
     source: request.source ?? (request.apps ? 'apps given in code' : 'stored definitions'),
   };
@@ -113,6 +132,10 @@ export async function enqueueRollout(request: EnqueueRequest, deps: EnqueueDeps)
     if (problems.length > 0) throw new InputError('apps', problems);
     recreate = changes.pairs;
     for (const [defHash, app] of byHash) await deps.definitions.save(defHash, app);
+    // The apps a portal installing the application gets (docs/install-events.md): this rollout's, unless it
+    // was queued for such an install itself.
+    if (request.rememberApps !== false)
+      await deps.redis.set(deps.keys.lastRolloutDefs, JSON.stringify([...byHash.keys()]));
   }
   await deps.redis.hset(deps.keys.rollout(rollout.id), { ...rollout, pairs: String(wanted.length) });
   const imported = request.portals ? await deps.portals.importPortals(request.portals) : undefined;

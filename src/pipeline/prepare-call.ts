@@ -36,7 +36,7 @@ function iframeHash(def: AppDefinition, domain: string, config: Config): string 
 export async function prepareCall(
   result: PairResult,
   op: Operation,
-  ctx: { botId: number; config: Config; definitions: DefinitionStore },
+  ctx: { botId: number | undefined; config: Config; definitions: DefinitionStore },
 ): Promise<PreparedCall | { error: PairError }> {
   const method = METHOD_OF[op];
   if (op === 'unregister') {
@@ -61,6 +61,12 @@ export async function prepareCall(
       params: { APP_ID: result.appId, FIELDS: fields },
       hashUsed: hash,
       followUpFields: undefined,
+    };
+  }
+  // A botCode not resolved yet (process-pair.ts resolves it before any register): no call without a bot.
+  if (ctx.botId === undefined) {
+    return {
+      error: { code: 'BOT_ID_MISSING', message: 'the portal has no bot id yet; give botId or botCode' },
     };
   }
   return {

@@ -16,6 +16,7 @@ import type { PairJob } from './pair-job.js';
 import { METHOD_OF, planOperation } from './plan-operation.js';
 import { prepareCall } from './prepare-call.js';
 import { handleFailure, type PairCall, recordCallError, recordSuccess } from './record-call-outcome.js';
+import { resolveBotId } from './resolve-bot-id.js';
 import { runPortalBatch } from './run-portal-batch.js';
 
 export interface PairProcessorDeps {
@@ -55,10 +56,17 @@ export type PairOutcome =
   | { kind: 'delay'; until: number; reason: string }
   | { kind: 'failed'; error: PairError };
 
+/** The pair's error once its portal's application was uninstalled; an install (new credentials) queues it again. */
+export const APP_UNINSTALLED: PairError = {
+  code: 'APP_UNINSTALLED',
+  message:
+    'the application was uninstalled from this portal (ONAPPUNINSTALL); a new install queues the pair again',
+};
+
 /** Bounds the loop that follows a definition changed while the job ran, token refreshes and re-registers. */
 const MAX_STEPS = 8;
 /** A pair due within this many ms is called now rather than delayed for it. */
-const DUE_SLACK_MS = 5;
+export const DUE_SLACK_MS = 5;
 
 /**
  * Reconciles one portal x app pair: calls register, update or unregister under the portal's rate limit, with a
@@ -91,6 +99,11 @@ export async function processPair(job: PairJob, deps: PairProcessorDeps): Promis
       return { kind: 'delay', until: dueAt, reason: 'not_due' };
     }
 
+    // The application was removed from the portal (ONAPPUNINSTALL): nothing may call it (docs/install-events.md).
+    if ((await deps.portals.stateOf(domain)) === 'uninstalled') {
+      await results.markNeedsReauth(domain, code, APP_UNINSTALLED);
+      return { kind: 'done', state: 'needs_reauth' };
+    }
     let target: PortalTarget;
     let portal: StoredPortal;
     try {
@@ -109,6 +122,20 @@ export async function processPair(job: PairJob, deps: PairProcessorDeps): Promis
       );
       if (handled === 'again') continue;
       return handled;
+    }
+
+    // A portal that names its bot by CODE: the id is resolved once (imbot.bot.list) and stored on the portal.
+    if (portal.botId === undefined && portal.botCode !== undefined && op !== 'unregister') {
+      const resolved = await resolveBotId(
+        { domain, code, result, op, portal: { ...portal, botCode: portal.botCode }, target, refreshes },
+        deps,
+      );
+      if (resolved === 'again') {
+        refreshes++;
+        continue;
+      }
+      if (typeof resolved !== 'number') return resolved;
+      portal = { ...portal, botId: resolved };
     }
 
     const reservation = await deps.limiter.reserve(

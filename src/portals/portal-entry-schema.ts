@@ -201,7 +201,13 @@ export function portalEntrySchema(opts: PortalSchemaOptions) {
           `${issue.input === undefined ? 'is required' : 'must be a number'}: the portal's chat bot id (a positive integer, BOT_ID in imbot.app.register)`,
       })
       .int({ error: 'must be a positive integer' })
-      .positive({ error: 'must be a positive integer' }),
+      .positive({ error: 'must be a positive integer' })
+      .optional(),
+    botCode: z
+      .string({ error: "must be a string: the CODE of the portal's chat bot (as imbot.bot.list lists it)" })
+      .min(1, { error: 'must not be empty' })
+      .max(128, { error: 'must be at most 128 characters' })
+      .optional(),
     memberId: z
       .string({ error: "must be a string: the portal's member_id" })
       .min(1, { error: 'must not be empty' })
@@ -241,6 +247,24 @@ export function portalEntrySchema(opts: PortalSchemaOptions) {
           path: ['auth', 'url'],
           message: `points at ${hookHost}, but this portal's REST address is on ${restHost}; the webhook must belong to the same portal (set restUrl for a simulator)`,
         });
+      },
+      { when: (payload) => isRecord(payload.value) },
+    )
+    .superRefine(
+      (entry: Record<string, unknown>, ctx) => {
+        // The bot: its id, or its CODE for the worker to resolve once with imbot.bot.list (docs/bitrix24.md,
+        // "Application events").
+        const hasId = entry['botId'] !== undefined;
+        const hasCode = entry['botCode'] !== undefined;
+        if (hasId === hasCode) {
+          ctx.addIssue({
+            code: 'custom',
+            path: [hasId ? 'botCode' : 'botId'],
+            message: hasId
+              ? 'give botId or botCode, not both: botId is the bot id (BOT_ID), botCode its CODE, resolved with imbot.bot.list'
+              : "is required: the portal's chat bot id (a positive integer, BOT_ID in imbot.app.register), or give botCode (the bot's CODE, resolved with imbot.bot.list)",
+          });
+        }
       },
       { when: (payload) => isRecord(payload.value) },
     )

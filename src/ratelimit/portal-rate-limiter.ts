@@ -91,9 +91,10 @@
  * (every key has expired); an active one 168 B (`bucket`), +104 B while denied callers hold tickets (`wake`),
  * +168 B during a slow-down (`adapt`), +~180 B with two parked methods (`park`): ~620 B at most. Scripts use TIME only with `clock: 'redis'` and need Redis >= 5 (effects replication) for that.
  */
-import type { Redis } from 'ioredis';
+
 import { z } from 'zod';
 import { defineScript } from '../redis/define-script.js';
+import type { RedisClient } from '../redis/redis-client.js';
 import { PortalRateLimiterError } from './portal-rate-limiter-error.js';
 import { portalRateLimiterLua } from './portal-rate-limiter-lua.js';
 import { rateLimitKeys } from './rate-limit-keys.js';
@@ -140,8 +141,8 @@ export interface QueryLimitReport {
 }
 
 export interface PortalRateLimiterOptions {
-  redis: Redis;
-  /** Key prefix; keys are `${prefix}:rl:{portal}:...`. */
+  redis: RedisClient;
+  /** Key prefix; keys are `${prefix}:{p:portal}:rl:...` (rate-limit-keys.ts). */
   prefix: string;
   /** ms epoch, default Date.now. Ignored with `clock: 'redis'`. */
   now?: () => number;

@@ -1,7 +1,9 @@
+import { portalTag } from '../store/redis-keys.js';
+
 /**
- * Redis keys of one portal's rate-limit state. Every key carries `{portal}` as its Redis Cluster hash tag, so
- * the Lua scripts (which touch several of them at once) run in one slot. If `prefix` itself contains a hash
- * tag (e.g. `{imbot-rollout}`), that tag wins: all portals then share one slot, which is still correct.
+ * Redis keys of one portal's rate-limit state, `<prefix>:{p:<portal>}:rl:...`: under the portal's Redis Cluster
+ * hash tag (src/store/redis-keys.ts), so the Lua scripts (which touch several of them at once) run in one slot
+ * and portals spread over a Cluster's nodes.
  *
  * Every key has a TTL, so an idle portal holds no memory at all:
  * - `bucket` hash: the model of the server's bucket, `l` level (requests, float) at `t` (ms epoch), the limit
@@ -24,7 +26,7 @@ export interface RateLimitKeys {
 }
 
 export function rateLimitKeys(prefix: string, portal: string): RateLimitKeys {
-  const base = `${prefix}:rl:{${portal}}`;
+  const base = `${prefix}:${portalTag(portal)}:rl`;
   return {
     bucket: `${base}:bucket`,
     adapt: `${base}:adapt`,

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import type { ChainableCommander, Redis } from 'ioredis';
+import type { ChainableCommander } from 'ioredis';
+import { connectedDataNodes, type RedisClient } from './redis-client.js';
 
 /** A Lua script and how many of its arguments are KEYS; `lua` starts with a KEYS/ARGV header comment. */
 export interface LuaScript {
@@ -18,7 +19,10 @@ export type ScriptArg = string | number;
 export interface ScriptRunner {
   run(keys: readonly string[], args: readonly ScriptArg[]): Promise<unknown>;
   queue(batch: ChainableCommander, keys: readonly string[], args: readonly ScriptArg[]): void;
-  /** Puts the script in the server's script cache (SCRIPT LOAD; a no-op for Redis when it is there already). */
+  /**
+   * Puts the script in the server's script cache (SCRIPT LOAD; a no-op for Redis when it is there already); on a
+   * Cluster in every master's.
+   */
   load(): Promise<void>;
 }
 
@@ -29,7 +33,13 @@ export interface ScriptRunner {
  * cache was flushed, or a failover) sends it again: the text crosses the network once per connection, not once per
  * call. In a pipeline or MULTI that retry is not enough (see `execWithScripts`).
  */
-export function defineScript(redis: Redis, script: LuaScript): ScriptRunner {
+/** The script calls queued on a pipeline, by their position in it (for execWithScripts' NOSCRIPT re-run). */
+const queuedCalls = new WeakMap<
+  ChainableCommander,
+  Map<number, { runner: ScriptRunner; keys: readonly string[]; args: readonly ScriptArg[] }>
+>();
+
+export function defineScript(redis: RedisClient, script: LuaScript): ScriptRunner {
   const digest = createHash('sha1').update(script.lua).digest('hex').slice(0, 12);
   const name = `imbot${script.name}${digest}`;
   if (script.lua.length === 0 || script.numberOfKeys < 0) {
@@ -42,8 +52,16 @@ export function defineScript(redis: Redis, script: LuaScript): ScriptRunner {
     if (keys.length !== script.numberOfKeys) {
       throw new RangeError(`script ${script.name} takes ${script.numberOfKeys} keys, got ${keys.length}`);
     }
+    const tag = keys[0] === undefined ? undefined : hashTagOf(keys[0]);
+    const other = keys.find((key) => hashTagOf(key) !== tag);
+    if (other !== undefined) {
+      // What a Redis Cluster refuses (CROSSSLOT), refused on one server as well: every test covers the layout.
+      throw new RangeError(
+        `script ${script.name}: keys ${keys[0]} and ${other} have different hash tags (src/store/redis-keys.ts)`,
+      );
+    }
   };
-  return {
+  const runner: ScriptRunner = {
     async run(keys, args) {
       check(keys);
       const command: unknown = Reflect.get(redis, name);
@@ -51,7 +69,8 @@ export function defineScript(redis: Redis, script: LuaScript): ScriptRunner {
       return (await Reflect.apply(command, redis, [...keys, ...args])) as unknown;
     },
     async load() {
-      await redis.script('LOAD', script.lua);
+      const nodes = await connectedDataNodes(redis);
+      await Promise.all(nodes.map((node) => node.script('LOAD', script.lua)));
     },
     queue(batch, keys, args) {
       check(keys);
@@ -59,9 +78,13 @@ export function defineScript(redis: Redis, script: LuaScript): ScriptRunner {
       if (typeof command !== 'function') {
         throw new Error(`script ${script.name}: the pipeline was not made by the client it is defined on`);
       }
+      const calls = queuedCalls.get(batch) ?? new Map();
+      queuedCalls.set(batch, calls);
+      calls.set(batch.length, { runner, keys, args });
       Reflect.apply(command, batch, [...keys, ...args]);
     },
   };
+  return runner;
 }
 
 /**
@@ -77,5 +100,37 @@ export async function execWithScripts(
   scripts: readonly ScriptRunner[],
 ): Promise<[error: Error | null, result: unknown][]> {
   await Promise.all(scripts.map((script) => script.load()));
-  return (await batch.exec()) ?? [];
+  const replies = (await batch.exec()) ?? [];
+  // A node restarted (or failed over) between the load and the batch has an empty script cache again: on a Redis
+  // Cluster ioredis then answers NOSCRIPT for those calls of a pipeline (test/cluster/script-cache-loss.test.ts).
+  // Such a call did not run, so it is run again on its own (which sends the script text when needed). Only in a
+  // pipeline (one reply per queued command): a MULTI's reply keeps the error, as its other commands committed.
+  const calls = queuedCalls.get(batch);
+  if (calls === undefined || replies.length !== batch.length) return replies;
+  return await Promise.all(
+    replies.map(async (reply, index): Promise<[Error | null, unknown]> => {
+      const call = calls.get(index);
+      if (call === undefined || !(reply[0] instanceof Error) || !reply[0].message.startsWith('NOSCRIPT')) {
+        return reply;
+      }
+      try {
+        return [null, await call.runner.run(call.keys, call.args)];
+      } catch (error) {
+        return [error instanceof Error ? error : new Error(String(error)), null];
+      }
+    }),
+  );
+}
+
+/**
+ * The part of a key Redis Cluster hashes to pick its slot: the text between the first `{` and the next `}` when
+ * that is not empty, else the whole key (https://redis.io/docs/latest/operate/oss_and_stack/reference/cluster-spec/,
+ * "Hash tags"). Keys with the same hash tag are in the same slot.
+ */
+export function hashTagOf(key: string): string {
+  const open = key.indexOf('{');
+  if (open === -1) return key;
+  const close = key.indexOf('}', open + 1);
+  if (close === -1 || close === open + 1) return key;
+  return key.slice(open + 1, close);
 }

@@ -18,6 +18,8 @@ export interface RedisServerOptions {
   /** Data directory; a fresh temp dir by default (removed on stop unless given). */
   readonly dir?: string;
   readonly binary?: string;
+  /** More `redis-server` arguments (e.g. `--cluster-enabled yes`: start-redis-cluster.ts). */
+  readonly extraArgs?: readonly string[];
 }
 
 export interface RedisServerHandle {
@@ -92,6 +94,7 @@ export async function startRedisServer(options: RedisServerOptions = {}): Promis
     '',
     '--loglevel',
     'warning',
+    ...(options.extraArgs ?? []),
   ];
   let child: ChildProcess;
   const launch = async (): Promise<void> => {

@@ -1,5 +1,4 @@
 import { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { type BatchRestClient, createRestClient } from '../bitrix/call-method.js';
 import { refreshAccessToken } from '../bitrix/refresh-access-token.js';
@@ -10,6 +9,7 @@ import { type PairJob, ROLLOUT_QUEUE } from '../pipeline/pair-job.js';
 import type { PairProcessorDeps } from '../pipeline/process-pair.js';
 import { createPortalRateLimiter } from '../ratelimit/portal-rate-limiter.js';
 import { connectRedis } from '../redis/connect-redis.js';
+import type { RedisClient } from '../redis/redis-client.js';
 import { secretCodecFromConfig } from '../secrets/secret-codec-from-config.js';
 import { createDefinitionStore } from '../store/definition-store.js';
 import { createPortalStore } from '../store/portal-store.js';
@@ -33,7 +33,7 @@ export interface RuntimeOptions {
 }
 
 export interface Runtime extends PairProcessorDeps {
-  redis: Redis;
+  redis: RedisClient;
   keys: RedisKeys;
   queue: Queue<PairJob>;
   rest: BatchRestClient;
@@ -47,7 +47,7 @@ export interface Runtime extends PairProcessorDeps {
 export function createRuntime(options: RuntimeOptions): Runtime {
   const { config, logger } = options;
   const now = options.now ?? Date.now;
-  const redis = connectRedis(config.redisUrl, logger, 'imbot-rollout');
+  const redis = connectRedis(config, logger, 'imbot-rollout');
   const keys = createRedisKeys(config.prefix);
   // Tokens and webhook URLs are sealed at rest with ROLLOUT_SECRET_KEY (docs/security.md, "Secrets at rest").
   const portals = createPortalStore({ redis, keys, now, codec: secretCodecFromConfig(config.secrets) });
@@ -96,7 +96,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
       return refreshed;
     },
   });
-  const queue = new Queue<PairJob>(ROLLOUT_QUEUE, { connection: redis, prefix: config.prefix });
+  const queue = new Queue<PairJob>(ROLLOUT_QUEUE, { connection: redis, prefix: keys.queuePrefix });
   queue.on('error', (error) => logger.warn({ err: { message: error.message } }, 'queue error'));
   return {
     config,

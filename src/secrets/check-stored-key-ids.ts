@@ -1,6 +1,6 @@
-import type { Redis } from 'ioredis';
 import type { Config } from '../config/config-schema.js';
 import { OperatorError } from '../errors/operator-error.js';
+import type { RedisClient } from '../redis/redis-client.js';
 import type { RedisKeys } from '../store/redis-keys.js';
 import { keyringCodecFromConfig } from './secret-codec-from-config.js';
 import { syncStoredKeyIds } from './stored-key-ids.js';
@@ -24,7 +24,7 @@ export class UnknownKeyIdsError extends OperatorError {
 }
 
 export interface CheckStoredKeyIdsOptions {
-  redis: Redis;
+  redis: RedisClient;
   keys: RedisKeys;
   secrets: Config['secrets'];
   /** Who refuses, for the message: "the worker", "rollout", "serve". */

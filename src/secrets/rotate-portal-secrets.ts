@@ -1,5 +1,5 @@
-import type { Redis } from 'ioredis';
 import { defineScript, type LuaScript } from '../redis/define-script.js';
+import type { RedisClient } from '../redis/redis-client.js';
 import type { RedisKeys } from '../store/redis-keys.js';
 import type { KeyringSecretCodec } from './keyring-secret-codec.js';
 import { SecretOpenError } from './secret-open-error.js';
@@ -23,7 +23,7 @@ export interface RotateSummary {
 }
 
 export interface RotateOptions {
-  redis: Redis;
+  redis: RedisClient;
   keys: RedisKeys;
   codec: KeyringSecretCodec;
   /** Count what would be re-sealed without writing. */

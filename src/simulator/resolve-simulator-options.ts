@@ -40,6 +40,7 @@ const seedSchema = z
   .object({
     domain: z.string().regex(/^[A-Za-z0-9.-]+(:\d+)?$/, 'must be a host name like portal.bitrix24.com'),
     botId: z.number().int().positive().optional(),
+    botCode: z.string().min(1).max(128).optional(),
     auth: z.enum(['oauth', 'webhook']).optional(),
     accessTokenExpired: z.boolean().optional(),
     tokenTtlSeconds: ttlSchema.optional(),
@@ -90,6 +91,7 @@ function fail(error: z.ZodError, prefix: string): never {
 function toSeed(parsed: z.infer<typeof seedSchema>): SimPortalSeed {
   const seed: SimPortalSeed = { domain: parsed.domain };
   if (parsed.botId !== undefined) seed.botId = parsed.botId;
+  if (parsed.botCode !== undefined) seed.botCode = parsed.botCode;
   if (parsed.auth !== undefined) seed.auth = parsed.auth;
   if (parsed.accessTokenExpired !== undefined) seed.accessTokenExpired = parsed.accessTokenExpired;
   if (parsed.tokenTtlSeconds !== undefined) seed.tokenTtlSeconds = parsed.tokenTtlSeconds;

@@ -5,6 +5,9 @@ import type { SimApp, SimFaults, SimPortalState } from './simulator-types.js';
 export interface SimPortal {
   readonly domain: string;
   readonly botId: number;
+  readonly botCode: string;
+  /** The application_token of the last install event (simulator-core.ts appEvent); null before any. */
+  applicationToken: string | null;
   /** The REST application owning the bot: the OAuth client id, or 'custom' + clientId for webhook portals. */
   readonly botOwner: string;
   /** Webhook portals: the CLIENT_ID their chat-app calls send; null for OAuth portals. */

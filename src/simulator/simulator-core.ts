@@ -101,6 +101,7 @@ export class SimulatorCore {
   #latencyMs: number;
   #tokenTtlSeconds: number;
   #lastAppId = 0;
+  readonly #eventRandom: () => number;
   #baseUrl = 'http://127.0.0.1';
 
   readonly control: SimulatorControl;
@@ -114,6 +115,7 @@ export class SimulatorCore {
     this.#tokenTtlSeconds = options.tokenTtlSeconds;
     this.#tokens = new TokenRegistry(createSeededRandom(options.seed ^ 0x9e3779b9));
     this.#faultRandom = createSeededRandom(options.seed ^ 0x85ebca6b);
+    this.#eventRandom = createSeededRandom(options.seed ^ 0x165667b1);
     const context: ChatAppContext = {
       stats: this.#stats,
       registerDeduplicates: options.registerDeduplicates,
@@ -193,6 +195,8 @@ export class SimulatorCore {
     const portal: SimPortal = {
       domain: seed.domain,
       botId: seed.botId ?? 100 + index,
+      botCode: seed.botCode ?? 'simbot',
+      applicationToken: null,
       botOwner: clientId === null ? this.#clientId : `custom${clientId}`,
       clientId,
       memberId: createHash('md5').update(seed.domain).digest('hex'),
@@ -257,7 +261,7 @@ export class SimulatorCore {
       [String(portal.botId)]: {
         ID: String(portal.botId),
         NAME: 'Simulated bot',
-        CODE: 'simbot',
+        CODE: portal.botCode,
         OPENLINE: 'N',
       },
     };
@@ -505,6 +509,62 @@ export class SimulatorCore {
     });
   }
 
+  // ---------------------------------------------------------------- application events
+
+  /**
+   * The application event Bitrix24 sends when the application is installed on / removed from the portal
+   * (docs/bitrix24.md, "Application events"): `event`, `data`, `ts` and `auth` with domain, member_id,
+   * client_endpoint, server_endpoint, status and application_token; an install also carries the new access and
+   * refresh tokens, expires_in and scope. An install (and an update, ONAPPUPDATE: a new application version)
+   * issues a new pair (the previous one stops working) and a new application_token; an uninstall ends the tokens (the application lost its access) and sends the kept
+   * application_token. Throws UnknownPortalError, or RangeError for a webhook portal (no application).
+   */
+  appEvent(domain: string, kind: 'install' | 'update' | 'uninstall'): Record<string, unknown> {
+    const portal = this.#portalOrThrow(domain);
+    if (portal.auth !== 'oauth')
+      throw new RangeError(`${domain} uses a webhook: it has no application events`);
+    const nowMs = this.#now();
+    const ts = String(Math.floor(nowMs / 1000));
+    const auth = {
+      domain: portal.domain,
+      client_endpoint: `${this.#baseUrl}/portal/${portal.domain}/rest/`,
+      server_endpoint: `${this.#baseUrl}/oauth/token/`,
+      status: 'L',
+      member_id: portal.memberId,
+    };
+    this.#tokens.revokeRefresh(portal);
+    this.#tokens.revokeAccess(portal);
+    if (kind === 'uninstall') {
+      portal.accessToken = null;
+      portal.refreshToken = null;
+      return {
+        event: 'ONAPPUNINSTALL',
+        data: { LANGUAGE_ID: 'en', CLEAN: '0' },
+        ts,
+        auth: { ...auth, application_token: portal.applicationToken ?? randomHex(this.#eventRandom, 32) },
+      };
+    }
+    const ttl = this.#ttlOf(portal);
+    const pair = this.#tokens.issue(portal, this.#clientId, nowMs + ttl * 1000);
+    portal.applicationToken = randomHex(this.#eventRandom, 32);
+    return {
+      event: kind === 'update' ? 'ONAPPUPDATE' : 'ONAPPINSTALL',
+      data:
+        kind === 'update'
+          ? { VERSION: '2', PREVIOUS_VERSION: '1', LANGUAGE_ID: 'en' }
+          : { VERSION: '1', ACTIVE: 'Y', INSTALLED: 'Y', LANGUAGE_ID: 'en' },
+      ts,
+      auth: {
+        ...auth,
+        access_token: pair.accessToken,
+        refresh_token: pair.refreshToken,
+        expires_in: String(ttl),
+        scope: 'imbot',
+        application_token: portal.applicationToken,
+      },
+    };
+  }
+
   // ---------------------------------------------------------------- inspection
 
   stats(): SimulatorStats {
@@ -531,6 +591,8 @@ export class SimulatorCore {
     return {
       domain: portal.domain,
       botId: portal.botId,
+      botCode: portal.botCode,
+      applicationToken: portal.applicationToken,
       botOwner: portal.botOwner,
       auth: portal.auth,
       clientId: portal.clientId,

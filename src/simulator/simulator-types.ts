@@ -33,6 +33,8 @@ export interface SimPortalSeed {
   domain: string;
   /** Default: a stable number derived from the portal's index (100 + index, index from 1). */
   botId?: number;
+  /** The bot's CODE, as imbot.bot.list answers it (default 'simbot'). */
+  botCode?: string;
   /** Default 'oauth'. */
   auth?: 'oauth' | 'webhook';
   /** The access token handed out is already expired (forces a refresh). */
@@ -219,6 +221,9 @@ export interface SimulatorStats {
 export interface SimPortalView {
   domain: string;
   botId: number;
+  botCode: string;
+  /** The application_token of the portal's last install event (null before any). */
+  applicationToken: string | null;
   /** The REST application owning the portal's bot: the OAuth client id, or 'custom' + clientId for webhooks. */
   botOwner: string;
   auth: 'oauth' | 'webhook';
@@ -256,6 +261,13 @@ export type PortalFileAuth =
       /** The CLIENT_ID the webhook's chat-app calls must send (SimPortalSeed.clientId, default 'sim-webhook-app'). */
       clientId: string;
     };
+
+/** What the event handler answered to one delivery. */
+export interface AppEventDelivery {
+  status: number;
+  /** The answer's JSON, or its text when not JSON. */
+  body: unknown;
+}
 
 /** One entry of the project's portals file (the public input format). */
 export interface PortalFileEntry {
@@ -301,6 +313,18 @@ export interface SimulatorHandle {
   /** A snapshot of one portal; throws UnknownPortalError if unknown. */
   portal(domain: string): SimPortalView;
   readonly control: SimulatorControl;
+  /**
+   * The application event Bitrix24 would send now (docs/bitrix24.md, "Application events"), as the nested
+   * object its form body encodes. `install` issues a new token pair and a new application_token (the previous
+   * pair stops working), as does `update` (a new application version: ONAPPUPDATE); `uninstall` ends the application's access (its tokens stop working). OAuth portals only.
+   */
+  appEvent(domain: string, kind: 'install' | 'update' | 'uninstall'): Record<string, unknown>;
+  /** appEvent, then POSTs it form-encoded (as Bitrix24 does) to `url`; resolves with the answer. */
+  sendAppEvent(
+    url: string,
+    domain: string,
+    kind: 'install' | 'update' | 'uninstall',
+  ): Promise<AppEventDelivery>;
   /** Closes the server and all sockets. */
   stop(): Promise<void>;
 }

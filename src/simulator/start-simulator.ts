@@ -1,7 +1,9 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { z } from 'zod';
 import { parseRequestParams } from './parse-request-params.js';
 import { resolveSimulatorOptions } from './resolve-simulator-options.js';
+import { sendAppEvent } from './send-app-event.js';
 import { applyControlAction, simControlActionSchema } from './sim-control-action.js';
 import { bitrixErrorOutcome, jsonOutcome, type SimOutcome } from './sim-outcome.js';
 import { type RestRequest, SimulatorCore, UnknownPortalError } from './simulator-core.js';
@@ -11,6 +13,7 @@ export { DEFAULT_WEBHOOK_CLIENT_ID } from './simulator-core.js';
 import type { SimulatorHandle, SimulatorOptions } from './simulator-types.js';
 
 export type {
+  AppEventDelivery,
   PortalFileAuth,
   PortalFileEntry,
   SimApp,
@@ -31,6 +34,15 @@ export type {
 } from './simulator-types.js';
 
 import { formatZodIssues } from '../input/format-zod-issues.js';
+
+/** POST /_sim/events: send a portal's install or uninstall event to a URL (the demo and tests). */
+const sendEventSchema = z
+  .object({
+    url: z.url({ protocol: /^https?$/ }),
+    domain: z.string().min(1),
+    event: z.enum(['install', 'update', 'uninstall']),
+  })
+  .strict();
 
 /** Request bodies above this are refused with 413 (icons are base64, so allow a few MB). */
 const MAX_BODY_BYTES = 8 * 1024 * 1024;
@@ -150,6 +162,39 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
     return bitrixErrorOutcome(404, 'NOT_FOUND', 'Unknown simulator endpoint');
   };
 
+  /** POST /_sim/events: builds the portal's event (core.appEvent) and delivers it; answers what the receiver said. */
+  const deliverEvent = async (body: string): Promise<SimOutcome> => {
+    let decoded: unknown;
+    try {
+      decoded = JSON.parse(body);
+    } catch {
+      return bitrixErrorOutcome(400, 'INVALID_CONTROL', 'the body must be JSON');
+    }
+    const parsed = sendEventSchema.safeParse(decoded);
+    if (!parsed.success) {
+      const [problem] = formatZodIssues(parsed.error, '', { path: 'dotted' });
+      return bitrixErrorOutcome(
+        400,
+        'INVALID_CONTROL',
+        `${problem?.where || 'body'}: ${problem?.message ?? 'invalid'}`,
+      );
+    }
+    let event: Record<string, unknown>;
+    try {
+      event = core.appEvent(parsed.data.domain, parsed.data.event);
+    } catch (error) {
+      if (error instanceof UnknownPortalError)
+        return bitrixErrorOutcome(404, 'ERROR_PORTAL_NOT_FOUND', 'Portal not found');
+      if (error instanceof RangeError) return bitrixErrorOutcome(400, 'INVALID_CONTROL', error.message);
+      throw error;
+    }
+    try {
+      return jsonOutcome(200, { delivered: await sendAppEvent(parsed.data.url, event) });
+    } catch {
+      return bitrixErrorOutcome(502, 'EVENT_NOT_DELIVERED', 'the event handler could not be reached');
+    }
+  };
+
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const rawUrl = req.url ?? '/';
     const queryAt = rawUrl.indexOf('?');
@@ -186,6 +231,10 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
       send(req, res, params.ok ? core.oauth(params.params) : jsonOutcome(400, { error: 'invalid_request' }));
       return;
     }
+    if (method === 'POST' && pathname === '/_sim/events') {
+      send(req, res, await deliverEvent(body));
+      return;
+    }
     if (pathname.startsWith('/_sim/')) {
       send(req, res, inspect(method, pathname, body));
       return;
@@ -219,6 +268,8 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
     stats: () => core.stats(),
     portal: (domain) => core.portalView(domain),
     control: core.control,
+    appEvent: (domain, kind) => core.appEvent(domain, kind),
+    sendAppEvent: async (target, domain, kind) => await sendAppEvent(target, core.appEvent(domain, kind)),
     stop: () => {
       if (stopped === null) {
         stopping = true;

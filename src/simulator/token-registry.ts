@@ -71,6 +71,11 @@ export class TokenRegistry {
     if (portal.refreshToken !== null) this.#refresh.delete(portal.refreshToken);
   }
 
+  /** The portal's current access token stops working at once (invalid_token): the application was removed. */
+  revokeAccess(portal: SimPortal): void {
+    if (portal.accessToken !== null) this.#access.delete(portal.accessToken);
+  }
+
   expireAccess(portal: SimPortal): void {
     if (portal.accessToken === null) return;
     const record = this.#access.get(portal.accessToken);

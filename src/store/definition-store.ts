@@ -1,5 +1,5 @@
-import type { Redis } from 'ioredis';
 import type { AppDefinition } from '../apps/app-definition-schema.js';
+import type { RedisClient } from '../redis/redis-client.js';
 import type { RedisKeys } from './redis-keys.js';
 
 /** Bytes of definition JSON a store keeps in memory (icons are base64, up to ~1.4 MB each). */
@@ -11,7 +11,7 @@ const CACHE_BYTES = 8 * 1024 * 1024;
  * of a rollout needs the same few definitions: bench/pipeline-overhead.ts). The JSON text is kept, not the
  * object, so each caller gets its own copy; the oldest entries go once `CACHE_BYTES` is reached.
  */
-export function createDefinitionStore(options: { redis: Redis; keys: RedisKeys }) {
+export function createDefinitionStore(options: { redis: RedisClient; keys: RedisKeys }) {
   const { redis, keys } = options;
   const cache = new Map<string, string>();
   let cachedBytes = 0;

@@ -1,5 +1,6 @@
-import type { Redis } from 'ioredis';
 import { defineScript, execWithScripts, type ScriptRunner } from '../redis/define-script.js';
+import type { RedisClient } from '../redis/redis-client.js';
+import { ensureResultIndexes } from './ensure-result-indexes.js';
 import {
   type AttemptRecord,
   PAIR_STATES,
@@ -12,8 +13,10 @@ import {
   CLAIM_DUE,
   FORGET_APP_ID,
   MARK_APPLIED,
+  PAGE_LEX,
   RECORD_FAILURE,
   RECORD_WAIT,
+  REINDEX_PAIR,
   REQUEST_ABSENT,
   REQUEST_PRESENT,
   REQUEST_RETRY,
@@ -39,6 +42,25 @@ function decodeState(value: string | undefined): PairState {
 function decodeStateReply(value: unknown): { state: PairState } | undefined {
   return typeof value === 'string' && value !== '' ? { state: decodeState(value) } : undefined;
 }
+
+/** The lex range of the members of a scores-0 sorted set that start with `prefix` (which ends with `|`). */
+function prefixRange(prefix: string): { min: string; max: string } {
+  // '}' follows '|' in byte order: every member starting with `prefix` lies in [prefix, prefix-without-|+'}').
+  return { min: `[${prefix}`, max: `(${prefix.slice(0, -1)}}` };
+}
+
+/** Why a pair needs an operator, as kept in the attention index (rank 0 and 1 of its entries). */
+export type AttentionState = 'failed' | 'needs_reauth';
+const ATTENTION_RANK: Record<AttentionState, string> = { failed: '0', needs_reauth: '1' };
+
+/** `rank|age|domain|code` (an attention entry) -> the pair. */
+function parseAttentionEntry(entry: string): { domain: string; code: string } {
+  const second = entry.indexOf('|', entry.indexOf('|') + 1);
+  return parsePairMember(entry.slice(second + 1));
+}
+
+/** Version of the read indexes the scripts keep; a store holding an older one is rebuilt (rebuildIndexes). */
+export const RESULT_INDEX_VERSION = '1';
 
 function decodeResult(raw: Record<string, string>): PairResult | undefined {
   const portal = raw['portal'];
@@ -66,7 +88,7 @@ function decodeResult(raw: Record<string, string>): PairResult | undefined {
 }
 
 export interface ResultStoreOptions {
-  redis: Redis;
+  redis: RedisClient;
   keys: RedisKeys;
   now?: () => number;
 }
@@ -90,7 +112,32 @@ export function createResultStore(options: ResultStoreOptions) {
     recordWait: defineScript(redis, RECORD_WAIT),
     claimDue: defineScript(redis, CLAIM_DUE),
     forgetAppId: defineScript(redis, FORGET_APP_ID),
+    reindexPair: defineScript(redis, REINDEX_PAIR),
+    pageLex: defineScript(redis, PAGE_LEX),
   };
+  /** The read-index keys every writing script takes last (INDEX_KEY_NAMES in result-scripts.ts). */
+  const indexKeys = [
+    keys.stateCounts,
+    keys.rolloutCounts,
+    keys.pairsByState,
+    keys.portalStates,
+    keys.attention,
+    keys.rolloutAttention,
+    keys.resultPortals,
+  ] as const;
+
+  /** One page of a lex range of a sorted set (PAGE_LEX): O(log N + limit), whatever the offset. */
+  async function pageLex(
+    key: string,
+    range: { min: string; max: string },
+    page: { offset: number; limit: number },
+  ): Promise<{ total: number; members: string[] }> {
+    const [total, ...members] = (await scripts.pageLex.run(
+      [key],
+      [range.min, range.max, Math.max(0, page.offset), Math.max(0, page.limit)],
+    )) as [number, ...string[]];
+    return { total, members };
+  }
 
   async function setState(
     domain: string,
@@ -99,7 +146,7 @@ export function createResultStore(options: ResultStoreOptions) {
     fields: Record<string, string>,
   ): Promise<void> {
     await scripts.setState.run(
-      [keys.result(domain, code), keys.stateCounts, keys.due(domain)],
+      [keys.result(domain, code), keys.due(domain), ...indexKeys],
       [state, ...Object.entries(fields).flat()],
     );
   }
@@ -120,7 +167,7 @@ export function createResultStore(options: ResultStoreOptions) {
   async function perPair<T>(
     script: ScriptRunner,
     pairs: readonly { domain: string; code: string }[],
-    queue: (pipeline: ReturnType<Redis['pipeline']>, pair: { domain: string; code: string }) => void,
+    queue: (pipeline: ReturnType<RedisClient['pipeline']>, pair: { domain: string; code: string }) => void,
     decode: (reply: unknown) => T,
   ): Promise<T[]> {
     if (pairs.length === 0) return [];
@@ -131,6 +178,89 @@ export function createResultStore(options: ResultStoreOptions) {
       if (error) throw error;
       return decode(value);
     });
+  }
+
+  /**
+   * Every pair in index order (domain, then code), `chunk` at a time: each step reads on from the last member
+   * (O(log N + chunk)), so nothing but one chunk is held and pairs added meanwhile are not skipped over.
+   * `portal` limits to one portal.
+   */
+  /** A scores-0 sorted set's members in a lex range, `chunk` at a time, each step reading on from the last. */
+  async function* lexChunks(
+    key: string,
+    range: { min: string; max: string },
+    chunk: number,
+  ): AsyncGenerator<string[]> {
+    let min = range.min;
+    for (;;) {
+      const members = await redis.zrangebylex(key, min, range.max, 'LIMIT', 0, chunk);
+      if (members.length > 0) yield members;
+      const last = members.at(-1);
+      if (members.length < chunk || last === undefined) return;
+      min = `(${last}`;
+    }
+  }
+
+  /**
+   * Every pair in index order (domain, then code), `chunk` at a time: each step reads on from the last member
+   * (O(log N + chunk)), so nothing but one chunk is held. `portal` limits to one portal.
+   */
+  async function* pairChunks(
+    options: { portal?: string; chunk?: number } = {},
+  ): AsyncGenerator<{ domain: string; code: string }[]> {
+    const range = options.portal ? prefixRange(`${options.portal}|`) : { min: '-', max: '+' };
+    for await (const members of lexChunks(keys.pairs, range, options.chunk ?? 2_000)) {
+      yield members.map(parsePairMember);
+    }
+  }
+
+  /** The pairs in `state` in pair order (the `pairsByState` index), `chunk` at a time, like pairChunks. */
+  async function* stateChunks(
+    state: PairState,
+    options: { portal?: string; chunk?: number } = {},
+  ): AsyncGenerator<{ domain: string; code: string }[]> {
+    await ensureIndexes();
+    const prefix = options.portal === undefined ? `${state}|` : `${state}|${options.portal}|`;
+    for await (const members of lexChunks(keys.pairsByState, prefixRange(prefix), options.chunk ?? 2_000)) {
+      yield members.map((m) => parsePairMember(m.slice(state.length + 1)));
+    }
+  }
+
+  /**
+   * Brings pairs written before the read indexes existed into them (REINDEX_PAIR per pair, `chunk` pairs per
+   * pipeline); idempotent and safe while other writers run (each pair moves atomically). Returns how many
+   * pairs were added. Callers run it once, under a lock: ensureResultIndexes.
+   */
+  async function rebuildIndexes(
+    options: { chunk?: number; onChunk?: () => Promise<void> } = {},
+  ): Promise<number> {
+    let added = 0;
+    for await (const pairs of pairChunks({ chunk: options.chunk ?? 1_000 })) {
+      const replies = await perPair(
+        scripts.reindexPair,
+        pairs,
+        (pipeline, p) =>
+          scripts.reindexPair.queue(pipeline, [keys.result(p.domain, p.code), ...indexKeys], []),
+        (value) => value === 1,
+      );
+      added += replies.filter(Boolean).length;
+      await options.onChunk?.();
+    }
+    return added;
+  }
+
+  let indexesReady: Promise<number> | undefined;
+  function ensureIndexes(): Promise<number> {
+    indexesReady ??= ensureResultIndexes({
+      redis,
+      keys,
+      version: RESULT_INDEX_VERSION,
+      rebuild: (onChunk) => rebuildIndexes({ onChunk }),
+    }).catch((error: unknown) => {
+      indexesReady = undefined;
+      throw error;
+    });
+    return indexesReady;
   }
 
   return {
@@ -148,6 +278,9 @@ export function createResultStore(options: ResultStoreOptions) {
         rolloutId?: string;
       }[],
     ): Promise<RequestOutcome[]> {
+      for (const p of pairs) {
+        if (p.rolloutId?.includes('|')) throw new RangeError(`rollout id ${p.rolloutId} holds a "|"`);
+      }
       const at = String(now());
       return await perPair(
         scripts.requestPresent,
@@ -156,7 +289,7 @@ export function createResultStore(options: ResultStoreOptions) {
           const p = pair as (typeof pairs)[number];
           scripts.requestPresent.queue(
             pipeline,
-            [keys.result(p.domain, p.code), keys.stateCounts, keys.pairs, keys.due(p.domain)],
+            [keys.result(p.domain, p.code), keys.pairs, keys.due(p.domain), ...indexKeys],
             [
               pairMember(p.domain, p.code),
               p.domain,
@@ -184,7 +317,7 @@ export function createResultStore(options: ResultStoreOptions) {
         (pipeline, p) =>
           scripts.requestAbsent.queue(
             pipeline,
-            [keys.result(p.domain, p.code), keys.stateCounts, keys.due(p.domain)],
+            [keys.result(p.domain, p.code), keys.due(p.domain), ...indexKeys],
             [at],
           ),
         (value) => (['unknown', 'queued', 'nothing_to_call'] as const)[Number(value)] ?? 'unknown',
@@ -200,7 +333,7 @@ export function createResultStore(options: ResultStoreOptions) {
         (pipeline, p) =>
           scripts.requestRetry.queue(
             pipeline,
-            [keys.result(p.domain, p.code), keys.stateCounts, keys.due(p.domain)],
+            [keys.result(p.domain, p.code), keys.due(p.domain), ...indexKeys],
             [at],
           ),
         (value) => value === 1,
@@ -288,6 +421,101 @@ export function createResultStore(options: ResultStoreOptions) {
       return members.map(parsePairMember);
     },
 
+    /**
+     * Pairs per state whose current `rolloutId` is `rolloutId` (the rollout that last asked for them, also when
+     * there was nothing to do): one HMGET of `rolloutCounts`, whatever the number of pairs. A pair taken over by
+     * a later rollout counts there instead.
+     */
+    async countsForRollout(rolloutId: string): Promise<Record<PairState, number>> {
+      await ensureIndexes();
+      const raw = await redis.hmget(
+        keys.rolloutCounts,
+        ...PAIR_STATES.map((state) => `${rolloutId}|${state}`),
+      );
+      const counts = {} as Record<PairState, number>;
+      for (const [i, state] of PAIR_STATES.entries()) counts[state] = Math.max(0, Number(raw[i] ?? 0));
+      return counts;
+    },
+
+    /**
+     * One page of the pairs that need an operator (failed, then needs_reauth; the most recently changed first
+     * within each, then pair order), from the attention index: O(log N + limit). `rolloutId`: only the pairs of
+     * that rollout; `only`: only one of the two states. `total` counts the whole selection.
+     */
+    async listAttention(options: {
+      rolloutId?: string;
+      only?: AttentionState;
+      offset?: number;
+      limit: number;
+    }): Promise<{ total: number; pairs: { domain: string; code: string; state: AttentionState }[] }> {
+      await ensureIndexes();
+      const rolloutPrefix = options.rolloutId === undefined ? '' : `${options.rolloutId}|`;
+      const key = options.rolloutId === undefined ? keys.attention : keys.rolloutAttention;
+      const range = options.only
+        ? prefixRange(`${rolloutPrefix}${ATTENTION_RANK[options.only]}|`)
+        : rolloutPrefix
+          ? prefixRange(rolloutPrefix)
+          : { min: '-', max: '+' };
+      const { total, members } = await pageLex(key, range, {
+        offset: options.offset ?? 0,
+        limit: options.limit,
+      });
+      return {
+        total,
+        pairs: members.map((member) => {
+          const entry = member.slice(rolloutPrefix.length);
+          const state: AttentionState = entry.startsWith('0|') ? 'failed' : 'needs_reauth';
+          return { ...parseAttentionEntry(entry), state };
+        }),
+      };
+    },
+
+    /** One page of the pairs in `state` (pair order: domain, then code), optionally of one portal: O(log N + limit). */
+    async listByState(
+      state: PairState,
+      options: { portal?: string; offset?: number; limit: number },
+    ): Promise<{ total: number; pairs: { domain: string; code: string }[] }> {
+      await ensureIndexes();
+      const prefix = options.portal === undefined ? `${state}|` : `${state}|${options.portal}|`;
+      const { total, members } = await pageLex(keys.pairsByState, prefixRange(prefix), {
+        offset: options.offset ?? 0,
+        limit: options.limit,
+      });
+      return { total, pairs: members.map((m) => parsePairMember(m.slice(state.length + 1))) };
+    },
+
+    /**
+     * One page of the portals holding at least one pair (`state`: at least one pair in that state), by domain:
+     * O(log N + limit). `total` counts all such portals.
+     */
+    async listPortals(options: {
+      state?: PairState;
+      offset?: number;
+      limit: number;
+    }): Promise<{ total: number; domains: string[] }> {
+      await ensureIndexes();
+      const page = { offset: options.offset ?? 0, limit: options.limit };
+      if (options.state === undefined) {
+        const { total, members } = await pageLex(keys.resultPortals, { min: '-', max: '+' }, page);
+        return { total, domains: members };
+      }
+      const { total, members } = await pageLex(keys.portalStates, prefixRange(`${options.state}|`), page);
+      const cut = options.state.length + 1;
+      return { total, domains: members.map((m) => m.slice(cut)) };
+    },
+
+    pairChunks,
+
+    stateChunks,
+
+    rebuildIndexes,
+
+    /**
+     * Builds the read indexes from the pairs once if this store has none yet (or an older version): see
+     * ensureResultIndexes. Every reader of an index waits for it (once per store object); writers need not.
+     */
+    ensureIndexes,
+
     async countsByState(): Promise<Record<PairState, number>> {
       const raw = await redis.hgetall(keys.stateCounts);
       const counts = {} as Record<PairState, number>;
@@ -295,8 +523,10 @@ export function createResultStore(options: ResultStoreOptions) {
       return counts;
     },
 
-    async history(domain: string, code: string): Promise<AttemptRecord[]> {
-      const raw = await redis.lrange(keys.attempts(domain, code), 0, -1);
+    /** The pair's attempt history, newest first; `limit`: only the newest ones. */
+    async history(domain: string, code: string, limit?: number): Promise<AttemptRecord[]> {
+      if (limit !== undefined && limit <= 0) return [];
+      const raw = await redis.lrange(keys.attempts(domain, code), 0, limit === undefined ? -1 : limit - 1);
       return raw.map((line) => JSON.parse(line) as AttemptRecord);
     },
 
@@ -307,7 +537,7 @@ export function createResultStore(options: ResultStoreOptions) {
 
     /** The app is gone from the portal (CHAT_APP_ID_ERROR on update): forget its APP_ID so it is registered anew. */
     async forgetAppId(domain: string, code: string): Promise<void> {
-      await scripts.forgetAppId.run([keys.result(domain, code)], [String(now())]);
+      await scripts.forgetAppId.run([keys.result(domain, code), ...indexKeys], [String(now())]);
     },
 
     /**
@@ -332,7 +562,7 @@ export function createResultStore(options: ResultStoreOptions) {
       },
     ): Promise<{ stillWanted: boolean }> {
       const reply = await scripts.markApplied.run(
-        [keys.result(domain, code), keys.stateCounts, keys.attempts(domain, code), keys.due(domain)],
+        [keys.result(domain, code), keys.attempts(domain, code), keys.due(domain), ...indexKeys],
         [
           String(now()),
           applied.appId === null ? '' : String(applied.appId),
@@ -360,7 +590,7 @@ export function createResultStore(options: ResultStoreOptions) {
     ): Promise<void> {
       const message = failure.error.message.slice(0, MESSAGE_MAX);
       await scripts.recordFailure.run(
-        [keys.result(domain, code), keys.stateCounts, keys.attempts(domain, code), keys.due(domain)],
+        [keys.result(domain, code), keys.attempts(domain, code), keys.due(domain), ...indexKeys],
         [
           String(now()),
           failure.final ? '1' : '',
@@ -388,7 +618,7 @@ export function createResultStore(options: ResultStoreOptions) {
     ): Promise<void> {
       const message = wait.error ? wait.error.message.slice(0, MESSAGE_MAX) : '';
       await scripts.recordWait.run(
-        [keys.result(domain, code), keys.attempts(domain, code), keys.due(domain)],
+        [keys.result(domain, code), keys.attempts(domain, code), keys.due(domain), ...indexKeys],
         [
           String(now()),
           String(wait.until),

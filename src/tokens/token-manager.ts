@@ -1,9 +1,9 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import type { Redis } from 'ioredis';
 import pRetry, { AbortError } from 'p-retry';
 import type { Logger } from 'pino';
 import { BitrixError, InvalidClientError, InvalidGrantError } from '../bitrix/bitrix-error.js';
 import type { PortalTarget } from '../bitrix/portal-target.js';
+import type { RedisClient } from '../redis/redis-client.js';
 import type { PortalStore, StoredPortal } from '../store/portal-store.js';
 import type { RedisKeys } from '../store/redis-keys.js';
 import { REFRESH_RETRY } from './min-refresh-lock-ttl.js';
@@ -21,7 +21,7 @@ export type TokenRefresher = (
 ) => Promise<{ accessToken: string; refreshToken: string; expiresAt: number }>;
 
 export interface TokenManagerOptions {
-  redis: Redis;
+  redis: RedisClient;
   keys: RedisKeys;
   portalStore: PortalStore;
   refresh: TokenRefresher;
@@ -325,6 +325,16 @@ export function createTokenManager(options: TokenManagerOptions) {
       }
       if (portal.auth.accessToken !== rejectedAccessToken) return targetOf(portal);
       return ensureFresh(domain, (p) => p.auth.accessToken !== rejectedAccessToken);
+    },
+
+    /**
+     * Token keep-alive (tokens/keep-alive-loop.ts): spends the refresh token once across all workers, unless the
+     * credentials moved on from `credVersion` meanwhile (another refresh or a re-import: the stored pair is newer
+     * already). Same single flight and failure handling as above: a refused refresh puts the portal in
+     * needs_reauth and throws ReauthRequiredError.
+     */
+    async refreshUnlessChanged(domain: string, credVersion: number): Promise<TokenTarget> {
+      return ensureFresh(domain, (p) => p.credVersion !== credVersion);
     },
   };
 }

@@ -36,7 +36,7 @@ beforeAll(async () => {
   harness.startWorker();
   const portals = harness
     .portals()
-    .map((p) => (p.domain === 'badbot.sim.test' ? { ...p, botId: p.botId + 1000 } : p));
+    .map((p) => (p.domain === 'badbot.sim.test' ? { ...p, botId: (p.botId ?? 0) + 1000 } : p));
   const summary = await harness.rollout([jsApp('echo'), jsApp('help')], portals);
   const counts = await harness.settle(summary.pairs);
   expect(counts).toMatchObject({ total: 12, registered: 6, failed: 4, needsReauth: 2, pending: 0 });

@@ -18,7 +18,9 @@ describe('retry endpoints (real Redis + simulator)', () => {
     const h = harness;
     h.startWorker();
     const entries = h.portals();
-    const wrong = entries.map((p) => (p.domain === 'bad.sim.test' ? { ...p, botId: p.botId + 1000 } : p));
+    const wrong = entries.map((p) =>
+      p.domain === 'bad.sim.test' ? { ...p, botId: (p.botId ?? 0) + 1000 } : p,
+    );
     const summary = await h.rollout([jsApp('echo'), jsApp('help')], wrong);
     expect(await h.settle(summary.pairs)).toMatchObject({ registered: 2, failed: 2 });
     app = await buildApi(h.runtime, { host: '127.0.0.1', token: undefined });
@@ -63,7 +65,7 @@ describe('retry endpoints (real Redis + simulator)', () => {
     harness = await startHarness({ portals: [{ domain: 'one.sim.test' }, { domain: 'two.sim.test' }] });
     const h = harness;
     h.startWorker();
-    const wrong = h.portals().map((p) => ({ ...p, botId: p.botId + 1000 }));
+    const wrong = h.portals().map((p) => ({ ...p, botId: (p.botId ?? 0) + 1000 }));
     const summary = await h.rollout([jsApp('echo'), jsApp('help')], wrong);
     expect(await h.settle(summary.pairs)).toMatchObject({ failed: 4 });
     app = await buildApi(h.runtime, { host: '127.0.0.1', token: undefined });

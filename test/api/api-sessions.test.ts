@@ -7,6 +7,7 @@ import type { Config } from '../../src/config/config-schema.js';
 import { loadConfig } from '../../src/config/load-config.js';
 import { createRuntime, type Runtime } from '../../src/runtime/create-runtime.js';
 import { configErrorOf } from '../support/config-error-of.js';
+import { keysMatching } from '../support/keys-matching.js';
 import { testRedisUrl, uniquePrefix } from '../support/redis.js';
 import { runCli } from '../support/run-cli.js';
 
@@ -102,7 +103,7 @@ describe('login sessions', () => {
     const second = await logIn(app);
     expect(first.cookie).not.toBe(second.cookie);
     expect(first.setCookie).not.toContain(TOKEN);
-    const sessionKeys = () => rt.redis.keys(`${rt.config.prefix}:api-session:*`);
+    const sessionKeys = () => keysMatching(rt.redis, rt.keys.apiSession('*'));
     expect(await sessionKeys()).toHaveLength(2);
     const get = (cookie: string) => app?.inject({ method: 'GET', url: '/api/progress', headers: { cookie } });
     expect((await get(first.cookie))?.statusCode).toBe(200);

@@ -75,7 +75,9 @@ describe('dashboard in headless Chromium during a simulated rollout', () => {
     const h = harness;
     h.sim.control.revokeRefreshToken(REVOKED);
     const entries = h.portals();
-    const withWrongBot = entries.map((p) => (p.domain === BAD_BOT ? { ...p, botId: p.botId + 1000 } : p));
+    const withWrongBot = entries.map((p) =>
+      p.domain === BAD_BOT ? { ...p, botId: (p.botId ?? 0) + 1000 } : p,
+    );
     const summary = await h.rollout(
       [jsApp('echo'), jsApp('help', '/help me'), iframeApp('panel')],
       withWrongBot,

@@ -53,13 +53,13 @@ describe('chaos lab and check, end to end', () => {
     await lab.runtime.rest.call(
       target,
       'imbot.app.register',
-      toRegisterParams(chaosApp('chaos-other'), { botId: portal.botId, hash: undefined }),
+      toRegisterParams(chaosApp('chaos-other'), { botId: portal.botId ?? 0, hash: undefined }),
     );
     // A register of a CODE the portal holds returns that app (get-or-create): counted, never a second app.
     await lab.runtime.rest.call(
       target,
       'imbot.app.register',
-      toRegisterParams(chaosApp('chaos-cmd'), { botId: portal.botId, hash: undefined }),
+      toRegisterParams(chaosApp('chaos-cmd'), { botId: portal.botId ?? 0, hash: undefined }),
     );
     const stray = lab.sim.portal(portal.domain).apps.find((a) => a.code === 'chaos-other');
     const dirty = await collectCheck(lab, expected);

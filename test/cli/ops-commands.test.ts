@@ -69,7 +69,7 @@ async function troubledRollout(options: { only?: string[] } = {}): Promise<Harne
   h.startWorker();
   const portals = h
     .portals()
-    .map((p) => (p.domain === 'badbot.sim.test' ? { ...p, botId: p.botId + 1000 } : p));
+    .map((p) => (p.domain === 'badbot.sim.test' ? { ...p, botId: (p.botId ?? 0) + 1000 } : p));
   const summary = await h.rollout([jsApp('echo')], portals);
   await h.settle(summary.pairs);
   if (domains.includes('lossy.sim.test')) {

@@ -23,7 +23,8 @@ describe('loadConfig', () => {
   it('applies every environment variable of the public contract', () => {
     const config = loadConfig({
       REDIS_URL: 'redis://10.0.0.5:6380/2',
-      ROLLOUT_PREFIX: '{rollout}',
+      REDIS_CLUSTER_NODES: '10.0.0.7:7000, 10.0.0.8:7000,rediss://user:pw@10.0.0.9:7000',
+      ROLLOUT_PREFIX: 'rollout-blue',
       B24_CLIENT_ID: 'local.abc',
       B24_CLIENT_SECRET: 'secret-value',
       B24_OAUTH_URL: 'https://oauth.example.com/oauth/token/',
@@ -35,7 +36,8 @@ describe('loadConfig', () => {
     });
     expect(config).toMatchObject({
       redisUrl: 'redis://10.0.0.5:6380/2',
-      prefix: '{rollout}',
+      redisClusterNodes: ['10.0.0.7:7000', '10.0.0.8:7000', 'rediss://user:pw@10.0.0.9:7000'],
+      prefix: 'rollout-blue',
       b24: {
         clientId: 'local.abc',
         clientSecret: 'secret-value',
@@ -56,6 +58,18 @@ describe('loadConfig', () => {
     [{ ROLLOUT_PORTAL_BURST: '2.5' }, 'portalRate.burst (ROLLOUT_PORTAL_BURST)'],
     [{ ROLLOUT_ALLOW_HTTP: 'maybe' }, 'ROLLOUT_ALLOW_HTTP="maybe" is not allowed: use 1 (on) or 0 (off)'],
     [{ ROLLOUT_PREFIX: 'has space' }, 'prefix (ROLLOUT_PREFIX)'],
+    [
+      { ROLLOUT_PREFIX: '{rollout}' },
+      'prefix (ROLLOUT_PREFIX): only letters, digits, "_", "." and "-" (no "{}"',
+    ],
+    [
+      { REDIS_CLUSTER_NODES: '10.0.0.7:7000,10.0.0.8' },
+      'redisClusterNodes (REDIS_CLUSTER_NODES): seed 10.0.0.8 has no port: write host:port, e.g. 10.0.0.8:6379',
+    ],
+    [
+      { REDIS_CLUSTER_NODES: 'redis://:secret@10.0.0.7:7000/2' },
+      'redisClusterNodes (REDIS_CLUSTER_NODES): seed 10.0.0.7:7000: a cluster has no database number',
+    ],
     [{ ROLLOUT_HASH_SECRET: 'short' }, 'hashSecret (ROLLOUT_HASH_SECRET): must be at least 16 characters'],
   ])('refuses %o naming the key and what is allowed', (env, expected) => {
     expect(configErrorOf(() => loadConfig(env)).message).toContain(expected);

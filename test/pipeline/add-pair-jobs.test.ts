@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { addPairJobs } from '../../src/pipeline/add-pair-jobs.js';
 import { type PairJob, pairJobId, ROLLOUT_QUEUE } from '../../src/pipeline/pair-job.js';
+import { createRedisKeys } from '../../src/store/redis-keys.js';
 import { newRedis, uniquePrefix } from '../support/redis.js';
 
 let queue: Queue<PairJob> | undefined;
@@ -21,7 +22,7 @@ afterEach(async () => {
 function openQueue(prefix: string): Queue<PairJob> {
   const connection = newRedis();
   clients.push(connection);
-  queue = new Queue<PairJob>(ROLLOUT_QUEUE, { connection, prefix });
+  queue = new Queue<PairJob>(ROLLOUT_QUEUE, { connection, prefix: createRedisKeys(prefix).queuePrefix });
   return queue;
 }
 
@@ -63,7 +64,7 @@ describe('addPairJobs', () => {
           order.push(job.data.domain);
           if (order.length === 55) resolve();
         },
-        { connection, prefix, concurrency: 1 },
+        { connection, prefix: createRedisKeys(prefix).queuePrefix, concurrency: 1 },
       );
     });
     // The big portal's first pair, then every small portal, then the big portal's backlog in order.

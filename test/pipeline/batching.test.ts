@@ -148,3 +148,51 @@ describe('batching: one request per portal', () => {
     await expectPortalsHold(harness, apps, { attempts: 1 });
   });
 });
+
+describe('batching: a job whose pair another batch took along', () => {
+  it('ends at once when the batch settles its pair while the job is deciding to wait for the claim', async () => {
+    // A long claim (request timeout 20 s): a job that missed the batch's wake would sit delayed until it ends.
+    harness = await startHarness(
+      { portals: 1 },
+      { batch: BATCH, request: { timeoutMs: 20_000, refreshTimeoutMs: 2_000 } },
+    );
+    const h = harness;
+    const apps = [jsApp('alpha'), jsApp('beta')];
+    const summary = await h.rollout(apps);
+    // The follower's first read sees its pair claimed (due in the future); it is held until the leader's batch
+    // has settled the pair and woken the jobs (the leader's job is gone), then returns that stale read: the
+    // follower then moves its job to delayed after the wake found nothing to wake.
+    let stalled = false;
+    const results = {
+      ...h.runtime.results,
+      async getWithDue(domain: string, code: string) {
+        const read = await h.runtime.results.getWithDue(domain, code);
+        if (!stalled && read.dueAt !== undefined && read.dueAt > Date.now() + 1_000) {
+          stalled = true;
+          await waitFor(
+            async () => {
+              const [pair] = await h.runtime.results.statesOf([{ domain, code }]);
+              const jobs = await h.runtime.queue.getJobCounts('active');
+              if (pair?.state !== 'registered' || jobs['active'] !== 1) throw new Error('leader not done');
+            },
+            { timeoutMs: 10_000, intervalMs: 20, message: 'the leader to finish its batch' },
+          );
+        }
+        return read;
+      },
+    };
+    h.startWorker(2, { ...h.runtime, results });
+    expect(await h.settle(summary.pairs)).toMatchObject({ registered: 2, pending: 0 });
+    expect(stalled).toBe(true);
+    // Both jobs end well before the 20 s claim would have: the follower looked again after its move.
+    await waitFor(
+      async () => {
+        const jobs = await h.runtime.queue.getJobCounts('active', 'delayed', 'waiting');
+        if (jobs['active'] || jobs['delayed'] || jobs['waiting'])
+          throw new Error(`jobs left: ${JSON.stringify(jobs)}`);
+      },
+      { timeoutMs: 5_000, intervalMs: 50, message: 'the queue to drain' },
+    );
+    expect(h.sim.stats().calls).toBe(1);
+  });
+});

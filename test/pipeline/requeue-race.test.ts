@@ -99,7 +99,7 @@ describe('a job run twice at once (a stalled lock taken over)', () => {
     const answer = await runtime.rest.call(
       target,
       'imbot.app.register',
-      toRegisterParams(echo, { botId: stored.botId, hash: undefined }),
+      toRegisterParams(echo, { botId: stored.botId ?? 0, hash: undefined }),
     );
     const otherId = Number(answer.result);
     await runtime.results.markApplied(portal.domain, 'echo', {

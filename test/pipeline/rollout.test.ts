@@ -92,7 +92,10 @@ describe('rollout pipeline (real Redis, real simulator)', () => {
     const [good, bad] = harness.portals();
     if (!good || !bad) throw new Error('need two portals');
     harness.startWorker();
-    const summary = await harness.rollout([jsApp('echo')], [good, { ...bad, botId: bad.botId + 1000 }]);
+    const summary = await harness.rollout(
+      [jsApp('echo')],
+      [good, { ...bad, botId: (bad.botId ?? 0) + 1000 }],
+    );
     await harness.settle(summary.pairs);
     const failed = await harness.runtime.results.get(bad.domain, 'echo');
     expect(failed).toMatchObject({ state: 'failed', attempts: 1, lastError: { code: 'BOT_ID_ERROR' } });

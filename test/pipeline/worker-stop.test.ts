@@ -107,6 +107,41 @@ describe('stopping a worker', () => {
     expect(output.indexOf('stopping gracefully')).toBeLessThan(output.indexOf('worker: started'));
   }, 40_000);
 
+  it('exits promptly when SIGTERM comes the moment it was spawned', async () => {
+    harness = await startHarness({ portals: 1 });
+    const worker = spawnWorker(harness.config, 2);
+    processes = [worker];
+    worker.child.kill('SIGTERM'); // still loading its modules, before it could listen for signals
+    const exit = await within(worker.exited, 15_000);
+    // Before the stop handlers are installed Node's default applies (ended by the signal); after, the start-up
+    // finishes and the worker stops cleanly: either way it does not keep running.
+    expect([
+      { code: 0, signal: null },
+      { code: null, signal: 'SIGTERM' },
+    ]).toContainEqual(exit);
+  }, 40_000);
+
+  it('stops at once on a second signal while its start-up still waits for Redis', async () => {
+    harness = await startHarness({ portals: 1 });
+    // The gate is never opened: without the second signal the worker would wait for its Redis check to time out.
+    gate = await startRedisGate(harness.config.redisUrl);
+    const worker = spawnWorker({ ...harness.config, redisUrl: gate.url }, 2);
+    processes = [worker];
+    await waitFor(() => gate?.held() === true, {
+      timeoutMs: 20_000,
+      message: 'the worker to connect to Redis during start-up',
+    });
+    worker.child.kill('SIGTERM');
+    await waitFor(() => expect(worker.output()).toContain('stopping gracefully'), {
+      message: 'the worker to take the SIGTERM that came during its start-up',
+    });
+    worker.child.kill('SIGINT');
+    // 130: ended by the second signal (SIGINT), not by the start-up failing on the Redis it never reached.
+    expect(await within(worker.exited, 3_000)).toEqual({ code: 130, signal: null });
+    expect(worker.output()).toContain('forced to stop');
+    expect(worker.output()).not.toContain('worker: started');
+  }, 40_000);
+
   it('waits for the calls in flight on the first SIGTERM, and stops at once on the second', async () => {
     harness = await startHarness(
       { portals: 1, latencyMs: 8_000 },

@@ -156,7 +156,7 @@ describe('portal entry: botId, memberId, rateLimit', () => {
     expectOnly(
       problemsOf([{ ...ENTRY, bot_id: 1 }]),
       'portals.json[0].bot_id',
-      'unknown key "bot_id"; allowed keys: domain, restUrl, botId, memberId, rateLimit, auth',
+      'unknown key "bot_id"; allowed keys: domain, restUrl, botId, botCode, memberId, rateLimit, auth',
     );
   });
 });

@@ -2,7 +2,7 @@ import { type ChildProcess, fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { testRedisUrl, uniquePrefix } from '../support/redis.js';
+import { testRedisTarget, uniquePrefix } from '../support/redis.js';
 
 const CHILD = fileURLToPath(new URL('./fixtures/reserve-loop.ts', import.meta.url));
 const RATE = 50;
@@ -83,7 +83,7 @@ describe('portal rate limiter across 3 worker processes (real Redis, real time)'
     const startAt = Date.now() + 250;
     const spec = {
       type: 'run',
-      redisUrl: testRedisUrl(),
+      ...testRedisTarget(),
       prefix: uniquePrefix('rl-proc'),
       portal: 'shared.bitrix24.ru',
       rate: RATE,

@@ -9,6 +9,7 @@ import {
 } from '../../src/ratelimit/portal-rate-limiter.js';
 import { PortalRateLimiterError } from '../../src/ratelimit/portal-rate-limiter-error.js';
 import { rateLimitKeys } from '../../src/ratelimit/rate-limit-keys.js';
+import { keysMatching } from '../support/keys-matching.js';
 import { newRedis, uniquePrefix } from '../support/redis.js';
 import { waitFor } from '../support/wait-for.js';
 
@@ -214,7 +215,7 @@ describe('GCRA reserve', () => {
     const parkTtl = await redis.pttl(keys.park);
     expect(parkTtl).toBeGreaterThan(29_800);
     expect(parkTtl).toBeLessThanOrEqual(30_000);
-    expect((await redis.keys(`${prefix}:*`)).sort()).toEqual(
+    expect(await keysMatching(redis, `${prefix}:*`)).toEqual(
       [keys.bucket, keys.wake, keys.adapt, keys.park].sort(),
     );
   });
@@ -230,7 +231,7 @@ describe('GCRA reserve', () => {
     expect(active).toBeGreaterThan(0);
     expect(active + waiting).toBeLessThan(320);
     // The TTLs follow the drain time (tens of ms): the keys go well within the wait, not after a fixed default.
-    await waitFor(async () => expect(await redis.keys(`${prefix}:*`)).toEqual([]), {
+    await waitFor(async () => expect(await keysMatching(redis, `${prefix}:*`)).toEqual([]), {
       timeoutMs: 3_000,
       message: "the idle portal's keys to expire",
     });

@@ -1,5 +1,4 @@
 import type { Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/log/create-logger.js';
 import { isSettled, progressCounts } from '../../src/ops/progress-counts.js';
@@ -9,6 +8,7 @@ import { type PairJob, pairJobId } from '../../src/pipeline/pair-job.js';
 import type { PairOutcome } from '../../src/pipeline/process-pair.js';
 import { portalsFileSchema } from '../../src/portals/portal-entry-schema.js';
 import { connectRedis } from '../../src/redis/connect-redis.js';
+import type { RedisClient } from '../../src/redis/redis-client.js';
 import { createRuntime, type Runtime } from '../../src/runtime/create-runtime.js';
 import type { PortalFileEntry } from '../../src/simulator/simulator-types.js';
 import { type Harness, iframeApp, jsApp, startHarness } from '../pipeline/support/pipeline-harness.js';
@@ -20,7 +20,7 @@ const CLIENT_SECRET = 'sim-client-secret';
 let harness: Harness | undefined;
 let runtime: Runtime | undefined;
 let worker: Worker<PairJob, PairOutcome> | undefined;
-let connection: Redis | undefined;
+let connection: RedisClient | undefined;
 afterEach(async () => {
   await worker?.close(true);
   await connection?.quit();
@@ -42,7 +42,7 @@ function credentialsOf(entries: readonly PortalFileEntry[]): string[] {
 }
 
 /** Every value stored under the prefix, whatever the key type (what `redis-cli --scan` + GET/HGETALL... shows). */
-async function dumpPrefix(redis: Redis, prefix: string): Promise<{ keys: string[]; text: string }> {
+async function dumpPrefix(redis: RedisClient, prefix: string): Promise<{ keys: string[]; text: string }> {
   const keys: string[] = [];
   let cursor = '0';
   do {
@@ -125,7 +125,7 @@ describe('secrets never leak', () => {
     await sampleJobs();
     expect(seenJobs.size).toBe(summary.pairs.length);
 
-    connection = connectRedis(config.redisUrl, logger, 'leak-test-worker');
+    connection = connectRedis(config, logger, 'leak-test-worker');
     worker = createRolloutWorker(runtime, { connection, concurrency: 6 });
     // Samples the jobs while it waits: a secret in a job's data would show between two samples.
     const results = runtime.results;

@@ -3,12 +3,15 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { PAIR_STATES, type PairState } from '../../src/store/pair-result.js';
 import { createRedisKeys, type RedisKeys } from '../../src/store/redis-keys.js';
 import { createResultStore, type ResultStore } from '../../src/store/result-store.js';
+import { keysMatching } from '../support/keys-matching.js';
 import { newRedis, uniquePrefix } from '../support/redis.js';
+import { expectIndexesMatch } from './support/expect-indexes-match.js';
 
 /**
  * The result scripts keep two derived structures next to the pairs' hashes (src/store/result-scripts.ts):
- * `stateCounts` (pairs per state) and each portal's `due` set (exactly its pending pairs). These tests recount
- * both from the pairs themselves after every transition, and after many writers raced on the same pairs.
+ * `stateCounts` (pairs per state), each portal's `due` set (exactly its pending pairs) and the read indexes
+ * (per-rollout counts, per-state and attention indexes). These tests recount all of them from the pairs
+ * themselves after every transition, and after many writers raced on the same pairs.
  */
 
 const clients: Redis[] = [];
@@ -43,7 +46,7 @@ async function expectConsistent(redis: Redis, keys: RedisKeys, store: ResultStor
   }
   // Exactly one hash per indexed pair, and no hash outside the index (a script writing to a missing pair).
   expect(results.every((r) => r !== undefined)).toBe(true);
-  const hashes = await redis.keys(`${keys.prefix}:result:*`);
+  const hashes = await keysMatching(redis, keys.result('*', '*'));
   expect(hashes.length).toBe(pairs.length);
 
   const raw = await rawCounts(redis, keys);
@@ -56,6 +59,7 @@ async function expectConsistent(redis: Redis, keys: RedisKeys, store: ResultStor
     const due = (await redis.zrange(keys.due(portal), 0, -1)).sort();
     expect(due, `due set of ${portal}`).toEqual((pendingByPortal.get(portal) ?? []).sort());
   }
+  await expectIndexesMatch(redis, keys, store);
 }
 
 function setUp(now: () => number = Date.now) {
@@ -246,6 +250,7 @@ describe('result scripts keep stateCounts and the due sets exact', () => {
                 defHash: pick(['h1', 'h2']),
                 portalParked: random() < 0.1,
                 recreate: random() < 0.1,
+                ...(random() < 0.9 ? { rolloutId: pick(['r-1', 'r-2', 'r-3']) } : {}),
               })),
             );
             return;
@@ -294,7 +299,9 @@ describe('result scripts keep stateCounts and the due sets exact', () => {
             return;
           }
           default:
-            await own.requestPresent([{ ...p, defHash: 'h1', portalParked: false }]);
+            await own.requestPresent([
+              { ...p, defHash: 'h1', portalParked: false, rolloutId: pick(['r-1', 'r-2']) },
+            ]);
         }
       };
       // A few operations in flight per client, so one client's writes also interleave with each other.

@@ -4,6 +4,8 @@ import { startRedisServer } from '../../src/redis/start-redis-server.js';
 declare module 'vitest' {
   export interface ProvidedContext {
     redisUrl: string;
+    /** Comma-separated seeds of the run's local Redis Cluster; '' outside the `cluster` project. */
+    redisClusterNodes: string;
   }
 }
 
@@ -11,6 +13,7 @@ declare module 'vitest' {
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const server = await startRedisServer();
   project.provide('redisUrl', server.url);
+  project.provide('redisClusterNodes', '');
   return async () => {
     await server.stop();
   };

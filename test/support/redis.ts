@@ -1,10 +1,25 @@
 import { randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
 import { afterEach, expect, inject } from 'vitest';
+import type { RedisTarget } from '../../src/redis/redis-target.js';
 
-/** URL of the run's private redis-server (see global-setup.ts). */
+/** URL of the run's private redis-server (see global-setup.ts); one server even in the cluster variant. */
 export function testRedisUrl(): string {
   return inject('redisUrl');
+}
+
+/** Seeds of the run's local Redis Cluster in the cluster variant (global-setup.ts), else empty. */
+export function testClusterNodes(): string[] {
+  const nodes = inject('redisClusterNodes');
+  return nodes === '' ? [] : nodes.split(',');
+}
+
+/**
+ * Where the code under test finds Redis, for a config (`loadConfig({}, { ...testRedisTarget(), ... })`): the
+ * private server, or in the cluster variant the local Redis Cluster.
+ */
+export function testRedisTarget(): RedisTarget {
+  return { redisUrl: testRedisUrl(), redisClusterNodes: testClusterNodes() };
 }
 
 /** A fresh key prefix per test, so tests never see each other's keys or queues. */
@@ -28,8 +43,24 @@ export function untrack(label: string): void {
   for (const entry of open) if (entry.label === label) open.delete(entry);
 }
 
+/** REDIS_URL and REDIS_CLUSTER_NODES for a process the test spawns (a fixture reads them with connectRedis). */
+export function testRedisEnv(): { REDIS_URL: string; REDIS_CLUSTER_NODES: string } {
+  return { REDIS_URL: testRedisUrl(), REDIS_CLUSTER_NODES: testClusterNodes().join(',') };
+}
+
+/**
+ * A connection to the test Redis. In the cluster variant it is an ioredis Cluster on the local Redis Cluster,
+ * typed as Redis so the suites run unchanged: the commands, pipelines, MULTIs and scripts they use exist on
+ * both (a pipeline, MULTI or script with keys in two slots fails there, which is what the variant checks).
+ */
 export function newRedis(): Redis {
-  return new Redis(testRedisUrl(), { maxRetriesPerRequest: null });
+  const nodes = testClusterNodes();
+  if (nodes.length === 0) return new Redis(testRedisUrl(), { maxRetriesPerRequest: null });
+  const seeds = nodes.map((seed) => {
+    const [host = '127.0.0.1', port = '6379'] = seed.split(':');
+    return { host, port: Number(port) };
+  });
+  return new Cluster(seeds, { redisOptions: { maxRetriesPerRequest: null } }) as unknown as Redis;
 }
 
 export function installLeakCheck(): void {

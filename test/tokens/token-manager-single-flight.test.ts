@@ -5,7 +5,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { createPortalStore, type StoredPortal } from '../../src/store/portal-store.js';
-import { installLeakCheck, testRedisUrl } from '../support/redis.js';
+import { installLeakCheck, testRedisEnv } from '../support/redis.js';
 import { accessTokenOf, CLIENT_ID, CLIENT_SECRET, type TokenEnv, useTokenEnvs } from './support/token-env.js';
 
 installLeakCheck();
@@ -88,7 +88,7 @@ describe('token manager: one refresh per expiry across workers', () => {
     const workers = await Promise.all(
       [1, 2, 3].map(() =>
         startWorker(env, {
-          REDIS_URL: testRedisUrl(),
+          ...testRedisEnv(),
           PREFIX: env.prefix,
           DOMAIN,
           OAUTH_URL: env.sim.oauthUrl,

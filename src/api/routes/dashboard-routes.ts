@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Queue } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
+import type { CredentialSummary } from '../../ops/read-credential-health.js';
 import type { PairJob } from '../../pipeline/pair-job.js';
 import { PAIR_STATES } from '../../store/pair-result.js';
 import type { ResultStore } from '../../store/result-store.js';
@@ -38,11 +39,13 @@ export function dashboardRoutes(
     prefix: string;
     tokenRequired: boolean;
     now: () => number;
+    /** Reads the OAuth credential health panel (docs/tokens.md); without it the panel is left out. */
+    credentials?: () => Promise<CredentialSummary>;
   },
 ): void {
   app.get('/', async (request, reply) => {
     const filter = parseInput(dashboardQuerySchema, request.query, 'query');
-    const [progress, attention, portals] = await Promise.all([
+    const [progress, attention, portals, credentials] = await Promise.all([
       readProgress(deps, deps.now),
       readAttention(deps.results, { limit: 100, historyLimit: 4 }),
       readPortalPage(
@@ -53,6 +56,7 @@ export function dashboardRoutes(
         },
         { offset: filter.offset, limit: DASHBOARD_PAGE_SIZE },
       ),
+      deps.credentials?.(),
     ]);
     const nonce = randomBytes(16).toString('base64');
     return reply
@@ -70,6 +74,7 @@ export function dashboardRoutes(
           portals,
           filter,
           prefix: deps.prefix,
+          ...(credentials === undefined ? {} : { credentials }),
           nonce,
           canLogOut: deps.tokenRequired,
           now: deps.now(),

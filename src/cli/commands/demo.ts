@@ -14,8 +14,11 @@ import { enqueueRollout } from '../../pipeline/enqueue-rollout.js';
 import { portalsFileSchema } from '../../portals/portal-entry-schema.js';
 import { connectRedis } from '../../redis/connect-redis.js';
 import { ensureRedis } from '../../redis/ensure-redis.js';
+import { connectedDataNodes, type RedisClient } from '../../redis/redis-client.js';
 import { createRuntime } from '../../runtime/create-runtime.js';
 import { startSimulator } from '../../simulator/start-simulator.js';
+import { demoInstallEvents } from '../demo-install-events.js';
+import { demoWaves } from '../demo-waves.js';
 import { waitForRollout } from '../wait-for-rollout.js';
 
 const EXAMPLE_APPS = fileURLToPath(new URL('../../../examples/apps.json', import.meta.url));
@@ -48,6 +51,7 @@ const optionsSchema = z.object({
   workers: z.coerce.number().int().min(1).max(16),
   concurrency: z.coerce.number().int().min(1).max(500),
   keep: z.boolean(),
+  waves: z.boolean(),
 });
 
 export function demoCommand(): Command {
@@ -61,6 +65,12 @@ export function demoCommand(): Command {
     .option('--workers <n>', 'worker instances in this process', '2')
     .option('--concurrency <n>', 'jobs at once per worker', '25')
     .option('--keep', 'keep the demo keys in Redis afterwards (to try `status` with ROLLOUT_PREFIX)', false)
+    .option(
+      '--waves',
+      'roll out in waves (5%,25%,100%) with deleted portals in wave 1: shows the plan halting with its reason, ' +
+        'then resumed (docs/waves.md)',
+      false,
+    )
     .action(async (raw: Record<string, unknown>) => {
       const parsed = optionsSchema.safeParse(raw);
       if (!parsed.success) {
@@ -90,6 +100,8 @@ export function demoCommand(): Command {
       const prefix = `imbot-rollout-demo-${Date.now().toString(36)}`;
       const config = loadConfig(process.env, {
         redisUrl: redis.url,
+        // The demo runs on one Redis (REDIS_URL or its own): REDIS_CLUSTER_NODES is not used.
+        redisClusterNodes: [],
         prefix,
         allowHttp: true,
         // The simulator listens on 127.0.0.1: exempt it from the outbound rule (docs/security.md,
@@ -100,13 +112,15 @@ export function demoCommand(): Command {
         secrets: { key: randomBytes(32).toString('base64') },
         b24: { clientId: 'sim-client-id', clientSecret: 'sim-client-secret', oauthUrl: simulator.oauthUrl },
         retry: { ...base.retry, baseDelayMs: 200, maxDelayMs: 2_000 },
+        // Portals added by install events name their bot by the simulator's bot CODE (docs/install-events.md).
+        events: { ...base.events, botCode: 'simbot' },
         // The summary tells the story; set LOG_LEVEL to see the structured logs as well.
         logLevel: process.env['LOG_LEVEL'] ?? 'fatal',
       });
       const logger = createLogger({ level: config.logLevel });
       const runtime = createRuntime({ config, logger });
       const connections = Array.from({ length: options.workers }, (_, i) =>
-        connectRedis(config.redisUrl, logger, `imbot-rollout-demo-worker-${i}`),
+        connectRedis(config, logger, `imbot-rollout-demo-worker-${i}`),
       );
       const workers = connections.map((connection) =>
         createRolloutWorker(runtime, { connection, concurrency: options.concurrency }),
@@ -117,9 +131,21 @@ export function demoCommand(): Command {
             `${options.workers} workers x ${options.concurrency}\n`,
         );
         const apps = await loadAppsFile(EXAMPLE_APPS, config.input);
+        // Two OAuth portals are left out of the portals file: they add themselves later by install events.
+        const installing = simulator
+          .portalsFile()
+          .filter(
+            (p) => p.auth.type === 'oauth' && p.domain !== deleted?.domain && p.domain !== revoked?.domain,
+          )
+          .slice(-2)
+          .map((p) => p.domain);
         const portals = portalsFileSchema({ allowHttp: true, allowHosts: config.allowHosts }).parse(
-          simulator.portalsFile(),
+          simulator.portalsFile().filter((p) => !installing.includes(p.domain)),
         );
+        if (options.waves) {
+          process.exitCode = await demoWaves(runtime, simulator, apps, portals);
+          return;
+        }
         const started = Date.now();
         const summary = await enqueueRollout({ apps, portals }, runtime);
         process.stdout.write(
@@ -127,6 +153,7 @@ export function demoCommand(): Command {
         );
         const final = await waitForRollout(runtime.results, summary.pairs, { stream: process.stderr });
         const seconds = (Date.now() - started) / 1000;
+        const installRows = await demoInstallEvents(runtime, simulator, installing);
         const stats = simulator.stats();
         const adopted = countAdopted(
           simulator,
@@ -150,6 +177,7 @@ export function demoCommand(): Command {
               ['simulator: 503 QUERY_LIMIT_EXCEEDED', String(stats.queryLimitExceeded)],
               ['simulator: injected 500s', String(stats.injected.http500)],
               ['simulator: token refreshes', String(stats.refreshes)],
+              ...installRows,
               ['seconds', seconds.toFixed(1)],
             ],
           )}\n`,
@@ -187,13 +215,17 @@ export function demoCommand(): Command {
     });
 }
 
-async function deleteKeys(redis: import('ioredis').Redis, prefix: string): Promise<void> {
-  let cursor = '0';
-  do {
-    const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-    cursor = next;
-    if (keys.length > 0) await redis.unlink(...keys);
-  } while (cursor !== '0');
+/** Deletes the demo's keys: SCAN on each node that holds data (every master of a Cluster), one key at a time. */
+async function deleteKeys(redis: RedisClient, prefix: string): Promise<void> {
+  for (const node of await connectedDataNodes(redis)) {
+    let cursor = '0';
+    do {
+      const [next, keys] = await node.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
+      cursor = next;
+      // One UNLINK per key: on a Cluster the keys of one node still lie in different slots.
+      await Promise.all(keys.map((key) => node.unlink(key)));
+    } while (cursor !== '0');
+  }
 }
 
 /**

@@ -7,6 +7,8 @@ import { enqueueRollout } from '../../pipeline/enqueue-rollout.js';
 import { loadPortalsFile } from '../../portals/load-portals-file.js';
 import { checkStoredKeyIds } from '../../secrets/check-stored-key-ids.js';
 import { requireSecretKey } from '../../secrets/require-secret-key.js';
+import { parseWaveFlags, WAVE_HELP } from '../../waves/parse-wave-flags.js';
+import { runWavePlanCommand, startWaveRollout } from '../../waves/run-wave-commands.js';
 import { cliContext } from '../cli-context.js';
 import { openRuntime } from '../open-runtime.js';
 import { waitForRollout } from '../wait-for-rollout.js';
@@ -33,8 +35,17 @@ export function rolloutCommand(): Command {
     )
     .option(
       '--wait',
-      'wait until every pair is settled, with progress; exit 1 if any failed or needs re-authorisation',
+      'wait until every pair is settled, with progress; exit 1 if any failed or needs re-authorisation. With ' +
+        'waves: until the plan is done, halted or aborted, with per-wave progress',
     )
+    .option('--waves <list>', WAVE_HELP.waves)
+    .option('--halt-failures <percent>', WAVE_HELP.haltFailures)
+    .option('--halt-needs-reauth <percent>', WAVE_HELP.haltNeedsReauth)
+    .option('--pause-between <duration>', WAVE_HELP.pauseBetween)
+    .option('--resume <planId>', WAVE_HELP.resume)
+    .option('--abort <planId>', WAVE_HELP.abort)
+    .option('--skip-wave <planId>', WAVE_HELP.skipWave)
+    .addHelpText('after', WAVE_HELP.after)
     .action(
       async (options: {
         apps?: string;
@@ -42,7 +53,31 @@ export function rolloutCommand(): Command {
         wait?: boolean;
         recreate?: boolean;
         replace?: boolean;
+        waves?: string;
+        haltFailures?: string;
+        haltNeedsReauth?: string;
+        pauseBetween?: string;
+        resume?: string;
+        abort?: string;
+        skipWave?: string;
       }) => {
+        // Wave flags are checked first: a wrong one is named before any file is read.
+        const waveFlags = parseWaveFlags(options);
+        if (waveFlags.control) {
+          const { config, logger } = cliContext();
+          const runtime = await openRuntime(config, logger, { keyCheck: 'rollout' });
+          try {
+            await runWavePlanCommand(
+              runtime,
+              waveFlags.control.id,
+              waveFlags.control.command,
+              options.wait ?? false,
+            );
+          } finally {
+            await runtime.close();
+          }
+          return;
+        }
         if (!options.apps && !options.portals)
           throw new UsageError('give --apps and/or --portals (see rollout --help)');
         const { config, logger } = cliContext();
@@ -70,6 +105,18 @@ export function rolloutCommand(): Command {
             secrets: config.secrets,
             what: 'rollout',
           });
+          if (waveFlags.waves && apps && portals) {
+            await startWaveRollout(runtime, {
+              apps,
+              portals,
+              waves: waveFlags.waves,
+              recreate: options.recreate ?? false,
+              replace: options.replace ?? false,
+              source: basename(options.apps ?? 'apps'),
+              wait: options.wait ?? false,
+            });
+            return;
+          }
           const started = Date.now();
           const summary = await enqueueRollout(
             {
@@ -93,6 +140,15 @@ export function rolloutCommand(): Command {
               `rollout: new credentials for ${summary.imported.reactivated.length} portal(s) that needed them\n`,
             );
           }
+          const kept = summary.imported?.credentialsKept ?? [];
+          if (kept.length > 0) {
+            // docs/reliability.md, "A re-import racing a refresh"
+            process.stderr.write(
+              `rollout: kept the stored credentials of ${kept.length} portal(s) a worker refreshed during the import ` +
+                `(the file's tokens are older; the other fields were imported): ${kept.slice(0, 10).join(', ')}` +
+                `${kept.length > 10 ? ', ...' : ''}. If the file holds a new authorisation for them, run the import again\n`,
+            );
+          }
           if (!options.wait) {
             if (await runtime.queue.isPaused()) process.stdout.write(`rollout: ${QUEUE_PAUSED_HINT}\n`);
             return;
@@ -100,6 +156,7 @@ export function rolloutCommand(): Command {
           const final = await waitForRollout(runtime.results, summary.pairs, {
             stream: process.stderr,
             isPaused: () => runtime.queue.isPaused(),
+            rolloutId: summary.rolloutId,
           });
           if (final.failed > 0 || final.needsReauth > 0) {
             process.exitCode = EXIT_CODES.failed;

@@ -35,8 +35,8 @@ export function rotateKeyCommand(): Command {
             'ROLLOUT_SECRET_KEY_PREVIOUS (the old key)',
         );
       }
-      await requireRedis(config.redisUrl);
-      const redis = connectRedis(config.redisUrl, logger, 'imbot-rollout-rotate-key');
+      await requireRedis(config);
+      const redis = connectRedis(config, logger, 'imbot-rollout-rotate-key');
       try {
         const keys = createRedisKeys(config.prefix);
         const summary = await rotatePortalSecrets({

@@ -2,7 +2,9 @@ import { Command } from 'commander';
 import { z } from 'zod';
 import { buildApi } from '../../api/build-api.js';
 import { CommandFailedError, OperatorError, UsageError } from '../../errors/operator-error.js';
-import { redisReachable } from '../../redis/ensure-redis.js';
+import { checkKeyLayout } from '../../redis/check-key-layout.js';
+import { RedisUnavailableError } from '../../redis/redis-unavailable-error.js';
+import { requireRedis } from '../../redis/require-redis.js';
 import { createRuntime } from '../../runtime/create-runtime.js';
 import { checkStoredKeyIds } from '../../secrets/check-stored-key-ids.js';
 import { cliContext } from '../cli-context.js';
@@ -35,19 +37,29 @@ export function serveCommand(): Command {
       }
       const host = options.host?.trim() || config.api.host;
       const runtime = createRuntime({ config, logger });
-      // A configured key must open what is stored, as for worker and rollout. The API starts without Redis (it
-      // answers 503 until Redis is back), so the check is skipped, with a warning, when Redis is down now.
-      if (config.secrets.key !== undefined) {
-        if (await redisReachable(config.redisUrl)) {
-          const { redis, keys } = runtime;
-          await checkStoredKeyIds({ redis, keys, secrets: config.secrets, what: 'serve' }).catch(
-            async (error: unknown) => {
-              await runtime.close();
-              throw error;
-            },
-          );
-        } else logger.warn('Redis unreachable at start: the stored key ids were not checked');
-      }
+      // A configured key must open what is stored, as for worker and rollout, and data of the untagged key layout
+      // is refused (check-key-layout.ts). The API starts without Redis (it answers 503 until Redis is back), so the
+      // checks are skipped, with a warning, when Redis (or the Redis Cluster) is down now.
+      const reachable = await requireRedis(config).then(
+        () => true,
+        async (error: unknown) => {
+          if (error instanceof RedisUnavailableError) return false;
+          await runtime.close();
+          throw error; // e.g. REDIS_URL naming one node of a cluster
+        },
+      );
+      if (reachable) {
+        const { redis, keys } = runtime;
+        try {
+          await checkKeyLayout(redis, config.prefix);
+          if (config.secrets.key !== undefined) {
+            await checkStoredKeyIds({ redis, keys, secrets: config.secrets, what: 'serve' });
+          }
+        } catch (error) {
+          await runtime.close();
+          throw error;
+        }
+      } else logger.warn('Redis unreachable at start: the stored key ids and key layout were not checked');
       let app: Awaited<ReturnType<typeof buildApi>>;
       try {
         app = await buildApi(runtime, { host, token: config.api.token });

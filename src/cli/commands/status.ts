@@ -1,38 +1,52 @@
 import { Command } from 'commander';
-import { findPairs } from '../../ops/find-pairs.js';
-import { formatTable } from '../../ops/format-table.js';
+import { exportChunks } from '../../ops/export-chunks.js';
 import { QUEUE_PAUSED_HINT } from '../../ops/queue-paused-hint.js';
-import { sanitiseJson, sanitiseText } from '../../ops/sanitise-text.js';
-import { STATUS_TABLE_HEADERS, statusTableCells, toStatusRow } from '../../ops/status-row.js';
+import { sanitiseText } from '../../ops/sanitise-text.js';
+import { statusTableChunks } from '../../ops/status-table-chunks.js';
+import { writeChunks } from '../../ops/write-chunks.js';
+import { wavePlansText } from '../../waves/wave-plan-view.js';
 import { cliContext } from '../cli-context.js';
 import { openRuntime } from '../open-runtime.js';
+import { credentialStatusLine, printCredentialStatus } from '../print-credential-status.js';
 
 export function statusCommand(): Command {
   return new Command('status')
     .description('Show the result of every portal x app pair (state, APP_ID, attempts, last error).')
     .option('--json', 'print a JSON array: [{portal, code, state, appId, attempts, lastError, updatedAt}]')
     .option('--portal <domain>', 'only this portal')
-    .action(async (options: { json?: boolean; portal?: string }) => {
+    .option(
+      '--credentials',
+      "each OAuth portal's credential health instead: last refresh, due for keep-alive, needs re-auth (docs/tokens.md)",
+    )
+    .action(async (options: { json?: boolean; portal?: string; credentials?: boolean }) => {
       const { config, logger } = cliContext();
       const runtime = await openRuntime(config, logger);
       try {
-        const found = await findPairs(
-          runtime.results,
-          options.portal ? { portal: options.portal.toLowerCase() } : {},
-        );
-        const rows = found.map(toStatusRow);
+        if (options.credentials) {
+          await printCredentialStatus(runtime, config, { json: options.json === true, now: Date.now() });
+          return;
+        }
+        const scope = options.portal ? { portal: options.portal.toLowerCase() } : {};
         const paused = await runtime.queue.isPaused();
         if (options.json) {
           // On stderr, so the JSON on stdout stays the public contract.
           if (paused) process.stderr.write(`status: ${QUEUE_PAUSED_HINT}\n`);
-          process.stdout.write(`${sanitiseJson(JSON.stringify(rows, null, 2))}\n`);
+          // Streamed a chunk of pairs at a time (bounded memory), the same bytes as the whole array at once.
+          await writeChunks(exportChunks(runtime.results, 'json', scope), { stream: process.stdout });
           return;
         }
         const counts = await runtime.results.countsByState();
+        // OAuth credential health in one line (docs/tokens.md); `status --credentials` lists each portal.
+        const credentials = await credentialStatusLine(runtime, config, Date.now());
+        const credentialLine = credentials ? `${credentials}\n` : '';
+        // Wave plans (`rollout --waves`): each with its current wave, per-wave counts and halt reason.
+        const plansText = await wavePlansText(runtime);
+        // The table streams a chunk of pairs at a time (statusTableChunks), then the totals follow.
+        await writeChunks(statusTableChunks(runtime.results, scope), { stream: process.stdout });
         process.stdout.write(
-          `${formatTable(STATUS_TABLE_HEADERS, rows.map(statusTableCells))}\n\n${Object.entries(counts)
+          `\n\n${Object.entries(counts)
             .map(([state, n]) => sanitiseText(`${state} ${n}`))
-            .join(' | ')}\n${paused ? `\nstatus: ${QUEUE_PAUSED_HINT}\n` : ''}`,
+            .join(' | ')}\n${credentialLine}${plansText}${paused ? `\nstatus: ${QUEUE_PAUSED_HINT}\n` : ''}`,
         );
       } finally {
         await runtime.close();

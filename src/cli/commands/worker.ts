@@ -4,6 +4,9 @@ import { UsageError } from '../../errors/operator-error.js';
 import { createRolloutWorker } from '../../pipeline/create-rollout-worker.js';
 import { connectRedis } from '../../redis/connect-redis.js';
 import { requireSecretKey } from '../../secrets/require-secret-key.js';
+import { startTokenKeepAlive } from '../../tokens/start-token-keep-alive.js';
+import { startWaveController } from '../../waves/start-wave-controller.js';
+import { waveDeps } from '../../waves/wave-deps.js';
 import { cliContext } from '../cli-context.js';
 import { describeJobFailure } from '../job-failure.js';
 import { openRuntime } from '../open-runtime.js';
@@ -37,7 +40,7 @@ export function workerCommand(): Command {
         concurrency = parsed.data;
       }
       const runtime = await openRuntime(config, logger, { keyCheck: 'the worker' });
-      const connection = connectRedis(config.redisUrl, logger, 'imbot-rollout-worker');
+      const connection = connectRedis(config, logger, 'imbot-rollout-worker');
       const worker = createRolloutWorker(runtime, { connection, concurrency });
       // Never silent: a failed job is logged at error with its code. Failures outside processPair (a secret
       // that cannot be opened, a job stalled too often) are logged nowhere else (docs/security.md, "Secrets
@@ -48,13 +51,19 @@ export function workerCommand(): Command {
           'job failed',
         );
       });
+      // Refreshes OAuth portals nobody called for tokens.keepAliveAfterDays (docs/tokens.md).
+      const keepAlive = startTokenKeepAlive(runtime);
+      // Advances the wave plans (`rollout --waves`): any worker does, so a restart loses nothing (docs/waves.md).
+      const waves = startWaveController(waveDeps(runtime));
       logger.info({ concurrency, prefix: config.prefix }, 'worker started');
       process.stderr.write(
         `worker: started (concurrency ${concurrency}); Ctrl-C or SIGTERM stops it gracefully\n`,
       );
       await signals.received;
-      await worker
-        .close()
+      await keepAlive
+        .stop()
+        .then(() => waves.stop())
+        .then(() => worker.close())
         .then(() => runtime.close())
         .then(() => connection.quit())
         .catch((error: unknown) => logger.warn({ err: error }, 'worker stop was not clean'));

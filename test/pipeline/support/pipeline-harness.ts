@@ -1,5 +1,4 @@
 import type { Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { pino } from 'pino';
 import { type AppDefinition, appDefinitionSchema } from '../../../src/apps/app-definition-schema.js';
 import type { Config } from '../../../src/config/config-schema.js';
@@ -11,10 +10,11 @@ import type { PairJob } from '../../../src/pipeline/pair-job.js';
 import type { PairOutcome } from '../../../src/pipeline/process-pair.js';
 import { type PortalEntry, portalsFileSchema } from '../../../src/portals/portal-entry-schema.js';
 import { connectRedis } from '../../../src/redis/connect-redis.js';
+import type { RedisClient } from '../../../src/redis/redis-client.js';
 import { createRuntime, type Runtime } from '../../../src/runtime/create-runtime.js';
 import type { SimulatorHandle, SimulatorOptions } from '../../../src/simulator/start-simulator.js';
 import { startSimulator } from '../../../src/simulator/start-simulator.js';
-import { testRedisUrl, uniquePrefix } from '../../support/redis.js';
+import { testRedisTarget, uniquePrefix } from '../../support/redis.js';
 import { waitFor } from '../../support/wait-for.js';
 
 export function jsApp(code: string, param = '/help'): AppDefinition {
@@ -67,7 +67,7 @@ export async function startHarness(
   const config = loadConfig(
     {},
     {
-      redisUrl: testRedisUrl(),
+      ...testRedisTarget(),
       prefix: uniquePrefix('pipe'),
       allowHttp: true,
       allowHosts: ['127.0.0.1'], // the simulator: exempt from the outbound rule
@@ -87,7 +87,7 @@ export async function startHarness(
   );
   const logger = pino({ level: 'silent' });
   const runtime = createRuntime({ config, logger });
-  const workers: { worker: Worker<PairJob, PairOutcome>; connection: Redis }[] = [];
+  const workers: { worker: Worker<PairJob, PairOutcome>; connection: RedisClient }[] = [];
   return {
     sim,
     config,
@@ -95,7 +95,7 @@ export async function startHarness(
     portals: () =>
       portalsFileSchema({ allowHttp: true, allowHosts: config.allowHosts }).parse(sim.portalsFile()),
     startWorker(concurrency = config.worker.concurrency, deps = runtime) {
-      const connection = connectRedis(config.redisUrl, logger, 'test-worker');
+      const connection = connectRedis(config, logger, 'test-worker');
       const worker = createRolloutWorker(deps, { connection, concurrency });
       workers.push({ worker, connection });
       return worker;

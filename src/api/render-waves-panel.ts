@@ -1,0 +1,69 @@
+/**
+ * The dashboard's wave plans panel (`rollout --waves`, docs/waves.md): rendered empty and hidden, filled by
+ * WAVES_PANEL_SCRIPT from GET /api/rollouts (textContent only) and shown once a plan exists. Its buttons post
+ * to /api/rollouts/:id/resume | skip-wave | abort (same token and same-origin rules as Retry).
+ */
+export const WAVES_PANEL_HTML = `<section class="card" id="waves" aria-label="Wave plans" hidden>
+<div class="toolbar"><h2>Wave plans</h2><span class="spacer"></span><span class="flash" id="waves-flash" role="status"></span></div>
+<table><thead><tr><th>Plan</th><th>State</th><th>Waves (registered / failed / re-auth / pending)</th><th>Reason</th><th></th></tr></thead>
+<tbody id="wave-rows"></tbody></table>
+</section>`;
+
+/**
+ * Part of the dashboard script's closure (uses its `$`, `h`, `getJson`, `post`, `setText`, `cfg`). Kept free of
+ * backticks and dollar-brace, like DASHBOARD_SCRIPT.
+ */
+export const WAVES_PANEL_SCRIPT = `
+  var STATE_CLASS = { running: 's-pending', pausing: 's-pending', halted: 's-failed', aborted: 's-needs_reauth', done: 's-registered' };
+  function waveButtons(p) {
+    var out = [];
+    if (p.state === 'halted') out.push(h('button', { cls: 'primary wave-cmd', 'data-plan': p.id, 'data-cmd': 'resume', text: 'Resume' }));
+    if ((p.state === 'halted' || p.state === 'pausing' || p.state === 'running') && p.wave < p.waves)
+      out.push(h('button', { cls: 'wave-cmd', 'data-plan': p.id, 'data-cmd': 'skip-wave', text: 'Skip to next wave' }));
+    if (p.state === 'halted' || p.state === 'pausing' || p.state === 'running')
+      out.push(h('button', { cls: 'danger wave-cmd', 'data-plan': p.id, 'data-cmd': 'abort', text: 'Abort' }));
+    return out;
+  }
+  function renderWaves(r) {
+    var section = $('waves');
+    if (!section) return;
+    section.hidden = r.plans.length === 0;
+    var body = $('wave-rows');
+    while (body.firstChild) body.removeChild(body.firstChild);
+    r.plans.forEach(function (p) {
+      var waves = p.waveCounts.map(function (w) {
+        var c = w.counts;
+        var text = 'wave ' + w.wave + ' (' + w.portals + ' portals): ' +
+          (c ? c.registered + ' / ' + c.failed + ' / ' + c.needsReauth + ' / ' + c.pending : 'not started');
+        return h('div', { cls: w.wave === p.wave ? 'current' : '', text: text });
+      });
+      var failing = p.failing.slice(0, 5).map(function (f) {
+        return h('div', { cls: 'err', text: f.portal + ' ' + f.code + ': ' + f.error });
+      });
+      body.appendChild(h('tr', null,
+        h('td', { cls: 'portal' }, [h('div', { text: p.id }), h('div', { cls: 'muted', text: p.source + ' · ' + p.apps.join(', ') })]),
+        h('td', null, h('span', { cls: 'badge ' + (STATE_CLASS[p.state] || ''), text: p.state + ' · wave ' + p.wave + '/' + p.waves })),
+        h('td', null, waves),
+        h('td', { cls: 'lasterr' }, [h('div', { text: p.reason || '' })].concat(failing)),
+        h('td', { cls: 'action' }, waveButtons(p))));
+    });
+  }
+  function refreshWaves() {
+    getJson('/api/rollouts').then(renderWaves, function () { return undefined; })
+      .then(function () { setTimeout(refreshWaves, cfg.pollMs * 2); });
+  }
+  if ($('wave-rows')) {
+    $('wave-rows').addEventListener('click', function (ev) {
+      var btn = ev.target.closest('button.wave-cmd');
+      if (!btn) return;
+      var id = btn.getAttribute('data-plan'), cmd = btn.getAttribute('data-cmd');
+      if (cmd === 'abort' && !window.confirm('Abort wave plan ' + id + '? No further wave starts; its queued jobs are removed.')) return;
+      btn.disabled = true;
+      post('/api/rollouts/' + encodeURIComponent(id) + '/' + cmd).then(function (r) {
+        setText('waves-flash', r.status === 200 ? id + ': ' + cmd + ' done, now ' + r.body.plan.state : (r.body.message || cmd + ' refused'));
+        return getJson('/api/rollouts').then(renderWaves);
+      }, function () { btn.disabled = false; setText('waves-flash', cmd + ' failed: no connection'); });
+    });
+    refreshWaves();
+  }
+`;

@@ -1,0 +1,42 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { takeEventRate } from '../../events/event-rate-limit.js';
+import { type AppEventDeps, handleAppEvent } from '../../events/handle-app-event.js';
+import { parsePhpForm } from '../../simulator/parse-php-form.js';
+
+/** The path to set as the handler URL of ONAPPINSTALL / ONAPPUNINSTALL (docs/install-events.md). */
+export const APP_EVENTS_PATH = '/bitrix24/events';
+
+const FORM = 'application/x-www-form-urlencoded';
+
+/**
+ * POST /bitrix24/events: Bitrix24's application events (docs/install-events.md). Exempt from the API token
+ * (Bitrix24 cannot send it): each event is authenticated by its `application_token` and member_id, or for a
+ * first install by asking the portal. Rate-limited per source address before anything else is read. The form
+ * body keeps Bitrix24's PHP-style keys (`auth[domain]`), parsed with parsePhpForm; a JSON body is accepted too.
+ */
+export async function appEventRoutes(app: FastifyInstance, deps: AppEventDeps): Promise<void> {
+  await app.register(async (scope) => {
+    // In this scope only: the raw form text, so `auth[x]` keys nest as PHP (and Bitrix24) read them.
+    scope.removeContentTypeParser(FORM);
+    scope.addContentTypeParser(FORM, { parseAs: 'string' }, (_request, body, done) => {
+      done(null, parsePhpForm(String(body)));
+    });
+    // Counted before the body is read or parsed.
+    const limitRate = async (request: FastifyRequest, reply: FastifyReply) => {
+      const rate = await takeEventRate(deps, request.ip, deps.config.events.ratePerMinute, deps.now());
+      if (rate.allowed) return;
+      request.log.warn({ source: request.ip }, 'application events rate-limited');
+      await reply
+        .code(429)
+        .header('retry-after', String(rate.retryAfterSeconds))
+        .send({ error: 'rate_limited', message: 'too many events from this address; send again later' });
+      return reply;
+    };
+    scope.post(APP_EVENTS_PATH, { onRequest: limitRate }, async (request, reply) => {
+      const answer = await handleAppEvent(request.body ?? {}, deps);
+      if (answer.retryAfterSeconds !== undefined)
+        reply.header('retry-after', String(answer.retryAfterSeconds));
+      return reply.code(answer.status).send(answer.body);
+    });
+  });
+}
