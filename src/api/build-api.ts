@@ -38,10 +38,10 @@ export class UnsafeBindError extends OperatorError {
 
 /**
  * What the API reads: the stores, the queue and Redis of a runtime (createRuntime). With the portal and
- * definition stores and the REST client too, it also takes Bitrix24's application events (/bitrix24/events).
+ * definition stores and the OAuth refresh too, it also takes Bitrix24's application events (/bitrix24/events).
  */
 export type ApiRuntime = Pick<Runtime, 'config' | 'logger' | 'redis' | 'queue' | 'results'> &
-  Partial<Pick<Runtime, 'portals' | 'definitions' | 'keys' | 'rest'>>;
+  Partial<Pick<Runtime, 'portals' | 'definitions' | 'keys' | 'rest' | 'refreshTokens'>>;
 
 export interface ApiOptions {
   /** The address the server will listen on: without a token only a loopback address is allowed. */
@@ -193,10 +193,18 @@ export async function buildApi(runtime: ApiRuntime, options: ApiOptions): Promis
         now: now(),
       }),
   });
-  const { portals, definitions, keys, rest } = runtime;
-  if (portals && definitions && keys && rest) {
+  const { portals, definitions, keys, refreshTokens } = runtime;
+  if (portals && definitions && keys && refreshTokens) {
     const eventLogger = (options.logger ?? runtime.logger).child({ component: 'app-events' });
-    await appEventRoutes(app, { ...runtime, logger: eventLogger, portals, definitions, keys, rest, now });
+    await appEventRoutes(app, {
+      ...runtime,
+      logger: eventLogger,
+      portals,
+      definitions,
+      keys,
+      refreshTokens,
+      now,
+    });
   }
   await queueBoardRoutes(app, {
     queue,

@@ -1,8 +1,6 @@
 import { createHash } from 'node:crypto';
 import { tokensMatch } from '../api/tokens-match.js';
-import { BitrixError } from '../bitrix/bitrix-error.js';
 import { formatZodIssues } from '../input/format-zod-issues.js';
-import { OutboundRefusedError } from '../outbound/outbound-refused-error.js';
 import { enqueueRollout } from '../pipeline/enqueue-rollout.js';
 import { pairJobId } from '../pipeline/pair-job.js';
 import { APP_UNINSTALLED } from '../pipeline/process-pair.js';
@@ -10,6 +8,7 @@ import { type PortalEntry, portalEntrySchema } from '../portals/portal-entry-sch
 import type { Runtime } from '../runtime/create-runtime.js';
 import { APP_EVENT_NAMES, type AppEvent, appEventSchema } from './app-event-schema.js';
 import { loadDesiredApps } from './load-desired-apps.js';
+import { verifyInstallTokens } from './verify-install-tokens.js';
 
 /** What the event endpoint answers: an HTTP status and a JSON body (never a token). */
 export interface AppEventReply {
@@ -20,7 +19,7 @@ export interface AppEventReply {
 
 export type AppEventDeps = Pick<
   Runtime,
-  'config' | 'logger' | 'redis' | 'keys' | 'queue' | 'results' | 'definitions' | 'portals' | 'rest'
+  'config' | 'logger' | 'redis' | 'keys' | 'queue' | 'results' | 'definitions' | 'portals' | 'refreshTokens'
 > & { now: () => number };
 
 /** How long a handled event is remembered: a replay within it changes nothing (docs/install-events.md). */
@@ -59,7 +58,8 @@ type Trust = { kind: 'trusted' } | { kind: 'verify' } | { kind: 'refused'; reply
  * Who may send this event (docs/install-events.md, "Authentication"). A portal with a kept `application_token`
  * (installed, or uninstalled: a replayed uninstall) must present it and its member_id, compared in constant
  * time; Bitrix24 says to answer 403 otherwise. An install for a portal without a kept token (new, imported from
- * a file, or reinstalled after an uninstall) is verified with the portal itself before anything is stored. An
+ * a file, or reinstalled after an uninstall) is verified with the OAuth server before anything is stored
+ * (verify-install-tokens.ts: its refresh token must refresh for OUR client id, on its own portal). An
  * uninstall without a kept token cannot be authenticated: refused.
  */
 async function authenticate(event: AppEvent, deps: AppEventDeps): Promise<Trust> {
@@ -76,8 +76,8 @@ async function authenticate(event: AppEvent, deps: AppEventDeps): Promise<Trust>
   const reinstall = kind === 'install' && stored?.state === 'uninstalled';
   if (keptToken !== undefined && !reinstall) {
     if (!tokensMatch(token, keptToken)) {
-      // A new application version comes with a new application_token (ONAPPUPDATE): believed once the portal
-      // accepts the event's access token, as for a first install.
+      // A new application version comes with a new application_token (ONAPPUPDATE): believed once its tokens
+      // are verified with the OAuth server, as for a first install.
       if (kind === 'update' && event.auth.access_token !== undefined) return { kind: 'verify' };
       return {
         kind: 'refused',
@@ -167,48 +167,6 @@ async function installEntry(
   return { entry: parsed.data };
 }
 
-/**
- * Asks the portal whether the event's access token is its own (`app.info` at the portal's REST address, which
- * the outbound rule binds to the event's domain): undefined when it is, else the reply refusing the event.
- */
-async function verifyWithPortal(entry: PortalEntry, deps: AppEventDeps): Promise<AppEventReply | undefined> {
-  if (entry.auth.type !== 'oauth') return refuse(400, 'bad_event', 'an install carries OAuth tokens');
-  try {
-    const answer = await deps.rest.call(
-      { kind: 'oauth', restUrl: entry.restUrl, accessToken: entry.auth.accessToken },
-      'app.info',
-      {},
-    );
-    const result = answer.result;
-    if (typeof result !== 'object' || result === null || Array.isArray(result)) {
-      return refuse(403, 'token_not_verified', `${entry.domain} answered app.info without the application`);
-    }
-    return undefined;
-  } catch (error) {
-    if (error instanceof OutboundRefusedError) return refuse(403, 'token_not_verified', error.message);
-    if (!(error instanceof BitrixError)) throw error;
-    if (
-      error.errorClass === 'transient' ||
-      error.errorClass === 'ambiguous' ||
-      error.errorClass === 'rate_limited'
-    ) {
-      return {
-        ...refuse(
-          503,
-          'portal_unavailable',
-          `${entry.domain} could not be asked to verify the token (${error.code}); send the event again`,
-        ),
-        retryAfterSeconds: 30,
-      };
-    }
-    return refuse(
-      403,
-      'token_not_verified',
-      `${entry.domain} refused the event's access token (${error.code})`,
-    );
-  }
-}
-
 async function install(event: AppEvent, trust: Trust, deps: AppEventDeps): Promise<AppEventReply> {
   // An update of a known installation without tokens (not linked to a user): nothing to store.
   if (event.event === 'ONAPPUPDATE' && trust.kind === 'trusted' && event.auth.access_token === undefined) {
@@ -219,12 +177,32 @@ async function install(event: AppEvent, trust: Trust, deps: AppEventDeps): Promi
   }
   const built = await installEntry(event, deps);
   if ('reply' in built) return built.reply;
-  const { entry } = built;
+  let entry = built.entry;
   if (trust.kind === 'verify') {
-    const refused = await verifyWithPortal(entry, deps);
-    if (refused !== undefined) return refused;
-  }
-  if (!deps.config.b24.clientId || !deps.config.b24.clientSecret) {
+    // Last, after every local check: the refresh spends the event's refresh token (single use).
+    if (entry.auth.type !== 'oauth') return refuse(400, 'bad_event', 'an install carries OAuth tokens');
+    const verified = await verifyInstallTokens(
+      {
+        domain: entry.domain,
+        memberId: event.auth.member_id,
+        restUrl: entry.restUrl,
+        refreshToken: entry.auth.refreshToken,
+      },
+      deps,
+    );
+    if (verified.kind === 'refused') return verified.reply;
+    // The event's pair is spent now: the refreshed one is what the portal is stored with.
+    const { tokens } = verified;
+    entry = {
+      ...entry,
+      auth: {
+        type: 'oauth',
+        accessToken: tokens.accessToken,
+        refreshToken: tokens.refreshToken,
+        expiresAt: new Date(tokens.expiresAt).toISOString(),
+      },
+    };
+  } else if (!deps.config.b24.clientId || !deps.config.b24.clientSecret) {
     deps.logger.warn(
       { domain: entry.domain },
       'install event stored, but B24_CLIENT_ID / B24_CLIENT_SECRET are not set: its token cannot be refreshed',

@@ -1,9 +1,7 @@
 import { Queue } from 'bullmq';
 import type { Logger } from 'pino';
 import { type BatchRestClient, createRestClient } from '../bitrix/call-method.js';
-import { refreshAccessToken } from '../bitrix/refresh-access-token.js';
 import type { Config } from '../config/config-schema.js';
-import { ConfigError } from '../errors/operator-error.js';
 import { createRedisPipelineMetrics } from '../metrics/pipeline-metrics.js';
 import { type PairJob, ROLLOUT_QUEUE } from '../pipeline/pair-job.js';
 import type { PairProcessorDeps } from '../pipeline/process-pair.js';
@@ -15,6 +13,7 @@ import { createDefinitionStore } from '../store/definition-store.js';
 import { createPortalStore } from '../store/portal-store.js';
 import { createRedisKeys, type RedisKeys } from '../store/redis-keys.js';
 import { createResultStore } from '../store/result-store.js';
+import { createTokenRefresher, type RefreshTokens } from '../tokens/create-token-refresher.js';
 import { createTokenManager } from '../tokens/token-manager.js';
 
 /**
@@ -37,6 +36,8 @@ export interface Runtime extends PairProcessorDeps {
   keys: RedisKeys;
   queue: Queue<PairJob>;
   rest: BatchRestClient;
+  /** Spends a refresh token at the OAuth server with config b24's client id (src/tokens/create-token-refresher.ts). */
+  refreshTokens: RefreshTokens;
   close(): Promise<void>;
 }
 
@@ -67,6 +68,12 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     ...(fetchImpl ? { fetch: fetchImpl } : {}),
   });
   const metrics = createRedisPipelineMetrics(redis, config.prefix);
+  // The one OAuth refresh (config b24): the token manager's, and the install events' verification.
+  const refreshTokens = createTokenRefresher({
+    config,
+    now,
+    ...(fetchImpl ? { fetch: fetchImpl } : {}),
+  });
   const tokens = createTokenManager({
     redis,
     keys,
@@ -76,22 +83,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     refreshBeforeMs: config.tokens.refreshBeforeMs,
     logger,
     refresh: async (refreshToken) => {
-      const { clientId, clientSecret, oauthUrl } = config.b24;
-      if (!clientId || !clientSecret) {
-        throw new ConfigError(
-          'an OAuth portal needs a token refresh but B24_CLIENT_ID / B24_CLIENT_SECRET are not set',
-        );
-      }
-      const refreshed = await refreshAccessToken(
-        { oauthUrl, clientId, clientSecret, refreshToken },
-        {
-          timeoutMs: config.request.refreshTimeoutMs,
-          allowHttp: config.allowHttp,
-          allowHosts: config.allowHosts,
-          now,
-          ...(fetchImpl ? { fetch: fetchImpl } : {}),
-        },
-      );
+      const refreshed = await refreshTokens(refreshToken);
       metrics.tokenRefreshed();
       return refreshed;
     },
@@ -110,6 +102,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     tokens,
     limiter,
     rest,
+    refreshTokens,
     now,
     random: Math.random,
     metrics,

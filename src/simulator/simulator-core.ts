@@ -26,7 +26,7 @@ import type {
   SimulatorControl,
   SimulatorStats,
 } from './simulator-types.js';
-import { TokenRegistry } from './token-registry.js';
+import { type IssuedPair, TokenRegistry } from './token-registry.js';
 
 /** A simulator handle method was given a domain the simulator does not host. */
 export class UnknownPortalError extends Error {
@@ -480,8 +480,11 @@ export class SimulatorCore {
         error_description: 'Only grant_type=refresh_token is supported',
       });
     }
+    // A refresh token issued to another application (issueOtherClientTokens) is refused: invalid_grant.
     const portal =
-      params.refresh_token === undefined ? undefined : this.#tokens.consumeRefresh(params.refresh_token);
+      params.refresh_token === undefined
+        ? undefined
+        : this.#tokens.consumeRefresh(params.refresh_token, this.#clientId);
     if (portal === undefined) {
       this.#stats.invalidGrants += 1;
       return jsonOutcome(400, {
@@ -563,6 +566,20 @@ export class SimulatorCore {
         application_token: portal.applicationToken,
       },
     };
+  }
+
+  /**
+   * A token pair on `domain` issued to ANOTHER application (`clientId`, not the simulator's own): what the
+   * developer of a second application installed on the same portal holds. The access token works on the
+   * portal's REST address (app.info answers); the refresh token is refused by the OAuth server for any other
+   * client id (invalid_grant). The portal's own current pair is unchanged. OAuth portals only.
+   */
+  issueOtherClientTokens(domain: string, clientId: string): IssuedPair {
+    const portal = this.#portalOrThrow(domain);
+    if (portal.auth !== 'oauth') throw new RangeError(`${domain} uses a webhook: it has no OAuth tokens`);
+    if (clientId === this.#clientId)
+      throw new RangeError(`${clientId} is the simulator's own client id: use an install event instead`);
+    return this.#tokens.issueOther(portal, clientId, this.#now() + this.#ttlOf(portal) * 1000);
   }
 
   // ---------------------------------------------------------------- inspection

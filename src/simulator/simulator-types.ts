@@ -319,6 +319,16 @@ export interface SimulatorHandle {
    * pair stops working), as does `update` (a new application version: ONAPPUPDATE); `uninstall` ends the application's access (its tokens stop working). OAuth portals only.
    */
   appEvent(domain: string, kind: 'install' | 'update' | 'uninstall'): Record<string, unknown>;
+  /**
+   * A token pair on the portal issued to ANOTHER application (`clientId`): what the developer of a second
+   * application installed on the same portal holds. Its access token works on the portal (app.info answers);
+   * the OAuth server refuses its refresh token to the simulator's client id (invalid_grant). The portal's own
+   * pair is unchanged. OAuth portals only; expiresAt in ms.
+   */
+  issueOtherClientTokens(
+    domain: string,
+    clientId: string,
+  ): { accessToken: string; refreshToken: string; expiresAt: number };
   /** appEvent, then POSTs it form-encoded (as Bitrix24 does) to `url`; resolves with the answer. */
   sendAppEvent(
     url: string,

@@ -269,6 +269,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
     portal: (domain) => core.portalView(domain),
     control: core.control,
     appEvent: (domain, kind) => core.appEvent(domain, kind),
+    issueOtherClientTokens: (domain, clientId) => core.issueOtherClientTokens(domain, clientId),
     sendAppEvent: async (target, domain, kind) => await sendAppEvent(target, core.appEvent(domain, kind)),
     stop: () => {
       if (stopped === null) {

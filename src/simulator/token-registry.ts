@@ -16,9 +16,10 @@ export interface IssuedPair {
   expiresAt: number;
 }
 
-/** A refresh token's portal and the access token issued together with it. */
+/** A refresh token's portal, the application (client id) it was issued to and the access token issued with it. */
 interface RefreshRecord {
   readonly portal: SimPortal;
+  readonly clientId: string;
   readonly accessToken: string;
 }
 
@@ -42,12 +43,22 @@ export class TokenRegistry {
 
   /** Issues a new pair for `portal`, makes it the portal's current pair and returns it. */
   issue(portal: SimPortal, clientId: string, expiresAt: number): IssuedPair {
+    const pair = this.issueOther(portal, clientId, expiresAt);
+    portal.accessToken = pair.accessToken;
+    portal.refreshToken = pair.refreshToken;
+    return pair;
+  }
+
+  /**
+   * Issues a pair on `portal` to the application `clientId` without making it the portal's current pair: the
+   * tokens of another application installed on the same portal. Its access token works on the portal's REST
+   * address; its refresh token only refreshes for `clientId` (consumeRefresh).
+   */
+  issueOther(portal: SimPortal, clientId: string, expiresAt: number): IssuedPair {
     const accessToken = randomHex(this.#random, 64);
     const refreshToken = randomHex(this.#random, 64);
     this.#access.set(accessToken, { portal, clientId, expiresAt, forcedExpired: false });
-    this.#refresh.set(refreshToken, { portal, accessToken });
-    portal.accessToken = accessToken;
-    portal.refreshToken = refreshToken;
+    this.#refresh.set(refreshToken, { portal, clientId, accessToken });
     return { accessToken, refreshToken, expiresAt };
   }
 
@@ -56,12 +67,14 @@ export class TokenRegistry {
   }
 
   /**
-   * The portal the refresh token belongs to, or undefined if unknown / used / revoked. Consuming it removes it
-   * (single use) and ends the access token issued with it (it answers invalid_token from now on).
+   * The portal the refresh token belongs to, or undefined if unknown / used / revoked, or issued to another
+   * application than `clientId` (RFC 6749 section 6: the server ensures "the refresh token was issued to the
+   * authenticated client"; such a token is left as it is). Consuming it removes it (single use) and ends the
+   * access token issued with it (it answers invalid_token from now on).
    */
-  consumeRefresh(token: string): SimPortal | undefined {
+  consumeRefresh(token: string, clientId: string): SimPortal | undefined {
     const record = this.#refresh.get(token);
-    if (record === undefined) return undefined;
+    if (record === undefined || record.clientId !== clientId) return undefined;
     this.#refresh.delete(token);
     this.#access.delete(record.accessToken);
     return record.portal;

@@ -52,18 +52,46 @@ describe('forged application events', () => {
     expect(await h.rawPortal('a.sim.test')).toEqual(before);
   });
 
-  it('refuses 403 a first install whose access token the portal rejects; nothing is stored', async () => {
+  it('refuses 403 a first install whose refresh token the OAuth server refuses; nothing is stored', async () => {
     h = await startIntakeHarness({ portals: [{ domain: 'a.sim.test' }] });
     const forged = withAuth(h.sim.appEvent('a.sim.test', 'install'), {
-      access_token: 'not-a-token-of-this-portal',
+      refresh_token: 'not-a-token-of-this-portal',
     });
     const answer = await sendAppEvent(h.eventsUrl, forged);
     expect(answer).toMatchObject({ status: 403, body: { error: 'token_not_verified' } });
     expect(await h.rawPortal('a.sim.test')).toEqual({});
     expect(await h.runtime.portals.listDomains()).not.toContain('a.sim.test');
     expect(await h.runtime.results.listPairs({ portal: 'a.sim.test' })).toEqual([]);
-    // The rejected token was asked about once, and nothing else was called.
-    expect(h.sim.stats().callsByMethod).toEqual({ 'app.info': 1 });
+    // One refresh was asked for and refused; the portal itself was not called.
+    expect(h.sim.stats()).toMatchObject({ refreshes: 0, invalidGrants: 1, callsByMethod: {} });
+  });
+
+  it("refuses 403 an install carrying another application's valid token pair; the file-imported portal keeps its credentials", async () => {
+    h = await startIntakeHarness({ portals: [{ domain: 'a.sim.test' }] });
+    // Imported from the portals file: no application_token kept, so an install is verified, not compared.
+    await h.rollout([jsApp('echo')], h.portals());
+    const before = await h.rawPortal('a.sim.test');
+    const jobs = await h.runtime.queue.getJobCounts();
+    // The developer of another application installed on the same portal holds a pair the portal accepts
+    // (app.info answers it), issued to their client id, and sends it with their own application_token.
+    const other = h.sim.issueOtherClientTokens('a.sim.test', 'app.other-vendor.client');
+    const appInfo = await fetch(
+      `${h.sim.url}/portal/a.sim.test/rest/app.info.json?auth=${other.accessToken}`,
+    );
+    expect(appInfo.status).toBe(200);
+    const forged = withAuth(h.sim.appEvent('a.sim.test', 'install'), {
+      access_token: other.accessToken,
+      refresh_token: other.refreshToken,
+      application_token: 'e'.repeat(32),
+    });
+    const answer = await sendAppEvent(h.eventsUrl, forged);
+    expect(answer).toMatchObject({ status: 403, body: { error: 'token_not_verified' } });
+    expect(await h.rawPortal('a.sim.test')).toEqual(before);
+    expect((await h.runtime.portals.eventAuth('a.sim.test'))?.applicationToken).toBeUndefined();
+    expect(await h.runtime.queue.getJobCounts()).toEqual(jobs);
+    // The OAuth server refused the other client's refresh token to our client id.
+    expect(h.sim.stats()).toMatchObject({ refreshes: 0, invalidGrants: 1 });
+    expect(JSON.stringify(answer.body)).not.toContain(other.refreshToken);
   });
 
   it('refuses 403 an uninstall for a portal whose install was never received', async () => {

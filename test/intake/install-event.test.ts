@@ -60,8 +60,27 @@ describe('install events', () => {
       botId: 321,
       memberId: h.sim.portal('fresh.sim.test').memberId,
     });
-    // The install's token was verified with the portal (app.info), once.
-    expect(h.sim.stats().callsByMethod['app.info']).toBe(1);
+    // The install's tokens were verified with one OAuth refresh for our client id (the portal was not asked),
+    // and the refreshed pair is the one stored: the event's refresh token is spent.
+    expect(h.sim.stats().refreshes).toBe(1);
+    expect(h.sim.stats().callsByMethod['app.info']).toBeUndefined();
+  });
+
+  it('stores the refreshed token pair, not the spent one the install carried', async () => {
+    h = await startIntakeHarness({ portals: SEEDS });
+    const event = h.sim.appEvent('fresh.sim.test', 'install');
+    const carried = event['auth'] as { access_token: string; refresh_token: string };
+    expect((await sendAppEvent(h.eventsUrl, event)).status).toBe(200);
+    const stored = await h.runtime.portals.get('fresh.sim.test');
+    const current = h.sim.portal('fresh.sim.test');
+    expect(stored?.auth).toMatchObject({
+      type: 'oauth',
+      accessToken: current.currentAccessToken,
+      refreshToken: current.currentRefreshToken,
+    });
+    expect(stored?.auth).not.toMatchObject({ refreshToken: carried.refresh_token });
+    expect(stored?.auth).not.toMatchObject({ accessToken: carried.access_token });
+    expect(h.sim.stats().refreshes).toBe(1);
   });
 
   it('the same event delivered again changes nothing: no second import, no extra register or job', async () => {
@@ -89,7 +108,7 @@ describe('install events', () => {
     expect(await h.rawPortal('fresh.sim.test')).toEqual(before);
     expect(await h.runtime.queue.getJobCounts()).toEqual(jobCounts);
     expect(h.sim.stats().callsByMethod['imbot.app.register']).toBe(registers);
-    expect(h.sim.stats().callsByMethod['app.info']).toBe(1);
+    expect(h.sim.stats().refreshes).toBe(1);
   });
 
   it('two deliveries of one event at the same moment import it once', async () => {
@@ -106,7 +125,7 @@ describe('install events', () => {
     const other = answers.find((a) => a !== handled[0]);
     expect([409, 200]).toContain(other?.status);
     expect((await h.rawPortal('fresh.sim.test'))['credVersion']).toBe('1');
-    expect(h.sim.stats().callsByMethod['app.info']).toBe(1);
+    expect(h.sim.stats().refreshes).toBe(1);
   });
 
   it('a portal from the portals file (no application_token yet) is verified, then its events must match', async () => {
@@ -115,7 +134,7 @@ describe('install events', () => {
     h.startWorker(4);
     const delivered = await h.sim.sendAppEvent(h.eventsUrl, 'known.sim.test', 'install');
     expect(delivered).toMatchObject({ status: 200, body: { portal: 'updated' } });
-    expect(h.sim.stats().callsByMethod['app.info']).toBe(1);
+    expect(h.sim.stats().refreshes).toBe(1);
     expect((await h.runtime.portals.eventAuth('known.sim.test'))?.applicationToken).toBe(
       h.sim.portal('known.sim.test').applicationToken,
     );

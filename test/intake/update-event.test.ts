@@ -4,7 +4,7 @@ import { type IntakeHarness, startIntakeHarness } from './support/intake-harness
 
 /**
  * docs/install-events.md, "Authentication": a new application version sends ONAPPUPDATE with a new
- * application_token, which replaces the kept one once the portal accepts the event's access token.
+ * application_token, which replaces the kept one once the event's tokens are verified with the OAuth server.
  */
 let h: IntakeHarness | undefined;
 afterEach(async () => {
@@ -19,7 +19,8 @@ describe('update events', () => {
     expect((await sendAppEvent(h.eventsUrl, install)).status).toBe(200);
     const update = await h.sim.sendAppEvent(h.eventsUrl, 'v.sim.test', 'update');
     expect(update).toMatchObject({ status: 200, body: { ok: true, event: 'ONAPPUPDATE' } });
-    expect(h.sim.stats().callsByMethod['app.info']).toBe(2);
+    // Both verified with an OAuth refresh (the install's and the update's new application_token).
+    expect(h.sim.stats().refreshes).toBe(2);
     expect((await h.runtime.portals.eventAuth('v.sim.test'))?.applicationToken).toBe(
       h.sim.portal('v.sim.test').applicationToken,
     );
@@ -30,17 +31,41 @@ describe('update events', () => {
     expect((await h.sim.sendAppEvent(h.eventsUrl, 'v.sim.test', 'uninstall')).status).toBe(200);
   });
 
-  it('an ONAPPUPDATE with another token whose access token the portal rejects changes nothing', async () => {
+  it('an ONAPPUPDATE with another token whose refresh token the OAuth server refuses changes nothing', async () => {
     h = await startIntakeHarness({ portals: [{ domain: 'v.sim.test' }] });
     expect((await h.sim.sendAppEvent(h.eventsUrl, 'v.sim.test', 'install')).status).toBe(200);
     const before = await h.rawPortal('v.sim.test');
     const update = h.sim.appEvent('v.sim.test', 'update');
-    const forged = { ...update, auth: { ...(update['auth'] as object), access_token: 'stolen-or-made-up' } };
+    const forged = { ...update, auth: { ...(update['auth'] as object), refresh_token: 'stolen-or-made-up' } };
     expect(await sendAppEvent(h.eventsUrl, forged)).toMatchObject({
       status: 403,
       body: { error: 'token_not_verified' },
     });
     expect(await h.rawPortal('v.sim.test')).toEqual(before);
+  });
+
+  it("an ONAPPUPDATE with a new application_token and another application's token pair changes nothing", async () => {
+    h = await startIntakeHarness({ portals: [{ domain: 'v.sim.test' }] });
+    expect((await h.sim.sendAppEvent(h.eventsUrl, 'v.sim.test', 'install')).status).toBe(200);
+    const before = await h.rawPortal('v.sim.test');
+    const kept = (await h.runtime.portals.eventAuth('v.sim.test'))?.applicationToken;
+    const other = h.sim.issueOtherClientTokens('v.sim.test', 'app.other-vendor.client');
+    const update = h.sim.appEvent('v.sim.test', 'update');
+    const forged = {
+      ...update,
+      auth: {
+        ...(update['auth'] as object),
+        access_token: other.accessToken,
+        refresh_token: other.refreshToken,
+        application_token: 'd'.repeat(32),
+      },
+    };
+    expect(await sendAppEvent(h.eventsUrl, forged)).toMatchObject({
+      status: 403,
+      body: { error: 'token_not_verified' },
+    });
+    expect(await h.rawPortal('v.sim.test')).toEqual(before);
+    expect((await h.runtime.portals.eventAuth('v.sim.test'))?.applicationToken).toBe(kept);
   });
 
   it('an ONAPPUPDATE for a portal whose install was never received is refused', async () => {

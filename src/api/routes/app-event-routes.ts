@@ -11,7 +11,7 @@ const FORM = 'application/x-www-form-urlencoded';
 /**
  * POST /bitrix24/events: Bitrix24's application events (docs/install-events.md). Exempt from the API token
  * (Bitrix24 cannot send it): each event is authenticated by its `application_token` and member_id, or for a
- * first install by asking the portal. Rate-limited per source address before anything else is read. The form
+ * first install by refreshing its tokens at the OAuth server with our client id (verify-install-tokens.ts). Rate-limited per source address before anything else is read. The form
  * body keeps Bitrix24's PHP-style keys (`auth[domain]`), parsed with parsePhpForm; a JSON body is accepted too.
  */
 export async function appEventRoutes(app: FastifyInstance, deps: AppEventDeps): Promise<void> {

@@ -1,0 +1,143 @@
+import type { Logger } from 'pino';
+import { BitrixError, InvalidClientError } from '../bitrix/bitrix-error.js';
+import type { RefreshedTokens } from '../bitrix/refresh-access-token.js';
+import type { Config } from '../config/config-schema.js';
+import { createAllowList } from '../outbound/allow-list.js';
+import { OutboundRefusedError } from '../outbound/outbound-refused-error.js';
+import { missingClientCredentials, type RefreshTokens } from '../tokens/create-token-refresher.js';
+
+/** What the event endpoint answers when it refuses: an HTTP status and a JSON body (never a token). */
+export interface VerificationRefusal {
+  status: number;
+  body: { error: string; message: string };
+  retryAfterSeconds?: number;
+}
+
+export type InstallVerification =
+  | { kind: 'verified'; tokens: RefreshedTokens }
+  | { kind: 'refused'; reply: VerificationRefusal };
+
+export interface VerifyInstallDeps {
+  config: Pick<Config, 'b24' | 'allowHosts'>;
+  logger: Logger;
+  refreshTokens: RefreshTokens;
+}
+
+/** The event's claims the OAuth server's answer must agree with. */
+export interface InstallClaims {
+  domain: string;
+  memberId: string;
+  /** The event's `client_endpoint`, already accepted by the outbound rule for `domain`. */
+  restUrl: string;
+  refreshToken: string;
+}
+
+/** How long Bitrix24 is asked to wait before sending an event again when the OAuth server cannot answer now. */
+const RETRY_AFTER_SECONDS = 30;
+
+const refused = (
+  status: number,
+  error: string,
+  message: string,
+  retryAfterSeconds?: number,
+): InstallVerification => ({
+  kind: 'refused',
+  reply: {
+    status,
+    body: { error, message },
+    ...(retryAfterSeconds === undefined ? {} : { retryAfterSeconds }),
+  },
+});
+
+/** Whether `answered` (the refresh answer's client_endpoint) is the event's portal. */
+function endpointIsPortal(answered: string, claims: InstallClaims, allowHosts: readonly string[]): boolean {
+  if (!URL.canParse(answered)) return false;
+  const url = new URL(answered);
+  if (url.hostname.toLowerCase() === claims.domain.toLowerCase()) return true;
+  // A host exempt from the outbound rule (ROLLOUT_ALLOW_HOSTS: a simulator, a proxy in front of an on-premise
+  // portal) is not the domain: there the answer must name the very REST address the event named.
+  return createAllowList(allowHosts).allowsHost(url.hostname) && url.href === new URL(claims.restUrl).href;
+}
+
+/**
+ * Verifies a first install (or an update bringing a new application_token) with the OAuth server
+ * (docs/install-events.md, "Authentication"): the event's refresh token is refreshed with OUR client id and
+ * secret. The server refreshes only tokens issued to that client id, so a token pair of another application
+ * installed on the same portal (valid there, e.g. for app.info) is refused. The answer's member_id and
+ * client_endpoint, when present, must be the event's portal. The event's refresh token is spent by this: on
+ * success the caller stores the returned pair, never the event's.
+ *
+ * Refusals: B24_CLIENT_ID / B24_CLIENT_SECRET unset -> 503 `not_configured` (logged as an error; nothing is
+ * spent); a refused refresh or an answer for another portal -> 403 `token_not_verified`; the OAuth server
+ * unreachable, overloaded or silent -> 503 `portal_unavailable` with Retry-After.
+ */
+export async function verifyInstallTokens(
+  claims: InstallClaims,
+  deps: VerifyInstallDeps,
+): Promise<InstallVerification> {
+  const { domain } = claims;
+  const missing = missingClientCredentials(deps.config);
+  if (missing.length > 0) {
+    const settings = missing.join(' and ');
+    deps.logger.error(
+      { domain, missing },
+      `install event refused: ${settings} not set, so the install cannot be verified (and its tokens could never be refreshed)`,
+    );
+    return refused(
+      503,
+      'not_configured',
+      `this service cannot verify installs: set ${settings} (b24.clientId / b24.clientSecret) to the application's OAuth credentials`,
+    );
+  }
+  let tokens: RefreshedTokens;
+  try {
+    tokens = await deps.refreshTokens(claims.refreshToken);
+  } catch (error) {
+    if (error instanceof OutboundRefusedError) {
+      deps.logger.error({ domain, err: { message: error.message } }, 'the OAuth server address is refused');
+      return refused(503, 'not_configured', `the OAuth server address is refused: ${error.message}`);
+    }
+    if (!(error instanceof BitrixError)) throw error;
+    if (
+      error.errorClass === 'transient' ||
+      error.errorClass === 'ambiguous' ||
+      error.errorClass === 'rate_limited'
+    ) {
+      return refused(
+        503,
+        'portal_unavailable',
+        `the OAuth server could not be asked to verify ${domain}'s tokens (${error.code}); send the event again`,
+        RETRY_AFTER_SECONDS,
+      );
+    }
+    if (error instanceof InvalidClientError) {
+      // Our own credentials are wrong: every install will fail until the operator fixes them.
+      deps.logger.error(
+        { domain, code: error.code },
+        'the OAuth server refused B24_CLIENT_ID / B24_CLIENT_SECRET: check the application credentials',
+      );
+    } else {
+      deps.logger.warn(
+        { domain, code: error.code },
+        'install event refused: the OAuth server did not refresh its token for this application',
+      );
+    }
+    return refused(
+      403,
+      'token_not_verified',
+      `the OAuth server did not refresh the event's token for this application (${error.code})`,
+    );
+  }
+  if (tokens.memberId !== undefined && tokens.memberId !== claims.memberId) {
+    deps.logger.warn({ domain }, 'install event refused: the refreshed token belongs to another member_id');
+    return refused(403, 'token_not_verified', `the event's token belongs to another portal than ${domain}`);
+  }
+  if (
+    tokens.clientEndpoint !== undefined &&
+    !endpointIsPortal(tokens.clientEndpoint, claims, deps.config.allowHosts)
+  ) {
+    deps.logger.warn({ domain }, 'install event refused: the refreshed token is for another REST address');
+    return refused(403, 'token_not_verified', `the event's token belongs to another portal than ${domain}`);
+  }
+  return { kind: 'verified', tokens };
+}
