@@ -68,7 +68,9 @@ describe('dashboard in headless Chromium: wave plans and credential health', () 
     const panel = page.locator('#waves');
     await panel.waitFor({ state: 'visible', timeout: 10_000 });
     const row = panel.locator('#wave-rows tr', { hasText: plan.id });
-    await expect.poll(async () => await row.textContent(), { timeout: 10_000 }).toContain('halted · wave 1/2');
+    await expect
+      .poll(async () => await row.textContent(), { timeout: 10_000 })
+      .toContain('halted · wave 1/2');
     const text = (await row.textContent()) ?? '';
     expect(text).toContain('wave 1 of 2: 1 of 4 pairs failed (25%, above --halt-failures 5%)');
     expect(text).toContain(`${deleted} echo: PORTAL_DELETED`);
