@@ -30,8 +30,8 @@ export interface WaveFlags {
   control?: { id: string; command: WavePlanCommand };
 }
 
-/** Reads the wave flags of `rollout`: a plan to make, or a command on one; usage errors name the flag. */
-export function parseWaveFlags(options: {
+/** The options of `rollout` that wave flags read (commander's camel-cased names). */
+export interface WaveFlagOptions {
   apps?: string;
   portals?: string;
   waves?: string;
@@ -41,7 +41,10 @@ export function parseWaveFlags(options: {
   resume?: string;
   abort?: string;
   skipWave?: string;
-}): WaveFlags {
+}
+
+/** Reads the wave flags of `rollout`: a plan to make, or a command on one; usage errors name the flag. */
+export function parseWaveFlags(options: WaveFlagOptions): WaveFlags {
   const commands = (
     [
       ['resume', options.resume],

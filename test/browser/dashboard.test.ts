@@ -1,15 +1,14 @@
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { copyFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildApi } from '../../src/api/build-api.js';
 import type { SimPortalSeed } from '../../src/simulator/simulator-types.js';
 import { type Harness, iframeApp, jsApp, startHarness } from '../pipeline/support/pipeline-harness.js';
 import { waitFor } from '../support/wait-for.js';
+import { type Browser, launchChromium, logIn } from './support/launch-chromium.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = join(import.meta.dirname, '../artifacts');
 const DOCS_SCREENSHOT = join(import.meta.dirname, '../../docs/dashboard.png');
 const TOKEN = 'browser-test-token-0123456789';
@@ -38,13 +37,10 @@ const DROPPED = 'orbit-media.sim.test';
 
 let harness: Harness | undefined;
 let app: FastifyInstance | undefined;
-let context: BrowserContext | undefined;
-let profile: string | undefined;
+let browser: Browser | undefined;
 afterEach(async () => {
-  await context?.close();
-  context = undefined;
-  if (profile) rmSync(profile, { recursive: true, force: true });
-  profile = undefined;
+  await browser?.close();
+  browser = undefined;
   await app?.close();
   app = undefined;
   await harness?.close();
@@ -57,7 +53,6 @@ async function number(page: Page, id: string): Promise<number> {
 
 describe('dashboard in headless Chromium during a simulated rollout', () => {
   it('shows progress rising, a failed pair, and re-queues it with the Retry button', async () => {
-    expect(existsSync(CHROMIUM), `${CHROMIUM} is missing: apt-get install -y chromium`).toBe(true);
     const seeds: SimPortalSeed[] = COMPANIES.map((name) => ({ domain: `${name}.sim.test` }));
     for (const seed of seeds) {
       if (seed.domain === REVOKED) seed.accessTokenExpired = true;
@@ -88,32 +83,10 @@ describe('dashboard in headless Chromium during a simulated rollout', () => {
     app = await buildApi(h.runtime, { host: '127.0.0.1', token: TOKEN });
     const base = await app.listen({ host: '127.0.0.1', port: 0 });
 
-    profile = mkdtempSync(join(tmpdir(), 'chromium-profile-'));
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-      viewport: { width: 1360, height: 1000 },
-      deviceScaleFactor: 1,
-    });
-    const page = context.pages()[0] ?? (await context.newPage());
-    const pageErrors: string[] = [];
-    page.on('pageerror', (error) => pageErrors.push(error.message));
-
+    browser = await launchChromium();
+    const { page, pageErrors } = browser;
     // Not logged in: the dashboard sends the browser to the login form.
-    await page.goto(`${base}/`);
-    expect(new URL(page.url()).pathname).toBe('/login');
-    await page.fill('#token', TOKEN);
-    await Promise.all([page.waitForURL(`${base}/`), page.click('button[type=submit]')]);
+    await logIn(page, base, TOKEN);
     expect(await number(page, 'n-total')).toBe(total);
     expect(await number(page, 'n-registered-big')).toBe(0);
 

@@ -1,26 +1,20 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { type BrowserContext, chromium } from 'playwright-core';
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildApi } from '../../src/api/build-api.js';
 import { jsApp } from '../pipeline/support/pipeline-harness.js';
 import { seeds, startWaveKit, type WaveKit, wavesOf } from '../waves/support/wave-kit.js';
+import { type Browser, launchChromium, logIn } from './support/launch-chromium.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = join(import.meta.dirname, '../artifacts');
 const TOKEN = 'browser-test-token-0123456789';
 
 let kit: WaveKit | undefined;
 let app: FastifyInstance | undefined;
-let context: BrowserContext | undefined;
-let profile: string | undefined;
+let browser: Browser | undefined;
 afterEach(async () => {
-  await context?.close();
-  context = undefined;
-  if (profile) rmSync(profile, { recursive: true, force: true });
-  profile = undefined;
+  await browser?.close();
+  browser = undefined;
   await app?.close();
   app = undefined;
   await kit?.close();
@@ -41,28 +35,9 @@ describe('dashboard in headless Chromium: wave plans and credential health', () 
 
     app = await buildApi(k.h.runtime, { host: '127.0.0.1', token: TOKEN });
     const base = await app.listen({ host: '127.0.0.1', port: 0 });
-    profile = mkdtempSync(join(tmpdir(), 'chromium-profile-'));
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-      viewport: { width: 1360, height: 1000 },
-    });
-    const page = context.pages()[0] ?? (await context.newPage());
-    const pageErrors: string[] = [];
-    page.on('pageerror', (error) => pageErrors.push(error.message));
-    await page.goto(`${base}/`);
-    await page.fill('#token', TOKEN);
-    await Promise.all([page.waitForURL(`${base}/`), page.click('button[type=submit]')]);
+    browser = await launchChromium();
+    const { page, pageErrors } = browser;
+    await logIn(page, base, TOKEN);
 
     // The panel appears once a plan exists: the plan, its state, the reason and the failing pair.
     const panel = page.locator('#waves');

@@ -7,7 +7,7 @@ import { enqueueRollout } from '../../pipeline/enqueue-rollout.js';
 import { loadPortalsFile } from '../../portals/load-portals-file.js';
 import { checkStoredKeyIds } from '../../secrets/check-stored-key-ids.js';
 import { requireSecretKey } from '../../secrets/require-secret-key.js';
-import { parseWaveFlags, WAVE_HELP } from '../../waves/parse-wave-flags.js';
+import { parseWaveFlags, WAVE_HELP, type WaveFlagOptions } from '../../waves/parse-wave-flags.js';
 import { runWavePlanCommand, startWaveRollout } from '../../waves/run-wave-commands.js';
 import { cliContext } from '../cli-context.js';
 import { openRuntime } from '../open-runtime.js';
@@ -46,127 +46,112 @@ export function rolloutCommand(): Command {
     .option('--abort <planId>', WAVE_HELP.abort)
     .option('--skip-wave <planId>', WAVE_HELP.skipWave)
     .addHelpText('after', WAVE_HELP.after)
-    .action(
-      async (options: {
-        apps?: string;
-        portals?: string;
-        wait?: boolean;
-        recreate?: boolean;
-        replace?: boolean;
-        waves?: string;
-        haltFailures?: string;
-        haltNeedsReauth?: string;
-        pauseBetween?: string;
-        resume?: string;
-        abort?: string;
-        skipWave?: string;
-      }) => {
-        // Wave flags are checked first: a wrong one is named before any file is read.
-        const waveFlags = parseWaveFlags(options);
-        if (waveFlags.control) {
-          const { config, logger } = cliContext();
-          const runtime = await openRuntime(config, logger, { keyCheck: 'rollout' });
-          try {
-            await runWavePlanCommand(
-              runtime,
-              waveFlags.control.id,
-              waveFlags.control.command,
-              options.wait ?? false,
-            );
-          } finally {
-            await runtime.close();
-          }
-          return;
-        }
-        if (!options.apps && !options.portals)
-          throw new UsageError('give --apps and/or --portals (see rollout --help)');
+    .action(async (options: WaveFlagOptions & { wait?: boolean; recreate?: boolean; replace?: boolean }) => {
+      // Wave flags are checked first: a wrong one is named before any file is read.
+      const waveFlags = parseWaveFlags(options);
+      if (waveFlags.control) {
         const { config, logger } = cliContext();
-        // Validate both files whole before anything is written: a bad entry leaves no partial state.
-        const apps = options.apps
-          ? await loadAppsFile(options.apps, {
-              maxFileBytes: config.input.maxFileBytes,
-              maxIconBytes: config.input.maxIconBytes,
-            })
-          : undefined;
-        const portals = options.portals
-          ? await loadPortalsFile(options.portals, {
-              allowHttp: config.allowHttp,
-              allowHosts: config.allowHosts,
-              maxFileBytes: config.input.maxFileBytes,
-            })
-          : undefined;
-        requireSecretKey(config, 'rollout');
-        const runtime = await openRuntime(config, logger);
+        const runtime = await openRuntime(config, logger, { keyCheck: 'rollout' });
         try {
-          // Before anything is stored: changed credentials must not be sealed with a key the workers lack.
-          await checkStoredKeyIds({
-            redis: runtime.redis,
-            keys: runtime.keys,
-            secrets: config.secrets,
-            what: 'rollout',
-          });
-          if (waveFlags.waves && apps && portals) {
-            await startWaveRollout(runtime, {
-              apps,
-              portals,
-              waves: waveFlags.waves,
-              recreate: options.recreate ?? false,
-              replace: options.replace ?? false,
-              source: basename(options.apps ?? 'apps'),
-              wait: options.wait ?? false,
-            });
-            return;
-          }
-          const started = Date.now();
-          const summary = await enqueueRollout(
-            {
-              apps,
-              portals,
-              recreate: options.recreate ?? false,
-              replace: options.replace ?? false,
-              ...(options.apps ? { source: basename(options.apps) } : {}),
-            },
+          await runWavePlanCommand(
             runtime,
+            waveFlags.control.id,
+            waveFlags.control.command,
+            options.wait ?? false,
           );
-          const { counts } = summary;
-          process.stdout.write(
-            `rollout ${summary.rolloutId}: ${summary.pairs.length} pairs: ${counts.queued} queued, ${counts.already_pending} already pending, ` +
-              `${counts.unchanged} already registered, ${counts.parked} parked (portal needs re-authorisation)` +
-              `${summary.recreating > 0 ? `, ${summary.recreating} to be replaced (--recreate: new APP_ID)` : ''} ` +
-              `in ${Date.now() - started} ms\n`,
-          );
-          if (summary.imported && summary.imported.reactivated.length > 0) {
-            process.stdout.write(
-              `rollout: new credentials for ${summary.imported.reactivated.length} portal(s) that needed them\n`,
-            );
-          }
-          const kept = summary.imported?.credentialsKept ?? [];
-          if (kept.length > 0) {
-            // docs/reliability.md, "A re-import racing a refresh"
-            process.stderr.write(
-              `rollout: kept the stored credentials of ${kept.length} portal(s) a worker refreshed during the import ` +
-                `(the file's tokens are older; the other fields were imported): ${kept.slice(0, 10).join(', ')}` +
-                `${kept.length > 10 ? ', ...' : ''}. If the file holds a new authorisation for them, run the import again\n`,
-            );
-          }
-          if (!options.wait) {
-            if (await runtime.queue.isPaused()) process.stdout.write(`rollout: ${QUEUE_PAUSED_HINT}\n`);
-            return;
-          }
-          const final = await waitForRollout(runtime.results, summary.pairs, {
-            stream: process.stderr,
-            isPaused: () => runtime.queue.isPaused(),
-            rolloutId: summary.rolloutId,
-          });
-          if (final.failed > 0 || final.needsReauth > 0) {
-            process.exitCode = EXIT_CODES.failed;
-            process.stdout.write(
-              `rollout: ${final.failed} failed, ${final.needsReauth} need re-authorisation: see \`imbot-rollout status\`\n`,
-            );
-          }
         } finally {
           await runtime.close();
         }
-      },
-    );
+        return;
+      }
+      if (!options.apps && !options.portals)
+        throw new UsageError('give --apps and/or --portals (see rollout --help)');
+      const { config, logger } = cliContext();
+      // Validate both files whole before anything is written: a bad entry leaves no partial state.
+      const apps = options.apps
+        ? await loadAppsFile(options.apps, {
+            maxFileBytes: config.input.maxFileBytes,
+            maxIconBytes: config.input.maxIconBytes,
+          })
+        : undefined;
+      const portals = options.portals
+        ? await loadPortalsFile(options.portals, {
+            allowHttp: config.allowHttp,
+            allowHosts: config.allowHosts,
+            maxFileBytes: config.input.maxFileBytes,
+          })
+        : undefined;
+      requireSecretKey(config, 'rollout');
+      const runtime = await openRuntime(config, logger);
+      try {
+        // Before anything is stored: changed credentials must not be sealed with a key the workers lack.
+        await checkStoredKeyIds({
+          redis: runtime.redis,
+          keys: runtime.keys,
+          secrets: config.secrets,
+          what: 'rollout',
+        });
+        if (waveFlags.waves && apps && portals) {
+          await startWaveRollout(runtime, {
+            apps,
+            portals,
+            waves: waveFlags.waves,
+            recreate: options.recreate ?? false,
+            replace: options.replace ?? false,
+            source: basename(options.apps ?? 'apps'),
+            wait: options.wait ?? false,
+          });
+          return;
+        }
+        const started = Date.now();
+        const summary = await enqueueRollout(
+          {
+            apps,
+            portals,
+            recreate: options.recreate ?? false,
+            replace: options.replace ?? false,
+            ...(options.apps ? { source: basename(options.apps) } : {}),
+          },
+          runtime,
+        );
+        const { counts } = summary;
+        process.stdout.write(
+          `rollout ${summary.rolloutId}: ${summary.pairs.length} pairs: ${counts.queued} queued, ${counts.already_pending} already pending, ` +
+            `${counts.unchanged} already registered, ${counts.parked} parked (portal needs re-authorisation)` +
+            `${summary.recreating > 0 ? `, ${summary.recreating} to be replaced (--recreate: new APP_ID)` : ''} ` +
+            `in ${Date.now() - started} ms\n`,
+        );
+        if (summary.imported && summary.imported.reactivated.length > 0) {
+          process.stdout.write(
+            `rollout: new credentials for ${summary.imported.reactivated.length} portal(s) that needed them\n`,
+          );
+        }
+        const kept = summary.imported?.credentialsKept ?? [];
+        if (kept.length > 0) {
+          // docs/reliability.md, "A re-import racing a refresh"
+          process.stderr.write(
+            `rollout: kept the stored credentials of ${kept.length} portal(s) a worker refreshed during the import ` +
+              `(the file's tokens are older; the other fields were imported): ${kept.slice(0, 10).join(', ')}` +
+              `${kept.length > 10 ? ', ...' : ''}. If the file holds a new authorisation for them, run the import again\n`,
+          );
+        }
+        if (!options.wait) {
+          if (await runtime.queue.isPaused()) process.stdout.write(`rollout: ${QUEUE_PAUSED_HINT}\n`);
+          return;
+        }
+        const final = await waitForRollout(runtime.results, summary.pairs, {
+          stream: process.stderr,
+          isPaused: () => runtime.queue.isPaused(),
+          rolloutId: summary.rolloutId,
+        });
+        if (final.failed > 0 || final.needsReauth > 0) {
+          process.exitCode = EXIT_CODES.failed;
+          process.stdout.write(
+            `rollout: ${final.failed} failed, ${final.needsReauth} need re-authorisation: see \`imbot-rollout status\`\n`,
+          );
+        }
+      } finally {
+        await runtime.close();
+      }
+    });
 }
