@@ -81,6 +81,22 @@ return {1, state}
 };
 
 /**
+ * Parks a portal for re-authorisation, unless its application was uninstalled meanwhile: an uninstall
+ * (docs/install-events.md) says more than a refused token, and a reinstall is what lifts it. Touches the portal's
+ * own hash only.
+ * KEYS: portal. ARGV: reason, updatedAt. Returns 1 when parked, 0 when the portal is uninstalled (nothing written).
+ */
+const PARK_PORTAL: LuaScript = {
+  name: 'ParkPortal',
+  numberOfKeys: 1,
+  lua: `
+if redis.call('HGET', KEYS[1], 'state') == 'uninstalled' then return 0 end
+redis.call('HSET', KEYS[1], 'state', 'needs_reauth', 'stateReason', ARGV[1], 'updatedAt', ARGV[2])
+return 1
+`,
+};
+
+/**
  * One portal of an import: the settings always; the file's credentials only when they are new (not what was
  * imported last) AND the stored credentials are still the version the import read (compare-and-set on
  * credVersion: a worker's refresh in between wins, see ImportSummary.credentialsKept). Touches the portal's own
@@ -167,6 +183,7 @@ export function createPortalStore(options: PortalStoreOptions) {
   const now = options.now ?? Date.now;
   const saveRefreshed = defineScript(redis, SAVE_REFRESHED);
   const importPortal = defineScript(redis, IMPORT_PORTAL);
+  const parkPortal = defineScript(redis, PARK_PORTAL);
   const credentialFields = (entry: PortalEntry) => credentialFieldsWith(codec, entry);
 
   /**
@@ -344,11 +361,8 @@ export function createPortalStore(options: PortalStoreOptions) {
      * portal parked but still listed there is dropped by the keep-alive loop when it comes up).
      */
     async markNeedsReauth(domain: string, reason: string): Promise<void> {
-      await redis.hset(keys.portal(domain), {
-        state: 'needs_reauth',
-        stateReason: reason,
-        updatedAt: String(now()),
-      });
+      // An uninstalled portal stays uninstalled (a job's refresh that failed because of the uninstall).
+      await parkPortal.run([keys.portal(domain)], [reason, String(now())]);
       const index = redis.multi();
       parkCredentials(index, keys, domain);
       await index.exec();
