@@ -255,12 +255,13 @@ async function uninstall(event: AppEvent, deps: AppEventDeps): Promise<AppEventR
   const { results, queue } = deps;
   await deps.portals.markUninstalled(domain, 'APP_UNINSTALLED: ONAPPUNINSTALL received');
   const pairs = await results.listPairs({ portal: domain });
+  const states = await results.statesOf(pairs);
   let jobsRemoved = 0;
   let parked = 0;
-  for (const { code } of pairs) {
+  for (const [index, { code }] of pairs.entries()) {
     // Waiting or delayed jobs go; a running one ends without calling (process-pair.ts checks the flag).
     jobsRemoved += await queue.remove(pairJobId(domain, code)).catch(() => 0);
-    const [state] = await results.statesOf([{ domain, code }]);
+    const state = states[index];
     if (state !== undefined && state.state !== 'unregistered') {
       await results.markNeedsReauth(domain, code, APP_UNINSTALLED);
       parked++;

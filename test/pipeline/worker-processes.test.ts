@@ -2,14 +2,12 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { maxInWindow } from '../support/max-in-window.js';
 import { waitFor } from '../support/wait-for.js';
 import { type Harness, jsApp, startHarness } from './support/pipeline-harness.js';
-import { spawnWorker, untilStarted, type WorkerProcess } from './support/spawn-worker.js';
+import { killWorkers, spawnWorker, untilStarted, type WorkerProcess } from './support/spawn-worker.js';
 
 let harness: Harness | undefined;
 let processes: WorkerProcess[] = [];
 afterEach(async () => {
-  for (const p of processes)
-    if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGKILL');
-  await Promise.all(processes.map((p) => p.exited));
+  await killWorkers(processes);
   processes = [];
   await harness?.close();
   harness = undefined;

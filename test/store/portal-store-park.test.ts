@@ -1,25 +1,17 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { portalsFileSchema } from '../../src/portals/portal-entry-schema.js';
 import { createPortalStore } from '../../src/store/portal-store.js';
 import { createRedisKeys } from '../../src/store/redis-keys.js';
-import { installLeakCheck, newRedis, track, uniquePrefix, untrack } from '../support/redis.js';
+import { useOwnedResources } from '../support/own-resources.js';
+import { installLeakCheck, newRedis, uniquePrefix } from '../support/redis.js';
 
 installLeakCheck();
 
 const DOMAIN = 'parked.example.com';
-let close: (() => Promise<void>) | undefined;
-afterEach(async () => {
-  await close?.();
-  close = undefined;
-});
+const own = useOwnedResources();
 
 function store() {
-  const redis = newRedis();
-  track('redis:park', redis, (r) => r.quit());
-  close = async () => {
-    await redis.quit();
-    untrack('redis:park');
-  };
+  const redis = own('redis:park', newRedis(), (r) => r.quit());
   return createPortalStore({ redis, keys: createRedisKeys(uniquePrefix('park')) });
 }
 

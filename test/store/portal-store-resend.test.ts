@@ -1,27 +1,17 @@
 import { Redis } from 'ioredis';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { portalsFileSchema } from '../../src/portals/portal-entry-schema.js';
 import { createPortalStore } from '../../src/store/portal-store.js';
 import { createRedisKeys } from '../../src/store/redis-keys.js';
-import { installLeakCheck, newRedis, testRedisUrl, track, uniquePrefix, untrack } from '../support/redis.js';
+import { useOwnedResources } from '../support/own-resources.js';
+import { installLeakCheck, newRedis, testRedisUrl, uniquePrefix } from '../support/redis.js';
 import { startReplyDroppingProxy } from '../support/start-reply-dropping-proxy.js';
 
 installLeakCheck();
 
 const DOMAIN = 'resent.example.com';
 
-const opened: { label: string; close: () => Promise<unknown> }[] = [];
-function own<T>(label: string, resource: T, close: (resource: T) => Promise<unknown>): T {
-  track(label, resource, close);
-  opened.push({ label, close: () => close(resource) });
-  return resource;
-}
-afterEach(async () => {
-  for (const entry of opened.splice(0).reverse()) {
-    await entry.close();
-    untrack(entry.label);
-  }
-});
+const own = useOwnedResources();
 
 function entry(tag: string) {
   return portalsFileSchema({ allowHttp: false }).parse([

@@ -1,10 +1,11 @@
 import { Redis } from 'ioredis';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createPortalStore } from '../../src/store/portal-store.js';
 import { createRedisKeys } from '../../src/store/redis-keys.js';
 import { createRefreshLock } from '../../src/tokens/refresh-lock.js';
 import { createTokenManager } from '../../src/tokens/token-manager.js';
-import { installLeakCheck, newRedis, testRedisUrl, track, uniquePrefix, untrack } from '../support/redis.js';
+import { useOwnedResources } from '../support/own-resources.js';
+import { installLeakCheck, newRedis, testRedisUrl, uniquePrefix } from '../support/redis.js';
 import { startReplyDroppingProxy } from '../support/start-reply-dropping-proxy.js';
 import { accessTokenOf, useTokenEnvs } from './support/token-env.js';
 
@@ -13,19 +14,7 @@ const startTokenEnv = useTokenEnvs();
 
 const DOMAIN = 'resend.sim.test';
 
-const opened: { label: string; close: () => Promise<unknown> }[] = [];
-/** Closes `resource` after the test (registered with the leak check, so a forgotten one still fails). */
-function own<T>(label: string, resource: T, close: (resource: T) => Promise<unknown>): T {
-  track(label, resource, close);
-  opened.push({ label, close: () => close(resource) });
-  return resource;
-}
-afterEach(async () => {
-  for (const entry of opened.splice(0).reverse()) {
-    await entry.close();
-    untrack(entry.label);
-  }
-});
+const own = useOwnedResources();
 
 /** A connection to the test Redis through `url` (the proxy), with the worker's retry settings. */
 function connectThrough(url: string): Redis {

@@ -6,16 +6,19 @@ import { advanceWavePlan } from '../../src/waves/advance-wave-plan.js';
 import { readWaveCounts } from '../../src/waves/read-wave-counts.js';
 import { waveRolloutId } from '../../src/waves/wave-plan.js';
 import { jsApp } from '../pipeline/support/pipeline-harness.js';
-import { spawnWorker, untilStarted, type WorkerProcess } from '../pipeline/support/spawn-worker.js';
+import {
+  killWorkers,
+  spawnWorker,
+  untilStarted,
+  type WorkerProcess,
+} from '../pipeline/support/spawn-worker.js';
 import { waitFor } from '../support/wait-for.js';
 import { seeds, startWaveKit, type WaveKit, wavesOf } from './support/wave-kit.js';
 
 let kit: WaveKit | undefined;
 let processes: WorkerProcess[] = [];
 afterEach(async () => {
-  for (const p of processes)
-    if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGKILL');
-  await Promise.all(processes.map((p) => p.exited));
+  await killWorkers(processes);
   processes = [];
   await kit?.close();
   kit = undefined;

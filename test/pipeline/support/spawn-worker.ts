@@ -53,3 +53,10 @@ export async function untilStarted(worker: WorkerProcess, timeoutMs = 15_000): P
   );
   if (exited) throw new Error(`worker exited:\n${worker.output()}`);
 }
+
+/** After a test: SIGKILLs the worker processes still running and waits until every one has exited. */
+export async function killWorkers(processes: readonly WorkerProcess[]): Promise<void> {
+  for (const p of processes)
+    if (p.child.exitCode === null && p.child.signalCode === null) p.child.kill('SIGKILL');
+  await Promise.all(processes.map((p) => p.exited));
+}
