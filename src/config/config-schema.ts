@@ -148,6 +148,44 @@ export const configSchema = z
         keepAliveBatch: positiveInt.max(1000).default(20),
         /** Mean time between a worker's keep-alive ticks (each wait is jittered by ±50%). */
         keepAliveIntervalMs: positiveInt.min(1000).default(60_000),
+        /**
+         * Borrowed tokens (docs/tokens.md, "Who owns the tokens"): the application's own backend owns the OAuth
+         * pair and hands out access tokens at `url` (ROLLOUT_TOKEN_SOURCE_URL), authenticated by `secret`
+         * (ROLLOUT_TOKEN_SOURCE_SECRET, sent as `Authorization: Bearer`). Operator configuration: exempt from
+         * the outbound rule, so it may sit on a private network.
+         */
+        source: z
+          .object({
+            url: z
+              .url({
+                protocol: /^https?$/,
+                error: 'must be an absolute http(s) URL, e.g. https://backend.example.com/b24/tokens',
+              })
+              .optional(),
+            secret: z
+              .string()
+              .min(16, 'must be at least 16 characters (e.g. the output of `openssl rand -hex 32`)')
+              .optional(),
+            /** One request to the source, in ms. */
+            timeoutMs: positiveInt.max(120_000).default(10_000),
+          })
+          .strict()
+          .default({ timeoutMs: 10_000 }),
+        /**
+         * Handed-out tokens (docs/tokens.md, "Who owns the tokens"): `serve` answers GET /api/tokens/:domain to the
+         * application's backend when `secret` (ROLLOUT_TOKEN_HANDOUT_SECRET) is set; `ratePerMinute` bounds the
+         * requests per portal.
+         */
+        handout: z
+          .object({
+            secret: z
+              .string()
+              .min(32, 'must be at least 32 characters (e.g. the output of `openssl rand -hex 32`)')
+              .optional(),
+            ratePerMinute: positiveInt.max(100_000).default(120),
+          })
+          .strict()
+          .default({ ratePerMinute: 120 }),
       })
       .strict(),
     worker: z
@@ -241,6 +279,22 @@ export const configSchema = z
         code: 'custom',
         path: ['b24', 'oauthUrl'],
         message: `${oauthUrl.origin} is refused: ${oauthProblem}`,
+      });
+    }
+    const source = config.tokens.source;
+    if ((source.url === undefined) !== (source.secret === undefined)) {
+      const missing = source.url === undefined ? 'url' : 'secret';
+      ctx.addIssue({
+        code: 'custom',
+        path: ['tokens', 'source', missing],
+        message: `is required with tokens.source.${missing === 'url' ? 'secret' : 'url'}: a token source needs both its URL (ROLLOUT_TOKEN_SOURCE_URL) and its secret (ROLLOUT_TOKEN_SOURCE_SECRET)`,
+      });
+    }
+    if (source.url !== undefined && !config.allowHttp && source.url.startsWith('http://')) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['tokens', 'source', 'url'],
+        message: 'http:// is refused; use https:// or set ROLLOUT_ALLOW_HTTP=1 for a local simulator',
       });
     }
     if (config.retry.baseDelayMs > config.retry.maxDelayMs) {
