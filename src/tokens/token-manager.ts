@@ -49,6 +49,8 @@ export interface TokenManagerOptions {
   source?: TokenSourceClient;
   /** Seals the cached source tokens: the portal store's codec (default: stored as they are). */
   codec?: SecretCodec;
+  /** How long source portals pause after the source refused our secret (default 60 s, source-token-provider.ts). */
+  sourceRefusedPauseMs?: number;
 }
 
 export interface TokenTarget {
@@ -172,6 +174,7 @@ export function createTokenManager(options: TokenManagerOptions) {
     portalStore,
     client: options.source,
     ...(options.codec === undefined ? {} : { codec: options.codec }),
+    ...(options.sourceRefusedPauseMs === undefined ? {} : { refusedPauseMs: options.sourceRefusedPauseMs }),
     lockTtlMs,
     refreshBeforeMs,
     waitPollMs,

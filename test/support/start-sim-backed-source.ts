@@ -23,25 +23,35 @@ export interface SimBackedSource extends TokenSourceServer {
  */
 export async function startSimBackedSource(
   own: Own,
-  sim: SimulatorHandle,
+  simulator: SimulatorHandle | (() => SimulatorHandle),
   client: { clientId: string; clientSecret: string },
   override?: (request: SourceRequest) => SourceReply | undefined,
 ): Promise<SimBackedSource> {
+  // The simulator may start after the source (its URL goes into the configuration first): read lazily.
+  const simOf = typeof simulator === 'function' ? simulator : () => simulator;
   const pairs = new Map<string, { accessToken: string; refreshToken: string; expiresAt: number }>();
-  for (const entry of sim.portalsFile()) {
-    if (entry.auth.type !== 'oauth') continue;
-    pairs.set(entry.domain, {
-      accessToken: entry.auth.accessToken,
-      refreshToken: entry.auth.refreshToken,
-      expiresAt: Date.parse(entry.auth.expiresAt),
-    });
-  }
+  const pairOf = (domain: string) => {
+    if (!pairs.has(domain)) {
+      const entry = simOf()
+        .portalsFile()
+        .find((e) => e.domain === domain);
+      if (entry?.auth.type === 'oauth') {
+        pairs.set(domain, {
+          accessToken: entry.auth.accessToken,
+          refreshToken: entry.auth.refreshToken,
+          expiresAt: Date.parse(entry.auth.expiresAt),
+        });
+      }
+    }
+    return pairs.get(domain);
+  };
   let refreshes = 0;
   const server = await startTokenSource(own, async (request) => {
     const overridden = override?.(request);
     if (overridden !== undefined) return overridden;
     const domain = request.domain ?? '';
-    const pair = pairs.get(domain);
+    const sim = simOf();
+    const pair = pairOf(domain);
     if (pair === undefined) return { status: 404, body: { error: 'unknown portal' } };
     const forced = request.forceRefresh === '1' && request.stale === sourceStaleHash(pair.accessToken);
     // CRest refreshes an expired token by itself; forced, only the token the caller says was refused.
