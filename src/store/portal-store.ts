@@ -6,6 +6,7 @@ import { plaintextSecretCodec } from '../secrets/plaintext-secret-codec.js';
 import {
   estimateIssuedAt,
   indexOAuthCredentials,
+  indexSourceCredentials,
   parkCredentials,
   unindexCredentials,
 } from './credential-index.js';
@@ -333,6 +334,8 @@ export function createPortalStore(options: PortalStoreOptions) {
           if (auth.type === 'oauth') {
             const issuedAt = estimateIssuedAt(Date.parse(auth.expiresAt), now());
             indexOAuthCredentials(index, keys, entry.domain, issuedAt, true);
+          } else if (auth.type === 'source') {
+            indexSourceCredentials(index, keys, entry.domain);
           } else {
             unindexCredentials(index, keys, entry.domain);
           }
