@@ -126,7 +126,7 @@ export interface PortalSchemaOptions {
   tokenSource?: boolean;
 }
 
-const SOURCE_DOCS = 'docs/tokens.md, "Who owns the tokens"';
+const SOURCE_DOCS = 'docs/tokens.md, "Borrowed tokens (source mode)"';
 
 /**
  * Problems of a `source` auth (docs/tokens.md, "Borrowed tokens"): it carries no token of any kind (the
