@@ -32,6 +32,7 @@ const APPS = [jsApp('echo'), jsApp('help', '/help me')];
 async function startSourceHarness(
   portals: Parameters<typeof startHarness>[0]['portals'],
   override?: (request: SourceRequest) => SourceReply | undefined,
+  sourceTimeoutMs = 2_000,
 ) {
   let sim: SimulatorHandle | undefined;
   const source = await startSimBackedSource(
@@ -55,7 +56,7 @@ async function startSourceHarness(
     keys: h.runtime.keys,
     portalStore: h.runtime.portals,
     codec: secretCodecFromConfig(h.config.secrets),
-    source: createTokenSourceClient({ url: source.url, secret: SECRET, timeoutMs: 2_000 }),
+    source: createTokenSourceClient({ url: source.url, secret: SECRET, timeoutMs: sourceTimeoutMs }),
     lockTtlMs: h.config.tokens.lockTtlMs,
     refreshBeforeMs: h.config.tokens.refreshBeforeMs,
     sourceRefusedPauseMs: 300,
@@ -151,5 +152,43 @@ describe('rollout with borrowed tokens (a token source)', () => {
     expect(await h.settle(summary.pairs)).toMatchObject({ registered: 2, failed: 0 });
     expect(failures).toBeGreaterThanOrEqual(3);
     for (const app of APPS) expect((await h.runtime.results.get('a.sim.test', app.CODE))?.attempts).toBe(1);
+  });
+
+  const transient: [string, SourceReply][] = [
+    ['a timeout', { hang: true }],
+    ['a body that is not JSON', { status: 200, body: 'not json' }],
+    ['a missing expiry', { status: 200, body: { access_token: 'no-expiry' } }],
+    ['a past expiry', { status: 200, body: { access_token: 'old', expires: 1_000_000 } }],
+    ['a 10 MB body', { huge: 10 * 1024 * 1024 }],
+  ];
+  for (const [what, reply] of transient) {
+    it(`${what}: the pairs wait without spending attempts and register once the source answers`, async () => {
+      let bad = 0;
+      const { h, runtime, entries } = await startSourceHarness(
+        [{ domain: 'a.sim.test' }],
+        () => (bad++ < 2 ? reply : undefined),
+        300,
+      );
+      h.startWorker(undefined, runtime);
+      const summary = await h.rollout(APPS, entries);
+      expect(await h.settle(summary.pairs)).toMatchObject({ registered: 2, failed: 0, needsReauth: 0 });
+      expect(bad).toBeGreaterThanOrEqual(2);
+      for (const app of APPS) expect((await h.runtime.results.get('a.sim.test', app.CODE))?.attempts).toBe(1);
+    });
+  }
+
+  it('a token for another member_id: never used, the pairs wait as needs_reauth naming the member_id', async () => {
+    const { h, runtime, entries } = await startSourceHarness([{ domain: 'a.sim.test' }], () => ({
+      status: 200,
+      body: { access_token: 'someone-elses', expires_in: 3600, member_id: 'another-member' },
+    }));
+    h.startWorker(undefined, runtime);
+    const summary = await h.rollout(APPS, entries);
+    expect(await h.settle(summary.pairs)).toMatchObject({ needsReauth: 2, failed: 0, registered: 0 });
+    const parked = await h.runtime.results.get('a.sim.test', 'echo');
+    expect(parked?.lastError?.code).toBe('TOKEN_SOURCE_MISMATCH');
+    expect(parked?.lastError?.message).toContain('member_id another-member');
+    // The portal never saw the foreign token.
+    expect(h.sim.stats().calls).toBe(0);
   });
 });
