@@ -94,6 +94,10 @@ export interface RedisKeys {
   eventRate(source: string, window: number): string;
   /** String with a TTL: the worker resolving this portal's botCode with imbot.bot.list (pipeline/resolve-bot-id.ts). */
   botResolveLock(domain: string): string;
+  /** String with a TTL: token handout requests for one portal in one window (src/api/handout-throttle.ts). */
+  handoutRate(domain: string, window: number): string;
+  /** String with a TTL: wrong handout secrets from one source address in one window (src/api/handout-throttle.ts). */
+  handoutDenied(source: string, window: number): string;
   /** Sorted set: every wave plan (`rollout --waves`) by id, scored with its creation time (ms). */
   readonly wavePlans: string;
   /** Set: ids of the wave plans the controller still advances (running or pausing: src/waves). */
@@ -155,6 +159,8 @@ export function createRedisKeys(prefix: string): RedisKeys {
     appEvent: (digest) => `${g}:app-event:${digest}`,
     eventRate: (source, window) => `${g}:event-rate:${source}:${window}`,
     botResolveLock: (domain) => `${p(domain)}:lock:bot`,
+    handoutRate: (domain, window) => `${p(domain)}:handout-rate:${window}`,
+    handoutDenied: (source, window) => `${g}:handout-denied:${source}:${window}`,
     wavePlans: `${r}:wave-plans`,
     activeWavePlans: `${r}:wave-plans:active`,
     wavePlan: (id) => `${r}:wave-plan:${id}`,
