@@ -115,13 +115,10 @@ export function tokenHandoutRoutes(app: FastifyInstance, deps: TokenHandoutDeps)
     if (!blocked.allowed) {
       await count('rate_limited');
       logger.warn({ source }, 'token handout: address refused after too many wrong secrets');
-      return reply
-        .code(429)
-        .header('retry-after', String(blocked.retryAfterSeconds))
-        .send({
-          error: 'rate_limited',
-          message: 'too many wrong secrets from this address; try again later',
-        });
+      return reply.code(429).header('retry-after', String(blocked.retryAfterSeconds)).send({
+        error: 'rate_limited',
+        message: 'too many wrong secrets from this address; try again later',
+      });
     }
     const bearer = bearerOf(request);
     if (bearer === undefined || !tokensMatch(bearer, secret)) {
