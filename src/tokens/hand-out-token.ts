@@ -11,7 +11,7 @@ export interface HandoutRequest {
 }
 
 /** Why no token is handed out (answered 404, the reason in `error`). */
-export type HandoutRefusal = 'unknown_portal' | 'webhook_only' | 'needs_reauth' | 'uninstalled';
+export type HandoutRefusal = 'unknown_portal' | 'webhook_only' | 'not_owned' | 'needs_reauth' | 'uninstalled';
 
 export type HandoutAnswer =
   | {
@@ -90,10 +90,18 @@ export async function handOutToken(
       message: `portal ${domain} needs re-authorisation: ${portal.stateReason ?? 'its credentials were refused'}`,
     };
   }
-  if (portal.auth.type !== 'oauth') {
-    return { kind: 'refused', refusal: 'webhook_only', message: webhookMessage(domain) };
+  const auth = portal.auth;
+  if (auth.type !== 'oauth') {
+    // Only an OAuth pair stored here is ours to hand out: not a webhook, nor a token borrowed from a source.
+    return auth.type === 'webhook'
+      ? { kind: 'refused', refusal: 'webhook_only', message: webhookMessage(domain) }
+      : {
+          kind: 'refused',
+          refusal: 'not_owned',
+          message: `portal ${domain} takes its tokens from the token source: ask the source, not imbot-rollout`,
+        };
   }
-  const before = portal.auth.accessToken;
+  const before = auth.accessToken;
   try {
     const outcome =
       stale !== undefined && staleTokenHash(before) === stale

@@ -6,17 +6,13 @@
 export class ReauthRequiredError extends Error {
   override readonly name = 'ReauthRequiredError' as const;
   readonly domain: string;
-  /**
-   * Why: `invalid_grant`, `invalid_client`, `NO_AUTH_FOUND`, `REFRESH_TOKEN_REUSED` (tokens/refused-refresh-reason.ts),
-   * or the stored reason's code.
-   */
+  /** Why: `invalid_grant`, `invalid_client`, `NO_AUTH_FOUND`, or the stored reason's code. */
   readonly code: string;
 
-  /** `reason`: what the code means, when the code alone does not say it (REFRESH_TOKEN_REUSED). */
-  constructor(domain: string, code: string, options?: { cause?: unknown; reason?: string }) {
-    const why = options?.reason === undefined ? code : `${code}: ${options.reason}`;
+  /** `detail`: what happened and what fixes it, instead of the generic re-install hint (a token source's answer). */
+  constructor(domain: string, code: string, options?: { cause?: unknown; detail?: string }) {
     super(
-      `portal ${domain} needs re-authorisation (${why}): re-install or re-authorise the application, then re-import its credentials`,
+      `portal ${domain} needs re-authorisation (${code}): ${options?.detail ?? 're-install or re-authorise the application, then re-import its credentials'}`,
       options?.cause === undefined ? undefined : { cause: options.cause },
     );
     this.domain = domain;

@@ -186,7 +186,7 @@ export function createTokenManager(options: TokenManagerOptions) {
     );
     throw new ReauthRequiredError(domain, refusal.code, {
       cause: error,
-      ...(refusal.code === error.code ? {} : { reason: refusal.text }),
+      ...(refusal.code === error.code ? {} : { detail: refusal.text }),
     });
   }
 
