@@ -42,6 +42,7 @@ async function setUp(
     logger?: Logger;
     now?: () => number;
     token?: string | undefined;
+    config?: Record<string, unknown>;
   } = {},
 ): Promise<Setup> {
   const secret = 'secret' in options ? options.secret : SECRET;
@@ -51,6 +52,7 @@ async function setUp(
       { portals: SEEDS },
       {
         tokens: { handout: { ratePerMinute: options.ratePerMinute ?? 1000, ...(secret ? { secret } : {}) } },
+        ...options.config,
       },
     ),
     (harness) => harness.close(),
@@ -250,6 +252,27 @@ describe('token handout (GET /api/tokens)', () => {
       ).toContain(field);
     }
     expect(h.sim.stats().refreshes).toBe(0);
+  });
+
+  it('answers 503 with Retry-After when the OAuth server cannot refresh a due token, and keeps the portal active', async () => {
+    const { h, api } = await setUp({
+      // Nothing listens on port 1: every refresh fails to connect (transient, after the refresh's own retries).
+      config: {
+        b24: {
+          clientId: 'sim-client-id',
+          clientSecret: 'sim-client-secret',
+          oauthUrl: 'http://127.0.0.1:1/oauth/token/',
+        },
+      },
+    });
+
+    const answer = await handout(api, `/api/tokens/${EXPIRED}`);
+
+    expect(answer.statusCode).toBe(503);
+    expect(answer.headers['retry-after']).toBe('5');
+    expect(answer.json()).toMatchObject({ error: 'unavailable' });
+    expect(answer.body).not.toContain('access_token');
+    expect((await h.runtime.portals.get(EXPIRED))?.state).toBe('active');
   });
 
   it('is authenticated by the handout secret alone: the API token and a login session are refused', async () => {

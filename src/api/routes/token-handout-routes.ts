@@ -7,7 +7,7 @@ import type { RedisClient } from '../../redis/redis-client.js';
 import type { PortalStore } from '../../store/portal-store.js';
 import type { RedisKeys } from '../../store/redis-keys.js';
 import { type HandoutRequest, handOutToken } from '../../tokens/hand-out-token.js';
-import type { TokenManager } from '../../tokens/token-manager.js';
+import { type TokenManager, TokenRefreshTimeoutError } from '../../tokens/token-manager.js';
 import { createHandoutThrottle } from '../handout-throttle.js';
 import { ApiInputError, parseInput } from '../parse-input.js';
 import { tokensMatch } from '../tokens-match.js';
@@ -156,8 +156,10 @@ export function tokenHandoutRoutes(app: FastifyInstance, deps: TokenHandoutDeps)
       answer = await handOutToken(deps, input);
     } catch (error) {
       await count('error');
-      const code =
-        error instanceof BitrixError ? error.code : error instanceof Error ? error.name : 'unknown';
+      // Transient: the OAuth server failed (after the refresh's own retries) or another holder's refresh outlasted
+      // the lock. Anything else is a fault of ours: the API's error handler logs it (500).
+      if (!(error instanceof BitrixError || error instanceof TokenRefreshTimeoutError)) throw error;
+      const code = error instanceof BitrixError ? error.code : error.name;
       logger.warn({ domain, forced, code }, 'token handout: transient failure, the caller may retry');
       return reply
         .code(503)
