@@ -344,9 +344,9 @@ describe('token handout (GET /api/tokens)', () => {
     );
   });
 
-  it('limits each portal to ratePerMinute, answering 429 with Retry-After; other portals pass', async () => {
+  it('limits each portal to ratePerMinute across serve processes, answering 429 with Retry-After; other portals pass', async () => {
     const now = Date.UTC(2026, 0, 1, 12, 0, 45);
-    const { api } = await setUp({ ratePerMinute: 2, now: () => now });
+    const { h, api } = await setUp({ ratePerMinute: 2, now: () => now });
     expect((await handout(api, `/api/tokens/${FRESH}`)).statusCode).toBe(200);
     expect((await handout(api, `/api/tokens?domain=${FRESH}`)).statusCode).toBe(200);
 
@@ -356,6 +356,13 @@ describe('token handout (GET /api/tokens)', () => {
     expect(limited.headers['retry-after']).toBe('15');
     expect(limited.json()).toMatchObject({ error: 'rate_limited', message: expect.stringContaining(FRESH) });
     expect((await handout(api, `/api/tokens/${EXPIRED}`)).statusCode).toBe(200);
+    // Counted in Redis: another `serve` process on the same Redis refuses the portal too.
+    const other = own(
+      uniquePrefix('handout-api-2'),
+      await buildApi(h.runtime, { host: '127.0.0.1', token: API_TOKEN, now: () => now }),
+      (app) => app.close(),
+    );
+    expect((await handout(other, `/api/tokens/${FRESH}`)).statusCode).toBe(429);
   });
 
   it('counts each outcome in imbot_rollout_token_handouts_total and logs without any token or secret', async () => {
