@@ -95,7 +95,7 @@ function inputOf(request: FastifyRequest): HandoutRequest {
 
 /**
  * GET /api/tokens?domain=<domain>[&force_refresh=1&stale=<sha256 hex>] and GET /api/tokens/:domain[?...]: the
- * token handout (docs/tokens.md, "Handing out tokens"; the contract is in docs/tokens.md, "The token source
+ * token handout (docs/tokens.md, "Handing out tokens"; the contract is in docs/tokens.md, "The token
  * contract"). Registered only when ROLLOUT_TOKEN_HANDOUT_SECRET is set, and authenticated by that secret alone
  * (constant-time), never by the API token or a login session. In order: an address that sent too many wrong
  * secrets is refused (429), the secret is checked (401), the query validated (400), the portal's rate taken
