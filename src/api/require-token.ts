@@ -1,7 +1,7 @@
 import type {} from '@fastify/cookie';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { tokensMatch } from '../secrets/tokens-match.js';
 import { SESSION_COOKIE, type SessionStore } from './session-cookie.js';
-import { tokensMatch } from './tokens-match.js';
 
 /**
  * Routes anyone may call: the health probe, the login form itself, and Bitrix24's application events (which

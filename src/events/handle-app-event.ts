@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
-import { tokensMatch } from '../api/tokens-match.js';
 import { formatZodIssues } from '../input/format-zod-issues.js';
 import { enqueueRollout } from '../pipeline/enqueue-rollout.js';
 import { pairJobId } from '../pipeline/pair-job.js';
-import { APP_UNINSTALLED } from '../pipeline/process-pair.js';
 import { type PortalEntry, portalEntrySchema } from '../portals/portal-entry-schema.js';
 import type { Runtime } from '../runtime/create-runtime.js';
+import { tokensMatch } from '../secrets/tokens-match.js';
+import { APP_UNINSTALLED } from '../store/app-uninstalled.js';
 import { APP_EVENT_NAMES, type AppEvent, appEventSchema } from './app-event-schema.js';
 import { loadDesiredApps } from './load-desired-apps.js';
 import { verifyInstallTokens } from './verify-install-tokens.js';

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { parsePhpForm } from '../../bitrix/parse-php-form.js';
 import { takeEventRate } from '../../events/event-rate-limit.js';
 import { type AppEventDeps, handleAppEvent } from '../../events/handle-app-event.js';
-import { parsePhpForm } from '../../simulator/parse-php-form.js';
 
 /** The path to set as the handler URL of ONAPPINSTALL / ONAPPUNINSTALL (docs/install-events.md). */
 export const APP_EVENTS_PATH = '/bitrix24/events';

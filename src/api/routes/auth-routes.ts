@@ -1,10 +1,10 @@
 import type {} from '@fastify/cookie';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
+import { tokensMatch } from '../../secrets/tokens-match.js';
 import { renderLogin } from '../render-login.js';
 import { safeNextPath } from '../require-token.js';
 import { SESSION_COOKIE, SESSION_TTL_MS, type SessionStore } from '../session-cookie.js';
-import { tokensMatch } from '../tokens-match.js';
 
 const loginBodySchema = z.object({
   token: z.string({ error: 'is required' }).max(1_000, 'is too long'),
