@@ -52,15 +52,16 @@ function eventDigest(event: AppEvent): string {
     .digest('hex');
 }
 
-type Trust = { kind: 'trusted' } | { kind: 'verify' } | { kind: 'refused'; reply: AppEventReply };
+type Trust = { kind: 'known' } | { kind: 'new' } | { kind: 'refused'; reply: AppEventReply };
 
 /**
  * Who may send this event (docs/install-events.md, "Authentication"). A portal with a kept `application_token`
  * (installed, or uninstalled: a replayed uninstall) must present it and its member_id, compared in constant
- * time; Bitrix24 says to answer 403 otherwise. An install for a portal without a kept token (new, imported from
- * a file, or reinstalled after an uninstall) is verified with the OAuth server before anything is stored
- * (verify-install-tokens.ts: its refresh token must refresh for OUR client id, on its own portal). An
- * uninstall without a kept token cannot be authenticated: refused.
+ * time; Bitrix24 says to answer 403 otherwise. That holds for ONAPPUPDATE too: an update never rotates the kept
+ * token (issue 19: a new token proves no more than holding a refresh token of our client for the portal, which
+ * every user who opens the application gets). An install for a portal without a kept token (new, imported from
+ * a file, or reinstalled after an uninstall) is `new`. An uninstall or update without a kept token cannot be
+ * authenticated: refused. Whatever the trust, tokens an event carries are stored only once verified (install).
  */
 async function authenticate(event: AppEvent, deps: AppEventDeps): Promise<Trust> {
   const kind = APP_EVENT_NAMES[event.event];
@@ -76,9 +77,12 @@ async function authenticate(event: AppEvent, deps: AppEventDeps): Promise<Trust>
   const reinstall = kind === 'install' && stored?.state === 'uninstalled';
   if (keptToken !== undefined && !reinstall) {
     if (!tokensMatch(token, keptToken)) {
-      // A new application version comes with a new application_token (ONAPPUPDATE): believed once its tokens
-      // are verified with the OAuth server, as for a first install.
-      if (kind === 'update' && event.auth.access_token !== undefined) return { kind: 'verify' };
+      if (kind === 'update') {
+        deps.logger.warn(
+          { event: event.event, domain },
+          'ONAPPUPDATE with another application_token refused: an update does not replace the kept token (docs/install-events.md, "Authentication")',
+        );
+      }
       return {
         kind: 'refused',
         reply: refuse(
@@ -88,7 +92,7 @@ async function authenticate(event: AppEvent, deps: AppEventDeps): Promise<Trust>
         ),
       };
     }
-    return { kind: 'trusted' };
+    return { kind: 'known' };
   }
   if (kind === 'uninstall' || kind === 'update') {
     return {
@@ -100,7 +104,7 @@ async function authenticate(event: AppEvent, deps: AppEventDeps): Promise<Trust>
       ),
     };
   }
-  return { kind: 'verify' };
+  return { kind: 'new' };
 }
 
 /** Builds the portal entry of an install, checked like a portals-file entry (outbound rule included). */
@@ -167,9 +171,9 @@ async function installEntry(
   return { entry: parsed.data };
 }
 
-async function install(event: AppEvent, trust: Trust, deps: AppEventDeps): Promise<AppEventReply> {
+async function install(event: AppEvent, deps: AppEventDeps): Promise<AppEventReply> {
   // An update of a known installation without tokens (not linked to a user): nothing to store.
-  if (event.event === 'ONAPPUPDATE' && trust.kind === 'trusted' && event.auth.access_token === undefined) {
+  if (event.event === 'ONAPPUPDATE' && event.auth.access_token === undefined) {
     return {
       status: 200,
       body: { ok: true, event: event.event, domain: event.auth.domain, unchanged: true },
@@ -177,37 +181,32 @@ async function install(event: AppEvent, trust: Trust, deps: AppEventDeps): Promi
   }
   const built = await installEntry(event, deps);
   if ('reply' in built) return built.reply;
-  let entry = built.entry;
-  if (trust.kind === 'verify') {
-    // Last, after every local check: the refresh spends the event's refresh token (single use).
-    if (entry.auth.type !== 'oauth') return refuse(400, 'bad_event', 'an install carries OAuth tokens');
-    const verified = await verifyInstallTokens(
-      {
-        domain: entry.domain,
-        memberId: event.auth.member_id,
-        restUrl: entry.restUrl,
-        refreshToken: entry.auth.refreshToken,
-      },
-      deps,
-    );
-    if (verified.kind === 'refused') return verified.reply;
-    // The event's pair is spent now: the refreshed one is what the portal is stored with.
-    const { tokens } = verified;
-    entry = {
-      ...entry,
-      auth: {
-        type: 'oauth',
-        accessToken: tokens.accessToken,
-        refreshToken: tokens.refreshToken,
-        expiresAt: new Date(tokens.expiresAt).toISOString(),
-      },
-    };
-  } else if (!deps.config.b24.clientId || !deps.config.b24.clientSecret) {
-    deps.logger.warn(
-      { domain: entry.domain },
-      'install event stored, but B24_CLIENT_ID / B24_CLIENT_SECRET are not set: its token cannot be refreshed',
-    );
-  }
+  if (built.entry.auth.type !== 'oauth') return refuse(400, 'bad_event', 'an install carries OAuth tokens');
+  // Every event's tokens, a known portal's too, are verified before they may replace the stored pair
+  // (docs/install-events.md, "Replays"): a captured event posted again carries a refresh token the first
+  // delivery spent, so the OAuth server refuses it and nothing changes, whatever its `ts` or age. Last, after
+  // every local check: the refresh spends the event's refresh token (single use).
+  const verified = await verifyInstallTokens(
+    {
+      domain: built.entry.domain,
+      memberId: event.auth.member_id,
+      restUrl: built.entry.restUrl,
+      refreshToken: built.entry.auth.refreshToken,
+    },
+    deps,
+  );
+  if (verified.kind === 'refused') return verified.reply;
+  // The event's pair is spent now: the refreshed one, just issued, is what the portal is stored with.
+  const { tokens } = verified;
+  const entry: PortalEntry = {
+    ...built.entry,
+    auth: {
+      type: 'oauth',
+      accessToken: tokens.accessToken,
+      refreshToken: tokens.refreshToken,
+      expiresAt: new Date(tokens.expiresAt).toISOString(),
+    },
+  };
   const imported = await deps.portals.importPortals([entry]);
   await deps.portals.recordInstall(entry.domain, {
     applicationToken: event.auth.application_token,
@@ -320,7 +319,7 @@ export async function handleAppEvent(body: unknown, deps: AppEventDeps): Promise
     const reply =
       APP_EVENT_NAMES[event.event] === 'uninstall'
         ? await uninstall(event, deps)
-        : await install(event, trust, deps);
+        : await install(event, deps);
     if (reply.status === 200) await deps.redis.set(marker, 'done', 'EX', HANDLED_TTL_SECONDS);
     else await deps.redis.del(marker);
     return reply;
