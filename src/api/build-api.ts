@@ -63,6 +63,16 @@ export interface ApiOptions {
 /** Small bodies only: the API takes a filter at most. */
 const BODY_LIMIT_BYTES = 16 * 1024;
 
+/**
+ * Fastify's trustProxy for our setting: `true` (ROLLOUT_TRUST_PROXY=1) trusts the immediate peer only (hop 0, the
+ * proxy), so the client address is the right-most X-Forwarded-For entry; a list of proxies stays a list.
+ */
+function oneHopForTrue(
+  setting: boolean | string,
+): boolean | string | ((address: string, hop: number) => boolean) {
+  return setting === true ? (_address: string, hop: number) => hop === 0 : setting;
+}
+
 function statusOf(error: unknown): number {
   const code = (error as { statusCode?: unknown } | null)?.statusCode;
   return typeof code === 'number' && code >= 400 && code < 600 ? code : 500;
@@ -95,7 +105,10 @@ export async function buildApi(runtime: ApiRuntime, options: ApiOptions): Promis
     // Behind a TLS proxy: read the client's protocol (X-Forwarded-Proto, for the cookie's Secure flag) and host
     // from the proxy's headers, trusting them only from the configured proxy
     // (https://fastify.dev/docs/latest/Reference/Server/#trustproxy).
-    trustProxy: options.trustProxy ?? runtime.config.api.trustProxy ?? false,
+    // ROLLOUT_TRUST_PROXY=1 is one trusted hop, the proxy in front: Fastify's `true` would believe every
+    // X-Forwarded-For entry and take the left-most, which the client writes; a hop count of 1 takes the
+    // right-most, the address the proxy saw (docs/security.md, "HTTP API, dashboard and queue board").
+    trustProxy: oneHopForTrue(options.trustProxy ?? runtime.config.api.trustProxy ?? false),
   });
   const sessions =
     token === undefined

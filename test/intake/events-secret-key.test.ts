@@ -17,9 +17,13 @@ afterEach(async () => {
 describe('the event route and ROLLOUT_SECRET_KEY', () => {
   it('without a key answers 503 not_configured naming ROLLOUT_SECRET_KEY, stores nothing and spends nothing', async () => {
     const capture = captureLogger();
-    h = await startIntakeHarness({ portals: [{ domain: 'k.sim.test' }] }, { secrets: {} }, {
-      logger: capture.logger,
-    });
+    h = await startIntakeHarness(
+      { portals: [{ domain: 'k.sim.test' }] },
+      { secrets: {} },
+      {
+        logger: capture.logger,
+      },
+    );
     expect(capture.lines()).toContain('ROLLOUT_SECRET_KEY');
     expect(capture.lines()).toContain('"level":50');
     const answer = await sendAppEvent(h.eventsUrl, h.sim.appEvent('k.sim.test', 'install'));
@@ -31,7 +35,10 @@ describe('the event route and ROLLOUT_SECRET_KEY', () => {
   });
 
   it('with ROLLOUT_INSECURE_PLAINTEXT_SECRETS=1 takes the install (in plaintext, as asked)', async () => {
-    h = await startIntakeHarness({ portals: [{ domain: 'k.sim.test' }] }, { secrets: { insecurePlaintext: true } });
+    h = await startIntakeHarness(
+      { portals: [{ domain: 'k.sim.test' }] },
+      { secrets: { insecurePlaintext: true } },
+    );
     const answer = await h.sim.sendAppEvent(h.eventsUrl, 'k.sim.test', 'install');
     expect(answer).toMatchObject({ status: 200, body: { ok: true, portal: 'created' } });
   });

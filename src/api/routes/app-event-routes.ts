@@ -1,8 +1,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { parsePhpForm } from '../../bitrix/parse-php-form.js';
-import { secretKeyProblem } from '../../secrets/require-secret-key.js';
 import { takeEventRate } from '../../events/event-rate-limit.js';
 import { type AppEventDeps, handleAppEvent } from '../../events/handle-app-event.js';
+import { secretKeyProblem } from '../../secrets/require-secret-key.js';
 
 /** The path to set as the handler URL of ONAPPINSTALL / ONAPPUNINSTALL (docs/install-events.md). */
 export const APP_EVENTS_PATH = '/bitrix24/events';
