@@ -272,6 +272,14 @@ export const configSchema = z
     // The outbound rule (docs/security.md, "Where credentials are sent: the outbound rule"): the client
     // secret must not be sent to a reserved address.
     const oauthUrl = URL.canParse(config.b24.oauthUrl) ? new URL(config.b24.oauthUrl) : undefined;
+    if (oauthUrl !== undefined && (oauthUrl.username !== '' || oauthUrl.password !== '')) {
+      // Never quoted: user-info is a credential. The client id and secret travel in the form body.
+      ctx.addIssue({
+        code: 'custom',
+        path: ['b24', 'oauthUrl'],
+        message: `must not carry user-info (user:password@) in ${oauthUrl.origin}: B24_CLIENT_ID and B24_CLIENT_SECRET are sent in the request body; remove it`,
+      });
+    }
     const allow = createAllowList(Array.isArray(config.allowHosts) ? config.allowHosts : []);
     const oauthProblem = oauthUrl === undefined ? undefined : outboundHostProblem(oauthUrl, allow);
     if (oauthUrl !== undefined && oauthProblem !== undefined) {
