@@ -7,6 +7,7 @@ import { readCredentialSummary } from '../ops/read-credential-health.js';
 import type { Runtime } from '../runtime/create-runtime.js';
 import { createRedisKeys } from '../store/redis-keys.js';
 import { apiTokenProblem, TOKEN_HINT } from './api-token-problem.js';
+import { createFailedAuthLimit } from './failed-auth-limit.js';
 import { isLoopbackHost } from './is-loopback-host.js';
 import { ApiInputError } from './parse-input.js';
 import { createPrometheusRegistry } from './prometheus-registry.js';
@@ -120,7 +121,15 @@ export async function buildApi(runtime: ApiRuntime, options: ApiOptions): Promis
   requireSameOrigin(app, { tokenRequired: token !== undefined });
   // Before the token check: a login session is looked up in Redis.
   requireRedisReady(app, { redis: runtime.redis });
-  requireToken(app, { token, sessions });
+  const failedAuth =
+    token === undefined
+      ? undefined
+      : createFailedAuthLimit({
+          redis: runtime.redis,
+          keys: runtime.keys ?? createRedisKeys(runtime.config.prefix),
+          now,
+        });
+  requireToken(app, { token, sessions, ...(failedAuth ? { failedAuth } : {}) });
 
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-content-type-options', 'nosniff');
@@ -167,7 +176,7 @@ export async function buildApi(runtime: ApiRuntime, options: ApiOptions): Promis
 
   const { results, queue, redis } = runtime;
   healthRoutes(app, { redis });
-  authRoutes(app, { token, sessions });
+  authRoutes(app, { token, sessions, ...(failedAuth ? { failedAuth } : {}) });
   progressRoutes(app, { results, queue, now });
   resultsRoutes(app, { results });
   attentionRoutes(app, { results });

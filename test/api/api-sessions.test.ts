@@ -3,13 +3,6 @@ import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { apiTokenProblem } from '../../src/api/api-token-problem.js';
 
-const REPEATED_WORD =
-  'repeats a word (the words between "-", "_", "." and other separators must all differ, ignoring case): a placeholder is not a secret';
-const PLACEHOLDER_WORD =
-  'contains a placeholder word ("changeme", "password", "example", "placeholder", "replaceme"): a placeholder is not a secret';
-const REPEATED_RUNS =
-  'is mostly repeated runs (at least 3 in 4 of its 3-character runs must differ): a pattern is not a secret';
-
 import { buildApi, UnsafeBindError } from '../../src/api/build-api.js';
 import type { Config } from '../../src/config/config-schema.js';
 import { loadConfig } from '../../src/config/load-config.js';
@@ -18,6 +11,13 @@ import { configErrorOf } from '../support/config-error-of.js';
 import { keysMatching } from '../support/keys-matching.js';
 import { testRedisUrl, uniquePrefix } from '../support/redis.js';
 import { runCli } from '../support/run-cli.js';
+
+const REPEATED_WORD =
+  'repeats a word (the words between "-", "_", "." and other separators must all differ, ignoring case): a placeholder is not a secret';
+const PLACEHOLDER_WORD =
+  'contains a placeholder word ("changeme", "password", "example", "placeholder", "replaceme"): a placeholder is not a secret';
+const REPEATED_RUNS =
+  'is mostly repeated runs (at least 3 in 4 of its 3-character runs must differ): a pattern is not a secret';
 
 const TOKEN = 'sessions-token-0123456789';
 const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
