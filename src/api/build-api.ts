@@ -42,7 +42,7 @@ export class UnsafeBindError extends OperatorError {
  * definition stores and the OAuth refresh too, it also takes Bitrix24's application events (/bitrix24/events).
  */
 export type ApiRuntime = Pick<Runtime, 'config' | 'logger' | 'redis' | 'queue' | 'results'> &
-  Partial<Pick<Runtime, 'portals' | 'definitions' | 'keys' | 'rest' | 'refreshTokens'>>;
+  Partial<Pick<Runtime, 'portals' | 'definitions' | 'keys' | 'rest' | 'refreshTokens' | 'tokenSource'>>;
 
 export interface ApiOptions {
   /** The address the server will listen on: without a token only a loopback address is allowed. */
@@ -225,6 +225,7 @@ export async function buildApi(runtime: ApiRuntime, options: ApiOptions): Promis
       definitions,
       keys,
       refreshTokens,
+      tokenSource: runtime.tokenSource,
       now,
     });
   }

@@ -6,9 +6,11 @@ import { type PortalEntry, portalEntrySchema } from '../portals/portal-entry-sch
 import type { Runtime } from '../runtime/create-runtime.js';
 import { tokensMatch } from '../secrets/tokens-match.js';
 import { APP_UNINSTALLED } from '../store/app-uninstalled.js';
+import type { TokenSourceClient } from '../tokens/token-source-client.js';
 import { APP_EVENT_NAMES, type AppEvent, appEventSchema } from './app-event-schema.js';
 import { loadDesiredApps } from './load-desired-apps.js';
 import { verifyInstallTokens } from './verify-install-tokens.js';
+import { verifyThroughSource } from './verify-through-source.js';
 
 /** What the event endpoint answers: an HTTP status and a JSON body (never a token). */
 export interface AppEventReply {
@@ -20,7 +22,11 @@ export interface AppEventReply {
 export type AppEventDeps = Pick<
   Runtime,
   'config' | 'logger' | 'redis' | 'keys' | 'queue' | 'results' | 'definitions' | 'portals' | 'refreshTokens'
-> & { now: () => number };
+> & {
+  now: () => number;
+  /** The token source (ROLLOUT_TOKEN_SOURCE_URL): installs are verified through it and stored with source auth. */
+  tokenSource?: TokenSourceClient | undefined;
+};
 
 /** How long a handled event is remembered: a replay within it changes nothing (docs/install-events.md). */
 const HANDLED_TTL_SECONDS = 30 * 86_400;
@@ -113,12 +119,19 @@ async function installEntry(
   deps: AppEventDeps,
 ): Promise<{ entry: PortalEntry } | { reply: AppEventReply }> {
   const { auth } = event;
-  if (auth.access_token === undefined || auth.refresh_token === undefined || !auth.client_endpoint) {
+  const fromSource = deps.tokenSource !== undefined;
+  if (
+    fromSource
+      ? !auth.client_endpoint
+      : auth.access_token === undefined || auth.refresh_token === undefined || !auth.client_endpoint
+  ) {
     return {
       reply: refuse(
         400,
         'bad_event',
-        `an ${event.event} event must carry auth[access_token], auth[refresh_token] and auth[client_endpoint]`,
+        fromSource
+          ? `an ${event.event} event must carry auth[client_endpoint]`
+          : `an ${event.event} event must carry auth[access_token], auth[refresh_token] and auth[client_endpoint]`,
       ),
     };
   }
@@ -149,18 +162,22 @@ async function installEntry(
   const parsed = portalEntrySchema({
     allowHttp: deps.config.allowHttp,
     allowHosts: deps.config.allowHosts,
+    tokenSource: fromSource,
   }).safeParse({
     domain: auth.domain,
     restUrl: auth.client_endpoint,
     ...bot,
     memberId: auth.member_id,
     ...(current?.rateLimit ? { rateLimit: current.rateLimit } : {}),
-    auth: {
-      type: 'oauth',
-      accessToken: auth.access_token,
-      refreshToken: auth.refresh_token,
-      expiresAt: new Date(deps.now() + expiresIn * 1000).toISOString(),
-    },
+    // With a token source the application's backend owns the tokens: the event's are never kept here.
+    auth: fromSource
+      ? { type: 'source' }
+      : {
+          type: 'oauth',
+          accessToken: auth.access_token,
+          refreshToken: auth.refresh_token,
+          expiresAt: new Date(deps.now() + expiresIn * 1000).toISOString(),
+        },
   });
   if (!parsed.success) {
     const problems = formatZodIssues(parsed.error, 'auth', { path: 'dotted' })
@@ -181,32 +198,74 @@ async function install(event: AppEvent, deps: AppEventDeps): Promise<AppEventRep
   }
   const built = await installEntry(event, deps);
   if ('reply' in built) return built.reply;
-  if (built.entry.auth.type !== 'oauth') return refuse(400, 'bad_event', 'an install carries OAuth tokens');
+  const entry =
+    deps.tokenSource === undefined
+      ? await verifiedOwnEntry(event, built.entry, deps)
+      : await verifiedSourceEntry(event, built.entry, deps.tokenSource, deps);
+  if ('reply' in entry) return entry.reply;
+  return await storeAndQueue(event, entry.entry, deps);
+}
+
+/**
+ * With a token source (docs/install-events.md, "With a token source"): the source must vouch for the portal;
+ * the entry keeps `source` auth, and the event's tokens are never refreshed (the backend owns them).
+ */
+async function verifiedSourceEntry(
+  event: AppEvent,
+  entry: PortalEntry,
+  tokenSource: TokenSourceClient,
+  deps: AppEventDeps,
+): Promise<{ entry: PortalEntry } | { reply: AppEventReply }> {
+  const verified = await verifyThroughSource(
+    { domain: entry.domain, memberId: event.auth.member_id, restUrl: entry.restUrl },
+    { tokenSource, logger: deps.logger, allowHosts: deps.config.allowHosts },
+  );
+  return verified.kind === 'refused' ? { reply: verified.reply } : { entry };
+}
+
+/** Own mode: the event's tokens are verified with the OAuth server; the refreshed pair is what is stored. */
+async function verifiedOwnEntry(
+  event: AppEvent,
+  built: PortalEntry,
+  deps: AppEventDeps,
+): Promise<{ entry: PortalEntry } | { reply: AppEventReply }> {
+  if (built.auth.type !== 'oauth')
+    return { reply: refuse(400, 'bad_event', 'an install carries OAuth tokens') };
   // Every event's tokens, a known portal's too, are verified before they may replace the stored pair
   // (docs/install-events.md, "Replays"): a captured event posted again carries a refresh token the first
   // delivery spent, so the OAuth server refuses it and nothing changes, whatever its `ts` or age. Last, after
   // every local check: the refresh spends the event's refresh token (single use).
   const verified = await verifyInstallTokens(
     {
-      domain: built.entry.domain,
+      domain: built.domain,
       memberId: event.auth.member_id,
-      restUrl: built.entry.restUrl,
-      refreshToken: built.entry.auth.refreshToken,
+      restUrl: built.restUrl,
+      refreshToken: built.auth.refreshToken,
     },
     deps,
   );
-  if (verified.kind === 'refused') return verified.reply;
+  if (verified.kind === 'refused') return { reply: verified.reply };
   // The event's pair is spent now: the refreshed one, just issued, is what the portal is stored with.
   const { tokens } = verified;
-  const entry: PortalEntry = {
-    ...built.entry,
-    auth: {
-      type: 'oauth',
-      accessToken: tokens.accessToken,
-      refreshToken: tokens.refreshToken,
-      expiresAt: new Date(tokens.expiresAt).toISOString(),
+  return {
+    entry: {
+      ...built,
+      auth: {
+        type: 'oauth',
+        accessToken: tokens.accessToken,
+        refreshToken: tokens.refreshToken,
+        expiresAt: new Date(tokens.expiresAt).toISOString(),
+      },
     },
   };
+}
+
+/** Stores the verified entry, keeps the application_token, and queues the desired apps for this portal. */
+async function storeAndQueue(
+  event: AppEvent,
+  entry: PortalEntry,
+  deps: AppEventDeps,
+): Promise<AppEventReply> {
   const imported = await deps.portals.importPortals([entry]);
   await deps.portals.recordInstall(entry.domain, {
     applicationToken: event.auth.application_token,
