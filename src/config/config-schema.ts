@@ -60,8 +60,9 @@ function isProxyAddress(item: string): boolean {
 }
 
 /**
- * api.trustProxy (ROLLOUT_TRUST_PROXY): `true` trusts X-Forwarded-* from any peer (only when nothing but the
- * proxy can reach the server); a comma-separated list of proxy addresses or CIDRs trusts those peers only.
+ * api.trustProxy (ROLLOUT_TRUST_PROXY): `true` trusts the immediate peer as one proxy hop (only when nothing but
+ * the proxy can reach the server; the client is the right-most X-Forwarded-For entry, src/api/build-api.ts); a
+ * comma-separated list of proxy addresses or CIDRs trusts those peers only.
  */
 const trustProxySetting = z.union([
   z.boolean(),
