@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { sendAppEvent } from '../../src/simulator/send-app-event.js';
+import { captureLogger } from '../api/support/capture-logger.js';
 import { jsApp } from '../pipeline/support/pipeline-harness.js';
 import { useOwnedResources } from '../support/own-resources.js';
 import { type SourceReply, startTokenSource, type TokenSourceServer } from '../support/start-token-source.js';
@@ -28,6 +29,7 @@ type Answer = (domain: string) => SourceReply | undefined;
 /** A token source backed by the simulator: the portal's current pair, as the backend holding it would answer. */
 async function withSource(
   answer: Answer = () => undefined,
+  logger = captureLogger().logger,
 ): Promise<{ harness: IntakeHarness; source: TokenSourceServer }> {
   let harness: IntakeHarness | undefined;
   const source = await startTokenSource(own, (request) => {
@@ -49,13 +51,15 @@ async function withSource(
   harness = await startIntakeHarness(
     { portals: SEEDS },
     { tokens: { source: { url: source.url, secret: SECRET } } },
+    { logger },
   );
   return { harness, source };
 }
 
 describe('install events with a token source', () => {
   it('stores the portal with source auth after the source vouches for it, queues its apps; no OAuth refresh', async () => {
-    const { harness, source } = await withSource();
+    const capture = captureLogger();
+    const { harness, source } = await withSource(undefined, capture.logger);
     h = harness;
     const rollout = await h.rollout(
       APPS,
@@ -92,6 +96,11 @@ describe('install events with a token source', () => {
     );
     // The event's refresh token was never spent here: the backend that owns it still can.
     expect(h.sim.stats().refreshes).toBe(0);
+    // Nothing logged carries the event's tokens, the source's token or its secret.
+    const logged = capture.lines();
+    expect(logged).toContain('install event: portal stored');
+    for (const secret of [carried.access_token, carried.refresh_token, SECRET])
+      expect(logged).not.toContain(secret);
   });
 
   it('refuses 403 an install for a domain the source does not know; nothing stored, nothing refreshed', async () => {
