@@ -232,7 +232,7 @@ async function verifiedOwnEntry(
   if (built.auth.type !== 'oauth')
     return { reply: refuse(400, 'bad_event', 'an install carries OAuth tokens') };
   // Every event's tokens, a known portal's too, are verified before they may replace the stored pair
-  // (docs/install-events.md, "Replays"): a captured event posted again carries a refresh token the first
+  // (docs/install-events.md, "Idempotency and replays"): a captured event posted again carries a refresh token the first
   // delivery spent, so the OAuth server refuses it and nothing changes, whatever its `ts` or age. Last, after
   // every local check: the refresh spends the event's refresh token (single use).
   const verified = await verifyInstallTokens(
