@@ -8,6 +8,7 @@ import { arrangementOf } from '../ops/read-token-arrangement.js';
 import type { Runtime } from '../runtime/create-runtime.js';
 import { createRedisKeys } from '../store/redis-keys.js';
 import { apiTokenProblem, TOKEN_HINT } from './api-token-problem.js';
+import { createFailedAuthLimit } from './failed-auth-limit.js';
 import { isLoopbackHost } from './is-loopback-host.js';
 import { ApiInputError } from './parse-input.js';
 import { createPrometheusRegistry } from './prometheus-registry.js';
@@ -43,7 +44,9 @@ export class UnsafeBindError extends OperatorError {
  * definition stores and the OAuth refresh too, it also takes Bitrix24's application events (/bitrix24/events).
  */
 export type ApiRuntime = Pick<Runtime, 'config' | 'logger' | 'redis' | 'queue' | 'results'> &
-  Partial<Pick<Runtime, 'portals' | 'definitions' | 'keys' | 'rest' | 'refreshTokens' | 'tokens'>>;
+  Partial<
+    Pick<Runtime, 'portals' | 'definitions' | 'keys' | 'rest' | 'refreshTokens' | 'tokens' | 'tokenSource'>
+  >;
 
 export interface ApiOptions {
   /** The address the server will listen on: without a token only a loopback address is allowed. */
@@ -64,6 +67,16 @@ export interface ApiOptions {
 
 /** Small bodies only: the API takes a filter at most. */
 const BODY_LIMIT_BYTES = 16 * 1024;
+
+/**
+ * Fastify's trustProxy for our setting: `true` (ROLLOUT_TRUST_PROXY=1) trusts the immediate peer only (hop 0, the
+ * proxy), so the client address is the right-most X-Forwarded-For entry; a list of proxies stays a list.
+ */
+function oneHopForTrue(
+  setting: boolean | string,
+): boolean | string | ((address: string, hop: number) => boolean) {
+  return setting === true ? (_address: string, hop: number) => hop === 0 : setting;
+}
 
 function statusOf(error: unknown): number {
   const code = (error as { statusCode?: unknown } | null)?.statusCode;
@@ -97,7 +110,10 @@ export async function buildApi(runtime: ApiRuntime, options: ApiOptions): Promis
     // Behind a TLS proxy: read the client's protocol (X-Forwarded-Proto, for the cookie's Secure flag) and host
     // from the proxy's headers, trusting them only from the configured proxy
     // (https://fastify.dev/docs/latest/Reference/Server/#trustproxy).
-    trustProxy: options.trustProxy ?? runtime.config.api.trustProxy ?? false,
+    // ROLLOUT_TRUST_PROXY=1 is one trusted hop, the proxy in front: Fastify's `true` would believe every
+    // X-Forwarded-For entry and take the left-most, which the client writes; a hop count of 1 takes the
+    // right-most, the address the proxy saw (docs/security.md, "HTTP API, dashboard and queue board").
+    trustProxy: oneHopForTrue(options.trustProxy ?? runtime.config.api.trustProxy ?? false),
   });
   const sessions =
     token === undefined
@@ -109,7 +125,15 @@ export async function buildApi(runtime: ApiRuntime, options: ApiOptions): Promis
   requireSameOrigin(app, { tokenRequired: token !== undefined });
   // Before the token check: a login session is looked up in Redis.
   requireRedisReady(app, { redis: runtime.redis });
-  requireToken(app, { token, sessions });
+  const failedAuth =
+    token === undefined
+      ? undefined
+      : createFailedAuthLimit({
+          redis: runtime.redis,
+          keys: runtime.keys ?? createRedisKeys(runtime.config.prefix),
+          now,
+        });
+  requireToken(app, { token, sessions, ...(failedAuth ? { failedAuth } : {}) });
 
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-content-type-options', 'nosniff');
@@ -156,7 +180,7 @@ export async function buildApi(runtime: ApiRuntime, options: ApiOptions): Promis
 
   const { results, queue, redis } = runtime;
   healthRoutes(app, { redis });
-  authRoutes(app, { token, sessions });
+  authRoutes(app, { token, sessions, ...(failedAuth ? { failedAuth } : {}) });
   progressRoutes(app, { results, queue, now });
   resultsRoutes(app, { results });
   attentionRoutes(app, { results });
@@ -207,6 +231,7 @@ export async function buildApi(runtime: ApiRuntime, options: ApiOptions): Promis
       definitions,
       keys,
       refreshTokens,
+      tokenSource: runtime.tokenSource,
       now,
     });
   }

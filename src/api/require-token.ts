@@ -1,7 +1,8 @@
 import type {} from '@fastify/cookie';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { tokensMatch } from '../secrets/tokens-match.js';
+import type { FailedAuthLimit } from './failed-auth-limit.js';
 import { SESSION_COOKIE, type SessionStore } from './session-cookie.js';
-import { tokensMatch } from './tokens-match.js';
 
 /**
  * Routes anyone may call: the health probe, the login form itself, and Bitrix24's application events (which
@@ -21,6 +22,16 @@ export interface RequireTokenOptions {
   token: string | undefined;
   /** Login sessions (set whenever a token is). */
   sessions: SessionStore | undefined;
+  /** Counts wrong bearer tokens per source address and refuses past the limit (failed-auth-limit.ts). */
+  failedAuth?: FailedAuthLimit;
+}
+
+/** 429 for an address past the failed-authentication limit (docs/security.md). */
+export async function sendTooManyFailures(reply: FastifyReply, retryAfterSeconds: number): Promise<void> {
+  await reply.code(429).header('retry-after', String(retryAfterSeconds)).send({
+    error: 'rate_limited',
+    message: 'too many failed authentications from this address; try again after Retry-After seconds',
+  });
 }
 
 function bearerOf(request: FastifyRequest): string | undefined {
@@ -72,7 +83,8 @@ async function refuse(request: FastifyRequest, reply: FastifyReply): Promise<voi
 /**
  * Access control for every route but {@link PUBLIC_ROUTES}: with a token configured, a request needs it as a
  * Bearer header or the HttpOnly login cookie. Browsers asking for a page are sent to the login form; API
- * clients get 401. Register before the routes (and the @fastify/cookie plugin before this).
+ * clients get 401. Wrong bearer tokens are counted per source address (`failedAuth`): past the limit, 429 with
+ * Retry-After. Register before the routes (and the @fastify/cookie plugin before this).
  */
 export function requireToken(app: FastifyInstance, options: RequireTokenOptions): void {
   const { token } = options;
@@ -80,7 +92,19 @@ export function requireToken(app: FastifyInstance, options: RequireTokenOptions)
   app.addHook('onRequest', async (request, reply) => {
     const route = request.routeOptions.url;
     if (route !== undefined && PUBLIC_ROUTES.has(route)) return;
+    const presented = bearerOf(request) !== undefined;
+    if (presented && options.failedAuth !== undefined) {
+      const wait = await options.failedAuth.retryAfter(request.ip);
+      if (wait > 0) {
+        await sendTooManyFailures(reply, wait);
+        return reply;
+      }
+    }
     if (await isAuthenticated(request, token, options.sessions)) return;
+    if (presented) {
+      request.log.warn({ source: request.ip }, 'wrong bearer token');
+      await options.failedAuth?.recordFailure(request.ip);
+    }
     await refuse(request, reply);
     return reply;
   });

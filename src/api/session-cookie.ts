@@ -1,7 +1,7 @@
 import { createHash, createHmac, randomBytes } from 'node:crypto';
 import type { RedisClient } from '../redis/redis-client.js';
+import { tokensMatch } from '../secrets/tokens-match.js';
 import { createRedisKeys } from '../store/redis-keys.js';
-import { tokensMatch } from './tokens-match.js';
 
 /** Name of the dashboard's login cookie (HttpOnly, SameSite=Strict; Secure over HTTPS). */
 export const SESSION_COOKIE = 'imbot_rollout_session';

@@ -60,8 +60,9 @@ function isProxyAddress(item: string): boolean {
 }
 
 /**
- * api.trustProxy (ROLLOUT_TRUST_PROXY): `true` trusts X-Forwarded-* from any peer (only when nothing but the
- * proxy can reach the server); a comma-separated list of proxy addresses or CIDRs trusts those peers only.
+ * api.trustProxy (ROLLOUT_TRUST_PROXY): `true` trusts the immediate peer as one proxy hop (only when nothing but
+ * the proxy can reach the server; the client is the right-most X-Forwarded-For entry, src/api/build-api.ts); a
+ * comma-separated list of proxy addresses or CIDRs trusts those peers only.
  */
 const trustProxySetting = z.union([
   z.boolean(),
@@ -272,6 +273,14 @@ export const configSchema = z
     // The outbound rule (docs/security.md, "Where credentials are sent: the outbound rule"): the client
     // secret must not be sent to a reserved address.
     const oauthUrl = URL.canParse(config.b24.oauthUrl) ? new URL(config.b24.oauthUrl) : undefined;
+    if (oauthUrl !== undefined && (oauthUrl.username !== '' || oauthUrl.password !== '')) {
+      // Never quoted: user-info is a credential. The client id and secret travel in the form body.
+      ctx.addIssue({
+        code: 'custom',
+        path: ['b24', 'oauthUrl'],
+        message: `must not carry user-info (user:password@) in ${oauthUrl.origin}: B24_CLIENT_ID and B24_CLIENT_SECRET are sent in the request body; remove it`,
+      });
+    }
     const allow = createAllowList(Array.isArray(config.allowHosts) ? config.allowHosts : []);
     const oauthProblem = oauthUrl === undefined ? undefined : outboundHostProblem(oauthUrl, allow);
     if (oauthUrl !== undefined && oauthProblem !== undefined) {

@@ -1,14 +1,16 @@
 import { createHash } from 'node:crypto';
-import { tokensMatch } from '../api/tokens-match.js';
 import { formatZodIssues } from '../input/format-zod-issues.js';
 import { enqueueRollout } from '../pipeline/enqueue-rollout.js';
 import { pairJobId } from '../pipeline/pair-job.js';
-import { APP_UNINSTALLED } from '../pipeline/process-pair.js';
 import { type PortalEntry, portalEntrySchema } from '../portals/portal-entry-schema.js';
 import type { Runtime } from '../runtime/create-runtime.js';
+import { tokensMatch } from '../secrets/tokens-match.js';
+import { APP_UNINSTALLED } from '../store/app-uninstalled.js';
+import type { TokenSourceClient } from '../tokens/token-source-client.js';
 import { APP_EVENT_NAMES, type AppEvent, appEventSchema } from './app-event-schema.js';
 import { loadDesiredApps } from './load-desired-apps.js';
 import { verifyInstallTokens } from './verify-install-tokens.js';
+import { verifyThroughSource } from './verify-through-source.js';
 
 /** What the event endpoint answers: an HTTP status and a JSON body (never a token). */
 export interface AppEventReply {
@@ -20,7 +22,11 @@ export interface AppEventReply {
 export type AppEventDeps = Pick<
   Runtime,
   'config' | 'logger' | 'redis' | 'keys' | 'queue' | 'results' | 'definitions' | 'portals' | 'refreshTokens'
-> & { now: () => number };
+> & {
+  now: () => number;
+  /** The token source (ROLLOUT_TOKEN_SOURCE_URL): installs are verified through it and stored with source auth. */
+  tokenSource?: TokenSourceClient | undefined;
+};
 
 /** How long a handled event is remembered: a replay within it changes nothing (docs/install-events.md). */
 const HANDLED_TTL_SECONDS = 30 * 86_400;
@@ -52,15 +58,16 @@ function eventDigest(event: AppEvent): string {
     .digest('hex');
 }
 
-type Trust = { kind: 'trusted' } | { kind: 'verify' } | { kind: 'refused'; reply: AppEventReply };
+type Trust = { kind: 'known' } | { kind: 'new' } | { kind: 'refused'; reply: AppEventReply };
 
 /**
  * Who may send this event (docs/install-events.md, "Authentication"). A portal with a kept `application_token`
  * (installed, or uninstalled: a replayed uninstall) must present it and its member_id, compared in constant
- * time; Bitrix24 says to answer 403 otherwise. An install for a portal without a kept token (new, imported from
- * a file, or reinstalled after an uninstall) is verified with the OAuth server before anything is stored
- * (verify-install-tokens.ts: its refresh token must refresh for OUR client id, on its own portal). An
- * uninstall without a kept token cannot be authenticated: refused.
+ * time; Bitrix24 says to answer 403 otherwise. That holds for ONAPPUPDATE too: an update never rotates the kept
+ * token (issue 19: a new token proves no more than holding a refresh token of our client for the portal, which
+ * every user who opens the application gets). An install for a portal without a kept token (new, imported from
+ * a file, or reinstalled after an uninstall) is `new`. An uninstall or update without a kept token cannot be
+ * authenticated: refused. Whatever the trust, tokens an event carries are stored only once verified (install).
  */
 async function authenticate(event: AppEvent, deps: AppEventDeps): Promise<Trust> {
   const kind = APP_EVENT_NAMES[event.event];
@@ -76,9 +83,12 @@ async function authenticate(event: AppEvent, deps: AppEventDeps): Promise<Trust>
   const reinstall = kind === 'install' && stored?.state === 'uninstalled';
   if (keptToken !== undefined && !reinstall) {
     if (!tokensMatch(token, keptToken)) {
-      // A new application version comes with a new application_token (ONAPPUPDATE): believed once its tokens
-      // are verified with the OAuth server, as for a first install.
-      if (kind === 'update' && event.auth.access_token !== undefined) return { kind: 'verify' };
+      if (kind === 'update') {
+        deps.logger.warn(
+          { event: event.event, domain },
+          'ONAPPUPDATE with another application_token refused: an update does not replace the kept token (docs/install-events.md, "Authentication")',
+        );
+      }
       return {
         kind: 'refused',
         reply: refuse(
@@ -88,7 +98,7 @@ async function authenticate(event: AppEvent, deps: AppEventDeps): Promise<Trust>
         ),
       };
     }
-    return { kind: 'trusted' };
+    return { kind: 'known' };
   }
   if (kind === 'uninstall' || kind === 'update') {
     return {
@@ -100,7 +110,7 @@ async function authenticate(event: AppEvent, deps: AppEventDeps): Promise<Trust>
       ),
     };
   }
-  return { kind: 'verify' };
+  return { kind: 'new' };
 }
 
 /** Builds the portal entry of an install, checked like a portals-file entry (outbound rule included). */
@@ -109,12 +119,19 @@ async function installEntry(
   deps: AppEventDeps,
 ): Promise<{ entry: PortalEntry } | { reply: AppEventReply }> {
   const { auth } = event;
-  if (auth.access_token === undefined || auth.refresh_token === undefined || !auth.client_endpoint) {
+  const fromSource = deps.tokenSource !== undefined;
+  if (
+    fromSource
+      ? !auth.client_endpoint
+      : auth.access_token === undefined || auth.refresh_token === undefined || !auth.client_endpoint
+  ) {
     return {
       reply: refuse(
         400,
         'bad_event',
-        `an ${event.event} event must carry auth[access_token], auth[refresh_token] and auth[client_endpoint]`,
+        fromSource
+          ? `an ${event.event} event must carry auth[client_endpoint]`
+          : `an ${event.event} event must carry auth[access_token], auth[refresh_token] and auth[client_endpoint]`,
       ),
     };
   }
@@ -145,18 +162,22 @@ async function installEntry(
   const parsed = portalEntrySchema({
     allowHttp: deps.config.allowHttp,
     allowHosts: deps.config.allowHosts,
+    tokenSource: fromSource,
   }).safeParse({
     domain: auth.domain,
     restUrl: auth.client_endpoint,
     ...bot,
     memberId: auth.member_id,
     ...(current?.rateLimit ? { rateLimit: current.rateLimit } : {}),
-    auth: {
-      type: 'oauth',
-      accessToken: auth.access_token,
-      refreshToken: auth.refresh_token,
-      expiresAt: new Date(deps.now() + expiresIn * 1000).toISOString(),
-    },
+    // With a token source the application's backend owns the tokens: the event's are never kept here.
+    auth: fromSource
+      ? { type: 'source' }
+      : {
+          type: 'oauth',
+          accessToken: auth.access_token,
+          refreshToken: auth.refresh_token,
+          expiresAt: new Date(deps.now() + expiresIn * 1000).toISOString(),
+        },
   });
   if (!parsed.success) {
     const problems = formatZodIssues(parsed.error, 'auth', { path: 'dotted' })
@@ -167,9 +188,9 @@ async function installEntry(
   return { entry: parsed.data };
 }
 
-async function install(event: AppEvent, trust: Trust, deps: AppEventDeps): Promise<AppEventReply> {
+async function install(event: AppEvent, deps: AppEventDeps): Promise<AppEventReply> {
   // An update of a known installation without tokens (not linked to a user): nothing to store.
-  if (event.event === 'ONAPPUPDATE' && trust.kind === 'trusted' && event.auth.access_token === undefined) {
+  if (event.event === 'ONAPPUPDATE' && event.auth.access_token === undefined) {
     return {
       status: 200,
       body: { ok: true, event: event.event, domain: event.auth.domain, unchanged: true },
@@ -177,37 +198,74 @@ async function install(event: AppEvent, trust: Trust, deps: AppEventDeps): Promi
   }
   const built = await installEntry(event, deps);
   if ('reply' in built) return built.reply;
-  let entry = built.entry;
-  if (trust.kind === 'verify') {
-    // Last, after every local check: the refresh spends the event's refresh token (single use).
-    if (entry.auth.type !== 'oauth') return refuse(400, 'bad_event', 'an install carries OAuth tokens');
-    const verified = await verifyInstallTokens(
-      {
-        domain: entry.domain,
-        memberId: event.auth.member_id,
-        restUrl: entry.restUrl,
-        refreshToken: entry.auth.refreshToken,
-      },
-      deps,
-    );
-    if (verified.kind === 'refused') return verified.reply;
-    // The event's pair is spent now: the refreshed one is what the portal is stored with.
-    const { tokens } = verified;
-    entry = {
-      ...entry,
+  const entry =
+    deps.tokenSource === undefined
+      ? await verifiedOwnEntry(event, built.entry, deps)
+      : await verifiedSourceEntry(event, built.entry, deps.tokenSource, deps);
+  if ('reply' in entry) return entry.reply;
+  return await storeAndQueue(event, entry.entry, deps);
+}
+
+/**
+ * With a token source (docs/install-events.md, "With a token source"): the source must vouch for the portal;
+ * the entry keeps `source` auth, and the event's tokens are never refreshed (the backend owns them).
+ */
+async function verifiedSourceEntry(
+  event: AppEvent,
+  entry: PortalEntry,
+  tokenSource: TokenSourceClient,
+  deps: AppEventDeps,
+): Promise<{ entry: PortalEntry } | { reply: AppEventReply }> {
+  const verified = await verifyThroughSource(
+    { domain: entry.domain, memberId: event.auth.member_id, restUrl: entry.restUrl },
+    { tokenSource, logger: deps.logger, allowHosts: deps.config.allowHosts },
+  );
+  return verified.kind === 'refused' ? { reply: verified.reply } : { entry };
+}
+
+/** Own mode: the event's tokens are verified with the OAuth server; the refreshed pair is what is stored. */
+async function verifiedOwnEntry(
+  event: AppEvent,
+  built: PortalEntry,
+  deps: AppEventDeps,
+): Promise<{ entry: PortalEntry } | { reply: AppEventReply }> {
+  if (built.auth.type !== 'oauth')
+    return { reply: refuse(400, 'bad_event', 'an install carries OAuth tokens') };
+  // Every event's tokens, a known portal's too, are verified before they may replace the stored pair
+  // (docs/install-events.md, "Idempotency and replays"): a captured event posted again carries a refresh token the first
+  // delivery spent, so the OAuth server refuses it and nothing changes, whatever its `ts` or age. Last, after
+  // every local check: the refresh spends the event's refresh token (single use).
+  const verified = await verifyInstallTokens(
+    {
+      domain: built.domain,
+      memberId: event.auth.member_id,
+      restUrl: built.restUrl,
+      refreshToken: built.auth.refreshToken,
+    },
+    deps,
+  );
+  if (verified.kind === 'refused') return { reply: verified.reply };
+  // The event's pair is spent now: the refreshed one, just issued, is what the portal is stored with.
+  const { tokens } = verified;
+  return {
+    entry: {
+      ...built,
       auth: {
         type: 'oauth',
         accessToken: tokens.accessToken,
         refreshToken: tokens.refreshToken,
         expiresAt: new Date(tokens.expiresAt).toISOString(),
       },
-    };
-  } else if (!deps.config.b24.clientId || !deps.config.b24.clientSecret) {
-    deps.logger.warn(
-      { domain: entry.domain },
-      'install event stored, but B24_CLIENT_ID / B24_CLIENT_SECRET are not set: its token cannot be refreshed',
-    );
-  }
+    },
+  };
+}
+
+/** Stores the verified entry, keeps the application_token, and queues the desired apps for this portal. */
+async function storeAndQueue(
+  event: AppEvent,
+  entry: PortalEntry,
+  deps: AppEventDeps,
+): Promise<AppEventReply> {
   const imported = await deps.portals.importPortals([entry]);
   await deps.portals.recordInstall(entry.domain, {
     applicationToken: event.auth.application_token,
@@ -320,7 +378,7 @@ export async function handleAppEvent(body: unknown, deps: AppEventDeps): Promise
     const reply =
       APP_EVENT_NAMES[event.event] === 'uninstall'
         ? await uninstall(event, deps)
-        : await install(event, trust, deps);
+        : await install(event, deps);
     if (reply.status === 200) await deps.redis.set(marker, 'done', 'EX', HANDLED_TTL_SECONDS);
     else await deps.redis.del(marker);
     return reply;

@@ -60,11 +60,12 @@ function endpointIsPortal(answered: string, claims: InstallClaims, allowHosts: r
 }
 
 /**
- * Verifies a first install (or an update bringing a new application_token) with the OAuth server
+ * Verifies the tokens of an install or update (a first install and a known portal's alike) with the OAuth server
  * (docs/install-events.md, "Authentication"): the event's refresh token is refreshed with OUR client id and
  * secret. The server refreshes only tokens issued to that client id, so a token pair of another application
- * installed on the same portal (valid there, e.g. for app.info) is refused. The answer's member_id and
- * client_endpoint, when present, must be the event's portal. The event's refresh token is spent by this: on
+ * installed on the same portal (valid there, e.g. for app.info) is refused. The answer must carry member_id
+ * and client_endpoint, and both must be the event's portal: an answer without them (or with values that do not
+ * parse) is refused, with the reason logged. The event's refresh token is spent by this: on
  * success the caller stores the returned pair, never the event's.
  *
  * Refusals: B24_CLIENT_ID / B24_CLIENT_SECRET unset -> 503 `not_configured` (logged as an error; nothing is
@@ -128,16 +129,27 @@ export async function verifyInstallTokens(
       `the OAuth server did not refresh the event's token for this application (${error.code})`,
     );
   }
-  if (tokens.memberId !== undefined && tokens.memberId !== claims.memberId) {
-    deps.logger.warn({ domain }, 'install event refused: the refreshed token belongs to another member_id');
-    return refused(403, 'token_not_verified', `the event's token belongs to another portal than ${domain}`);
+  // Fail closed (issue 19): an answer without member_id or client_endpoint (refreshAccessToken drops a value
+  // that does not parse) cannot show which portal the token is for.
+  const notFor = (reason: string): InstallVerification => {
+    deps.logger.warn({ domain, reason }, `install event refused: ${reason}`);
+    return refused(
+      403,
+      'token_not_verified',
+      `the event's token could not be shown to be ${domain}'s: ${reason}`,
+    );
+  };
+  if (tokens.memberId === undefined) {
+    return notFor('the OAuth answer has no usable member_id, so the portal cannot be checked');
   }
-  if (
-    tokens.clientEndpoint !== undefined &&
-    !endpointIsPortal(tokens.clientEndpoint, claims, deps.config.allowHosts)
-  ) {
-    deps.logger.warn({ domain }, 'install event refused: the refreshed token is for another REST address');
-    return refused(403, 'token_not_verified', `the event's token belongs to another portal than ${domain}`);
+  if (tokens.clientEndpoint === undefined) {
+    return notFor('the OAuth answer has no usable client_endpoint, so the portal cannot be checked');
+  }
+  if (tokens.memberId !== claims.memberId) {
+    return notFor('the refreshed token belongs to another member_id');
+  }
+  if (!endpointIsPortal(tokens.clientEndpoint, claims, deps.config.allowHosts)) {
+    return notFor('the refreshed token is for another REST address (client_endpoint)');
   }
   return { kind: 'verified', tokens };
 }

@@ -17,7 +17,9 @@ export const ALLOW_HOSTS_HINT =
 export function outboundHostProblem(url: URL, allow: AllowList): string | undefined {
   const host = url.hostname;
   if (allow.allowsHost(host)) return undefined;
-  if (host === 'localhost' || host.endsWith('.localhost')) {
+  // A fully qualified name may end in dots (`localhost.`): the same name to the resolver (issue 19).
+  const name = host.replace(/\.+$/, '');
+  if (name === 'localhost' || name.endsWith('.localhost')) {
     return `its host ${host} is a loopback name; ${ALLOW_HOSTS_HINT}`;
   }
   if (parseIpAddress(host) === undefined) return undefined;

@@ -6,6 +6,7 @@ import type { PortalTarget } from '../bitrix/portal-target.js';
 import type { Config } from '../config/config-schema.js';
 import type { PipelineMetrics } from '../metrics/pipeline-metrics.js';
 import type { PortalRateLimiter } from '../ratelimit/portal-rate-limiter.js';
+import { APP_UNINSTALLED } from '../store/app-uninstalled.js';
 import type { DefinitionStore } from '../store/definition-store.js';
 import type { PairError, PairState } from '../store/pair-result.js';
 import type { PortalStore, StoredPortal } from '../store/portal-store.js';
@@ -55,13 +56,6 @@ export type PairOutcome =
   | { kind: 'done'; state: PairState | 'unknown_pair' }
   | { kind: 'delay'; until: number; reason: string }
   | { kind: 'failed'; error: PairError };
-
-/** The pair's error once its portal's application was uninstalled; an install (new credentials) queues it again. */
-export const APP_UNINSTALLED: PairError = {
-  code: 'APP_UNINSTALLED',
-  message:
-    'the application was uninstalled from this portal (ONAPPUNINSTALL); a new install queues the pair again',
-};
 
 /** Bounds the loop that follows a definition changed while the job ran, token refreshes and re-registers. */
 const MAX_STEPS = 8;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { parsePhpForm } from './parse-php-form.js';
+import { parsePhpForm } from '../bitrix/parse-php-form.js';
 
 const paramsSchema = z.record(z.string(), z.unknown());
 

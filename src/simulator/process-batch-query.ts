@@ -1,4 +1,4 @@
-import { parsePhpForm } from './parse-php-form.js';
+import { parsePhpForm } from '../bitrix/parse-php-form.js';
 import { phpString } from './php-values.js';
 
 /**

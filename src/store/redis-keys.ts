@@ -96,6 +96,8 @@ export interface RedisKeys {
   appEvent(digest: string): string;
   /** String with a TTL: events counted from one source address in one window (src/events/event-rate-limit.ts). */
   eventRate(source: string, window: number): string;
+  /** String with a TTL: failed API logins / wrong bearer tokens from one source address in one window (src/api/failed-auth-limit.ts). */
+  authFailures(source: string, window: number): string;
   /** String with a TTL: the worker resolving this portal's botCode with imbot.bot.list (pipeline/resolve-bot-id.ts). */
   botResolveLock(domain: string): string;
   /**
@@ -171,6 +173,7 @@ export function createRedisKeys(prefix: string): RedisKeys {
     lastRolloutDefs: `${r}:last-rollout-defs`,
     appEvent: (digest) => `${g}:app-event:${digest}`,
     eventRate: (source, window) => `${g}:event-rate:${source}:${window}`,
+    authFailures: (source, window) => `${g}:auth-failures:${source}:${window}`,
     botResolveLock: (domain) => `${p(domain)}:lock:bot`,
     sourceToken: (domain) => `${p(domain)}:source-token`,
     sourceForced: (domain) => `${p(domain)}:source-forced`,

@@ -307,12 +307,14 @@ describe('access control with ROLLOUT_API_TOKEN set', () => {
   ];
 
   it.each(protectedRoutes)('refuses %s %s without the token (401)', async (method, url) => {
+    // Each route's wrong token from its own address: wrong tokens are throttled per address (auth-throttle.test.ts).
+    const remoteAddress = `198.18.0.${protectedRoutes.findIndex(([m, u]) => m === method && u === url) + 1}`;
     for (const headers of [
       {},
       { authorization: 'Bearer wrong-token-0000000000' },
       { authorization: TOKEN },
     ]) {
-      const res = await app.inject({ method, url, headers });
+      const res = await app.inject({ method, url, headers, remoteAddress });
       expect(res.statusCode, JSON.stringify(headers)).toBe(401);
       expect(res.headers['www-authenticate']).toContain('Bearer');
     }

@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { apiTokenProblem } from '../../src/api/api-token-problem.js';
+
 import { buildApi, UnsafeBindError } from '../../src/api/build-api.js';
 import type { Config } from '../../src/config/config-schema.js';
 import { loadConfig } from '../../src/config/load-config.js';
@@ -10,6 +11,13 @@ import { configErrorOf } from '../support/config-error-of.js';
 import { keysMatching } from '../support/keys-matching.js';
 import { testRedisUrl, uniquePrefix } from '../support/redis.js';
 import { runCli } from '../support/run-cli.js';
+
+const REPEATED_WORD =
+  'repeats a word (the words between "-", "_", "." and other separators must all differ, ignoring case): a placeholder is not a secret';
+const PLACEHOLDER_WORD =
+  'contains a placeholder word ("changeme", "password", "example", "placeholder", "replaceme"): a placeholder is not a secret';
+const REPEATED_RUNS =
+  'is mostly repeated runs (at least 3 in 4 of its 3-character runs must differ): a pattern is not a secret';
 
 const TOKEN = 'sessions-token-0123456789';
 const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
@@ -61,6 +69,11 @@ describe('API token strength', () => {
     ['a line break at the end', 'abcdefghijklmnopq\n', 'contains whitespace or control characters'],
     ['a tab', 'abcdefgh\tijklmnopq', 'contains whitespace or control characters'],
     ['an escape character', 'abcdefgh\u001bijklmnopq', 'contains whitespace or control characters'],
+    ['a repeated word (issue 19)', 'changeme-changeme-please', REPEATED_WORD],
+    ['a repeated word, any case', 'Rollout_Secret.rollout-2026x', REPEATED_WORD],
+    ['a placeholder word', 'please-changeme-now-0123456789', PLACEHOLDER_WORD],
+    ['a repeated run', 'abcdefghijabcdefghij', REPEATED_RUNS],
+    ['a passphrase of different words', 'correct-horse-battery-staple', undefined],
     ['16 distinct', 'abcdefghijklmnop', undefined],
     ['openssl rand -base64 32', 'q8Jx1R0m+Qk3dW9/0bTnYc2V5pLr7sZa4uEh6GfNiKo=', undefined],
     ['openssl rand -hex 32', '9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08', undefined],

@@ -47,4 +47,25 @@ describe('config: ROLLOUT_ALLOW_HOSTS and the outbound rule for B24_OAUTH_URL', 
       'https://oauth.example.com/oauth/token/',
     );
   });
+
+  it.each(['https://localhost./oauth/token/', 'https://auth.localhost./oauth/token/'])(
+    'refuses B24_OAUTH_URL %s: a trailing dot is the same loopback name',
+    (url) => {
+      const message = configErrorOf(() => loadConfig({ B24_OAUTH_URL: url })).message;
+      expect(message).toContain('b24.oauthUrl (B24_OAUTH_URL): ');
+      expect(message).toContain('loopback name');
+    },
+  );
+
+  it.each([
+    'https://user:secret@oauth.example.com/oauth/token/',
+    'https://user@oauth.example.com/oauth/token/',
+    'https://:pw@oauth.bitrix.info/oauth/token/',
+  ])('refuses B24_OAUTH_URL with user-info (%s), without repeating it', (url) => {
+    const message = configErrorOf(() => loadConfig({ B24_OAUTH_URL: url })).message;
+    expect(message).toContain('b24.oauthUrl (B24_OAUTH_URL): ');
+    expect(message).toContain('user-info');
+    expect(message).not.toContain('secret@');
+    expect(message).not.toContain(':pw@');
+  });
 });

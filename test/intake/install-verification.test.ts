@@ -5,6 +5,7 @@ import { refreshAccessToken } from '../../src/bitrix/refresh-access-token.js';
 import { sendAppEvent } from '../../src/simulator/send-app-event.js';
 import { type SimulatorHandle, startSimulator } from '../../src/simulator/start-simulator.js';
 import { captureLogger } from '../api/support/capture-logger.js';
+import { sendJson, startTestServer } from '../bitrix/start-test-server.js';
 import { type IntakeHarness, startIntakeHarness } from './support/intake-harness.js';
 
 /**
@@ -92,6 +93,69 @@ describe('install verification with the OAuth server', () => {
     expect(answer.headers['retry-after']).toBe('30');
     expect(await h.rawPortal('a.sim.test')).toEqual({});
   });
+});
+
+describe('install verification fails closed (issue 19 item 5)', () => {
+  const ANSWERS: { what: string; fields: Record<string, unknown>; reason: string }[] = [
+    { what: 'no member_id', fields: { client_endpoint: 'ENDPOINT' }, reason: 'member_id' },
+    { what: 'no client_endpoint', fields: { member_id: 'MEMBER' }, reason: 'client_endpoint' },
+    {
+      what: 'a client_endpoint that is not a URL',
+      fields: { member_id: 'MEMBER', client_endpoint: 'not a url' },
+      reason: 'client_endpoint',
+    },
+    {
+      what: 'an empty member_id',
+      fields: { member_id: '', client_endpoint: 'ENDPOINT' },
+      reason: 'member_id',
+    },
+  ];
+  for (const { what, fields, reason } of ANSWERS) {
+    it(`refuses 403 an install whose OAuth answer has ${what}, and logs why; nothing is stored`, async () => {
+      const capture = captureLogger();
+      let endpoint = '';
+      let memberId = '';
+      // Our OAuth server: it refreshes any token, but its answer lacks (or garbles) a field the check needs.
+      const oauth = await startTestServer((_request, res) => {
+        const answer: Record<string, unknown> = {
+          access_token: 'fresh-access-token-0123456789',
+          refresh_token: 'fresh-refresh-token-0123456789',
+          expires_in: 3600,
+        };
+        for (const [key, value] of Object.entries(fields)) {
+          answer[key] = value === 'ENDPOINT' ? endpoint : value === 'MEMBER' ? memberId : value;
+        }
+        sendJson(res, 200, answer);
+      });
+      h = await startIntakeHarness(
+        { portals: [{ domain: 'a.sim.test' }] },
+        {
+          b24: {
+            clientId: 'sim-client-id',
+            clientSecret: 'sim-client-secret',
+            oauthUrl: `${oauth.url}/oauth/token/`,
+          },
+        },
+        { logger: capture.logger },
+      );
+      const event = h.sim.appEvent('a.sim.test', 'install');
+      const auth = event['auth'] as { client_endpoint: string; member_id: string };
+      endpoint = auth.client_endpoint;
+      memberId = auth.member_id;
+      expect(await sendAppEvent(h.eventsUrl, event)).toMatchObject({
+        status: 403,
+        body: { error: 'token_not_verified' },
+      });
+      expect(oauth.requests).toHaveLength(1);
+      expect(await h.rawPortal('a.sim.test')).toEqual({});
+      const refusal = capture
+        .lines()
+        .split('\n')
+        .find((line) => line.includes('install event refused'));
+      expect(refusal).toContain(reason);
+      expect(refusal).not.toContain('fresh-access-token');
+    });
+  }
 });
 
 describe("the simulator's OAuth server", () => {

@@ -3,8 +3,8 @@ import { sendAppEvent } from '../../src/simulator/send-app-event.js';
 import { type IntakeHarness, startIntakeHarness } from './support/intake-harness.js';
 
 /**
- * docs/install-events.md, "Authentication": a new application version sends ONAPPUPDATE with a new
- * application_token, which replaces the kept one once the event's tokens are verified with the OAuth server.
+ * docs/install-events.md, "Authentication" (rule 4): an ONAPPUPDATE must carry the kept application_token; a
+ * new one is never taken from an update (issue 19 item 4), and its tokens are stored only once they refresh.
  */
 let h: IntakeHarness | undefined;
 afterEach(async () => {
@@ -13,22 +13,43 @@ afterEach(async () => {
 });
 
 describe('update events', () => {
-  it('a verified ONAPPUPDATE replaces the kept application_token; the old one is refused from then on', async () => {
+  it('an ONAPPUPDATE with a new application_token cannot rotate the kept one, even with a valid pair of ours', async () => {
     h = await startIntakeHarness({ portals: [{ domain: 'v.sim.test' }] });
     const install = h.sim.appEvent('v.sim.test', 'install');
     expect((await sendAppEvent(h.eventsUrl, install)).status).toBe(200);
+    const kept = (install['auth'] as { application_token: string }).application_token;
+    const before = await h.rawPortal('v.sim.test');
+    // The simulator's update carries a fresh pair of our client for this portal and a new application_token:
+    // what anyone holding one of our refresh tokens for the portal could also send.
     const update = await h.sim.sendAppEvent(h.eventsUrl, 'v.sim.test', 'update');
-    expect(update).toMatchObject({ status: 200, body: { ok: true, event: 'ONAPPUPDATE' } });
-    // Both verified with an OAuth refresh (the install's and the update's new application_token).
+    expect(update).toMatchObject({ status: 403, body: { error: 'application_token_mismatch' } });
+    expect(await h.rawPortal('v.sim.test')).toEqual(before);
+    expect((await h.runtime.portals.eventAuth('v.sim.test'))?.applicationToken).toBe(kept);
+    // Nothing was spent to decide it: the only refresh is the install's.
+    expect(h.sim.stats().refreshes).toBe(1);
+    // So an uninstall signed with the unkept token is refused too.
+    expect(await h.sim.sendAppEvent(h.eventsUrl, 'v.sim.test', 'uninstall')).toMatchObject({
+      status: 403,
+      body: { error: 'application_token_mismatch' },
+    });
+  });
+
+  it('an ONAPPUPDATE with the kept application_token stores its pair once it refreshes for our client', async () => {
+    h = await startIntakeHarness({ portals: [{ domain: 'v.sim.test' }] });
+    const install = h.sim.appEvent('v.sim.test', 'install');
+    expect((await sendAppEvent(h.eventsUrl, install)).status).toBe(200);
+    const kept = (install['auth'] as { application_token: string }).application_token;
+    const update = h.sim.appEvent('v.sim.test', 'update');
+    const withKept = { ...update, auth: { ...(update['auth'] as object), application_token: kept } };
+    expect(await sendAppEvent(h.eventsUrl, withKept)).toMatchObject({
+      status: 200,
+      body: { ok: true, event: 'ONAPPUPDATE' },
+    });
     expect(h.sim.stats().refreshes).toBe(2);
-    expect((await h.runtime.portals.eventAuth('v.sim.test'))?.applicationToken).toBe(
-      h.sim.portal('v.sim.test').applicationToken,
-    );
-    // The first install, replayed with a changed ts (not the same delivery): its token is no longer the kept one.
-    const replay = await sendAppEvent(h.eventsUrl, { ...install, ts: '1' });
-    expect(replay).toMatchObject({ status: 403, body: { error: 'application_token_mismatch' } });
-    // The uninstall carries the new token: accepted.
-    expect((await h.sim.sendAppEvent(h.eventsUrl, 'v.sim.test', 'uninstall')).status).toBe(200);
+    expect((await h.runtime.portals.get('v.sim.test'))?.auth).toMatchObject({
+      accessToken: h.sim.portal('v.sim.test').currentAccessToken,
+    });
+    expect((await h.runtime.portals.eventAuth('v.sim.test'))?.applicationToken).toBe(kept);
   });
 
   it('an ONAPPUPDATE with another token whose refresh token the OAuth server refuses changes nothing', async () => {
@@ -39,7 +60,7 @@ describe('update events', () => {
     const forged = { ...update, auth: { ...(update['auth'] as object), refresh_token: 'stolen-or-made-up' } };
     expect(await sendAppEvent(h.eventsUrl, forged)).toMatchObject({
       status: 403,
-      body: { error: 'token_not_verified' },
+      body: { error: 'application_token_mismatch' },
     });
     expect(await h.rawPortal('v.sim.test')).toEqual(before);
   });
@@ -62,7 +83,7 @@ describe('update events', () => {
     };
     expect(await sendAppEvent(h.eventsUrl, forged)).toMatchObject({
       status: 403,
-      body: { error: 'token_not_verified' },
+      body: { error: 'application_token_mismatch' },
     });
     expect(await h.rawPortal('v.sim.test')).toEqual(before);
     expect((await h.runtime.portals.eventAuth('v.sim.test'))?.applicationToken).toBe(kept);

@@ -56,6 +56,8 @@ describe('portals: outbound rule at input (docs/security.md, the outbound rule)'
     ['https://0177.0.0.1/rest/', 'loopback'],
     ['https://0xa9fea9fe/rest/', 'link-local'],
     ['https://localhost:6401/rest/', 'loopback name'],
+    ['https://localhost.:6401/rest/', 'loopback name'],
+    ['https://a.localhost./rest/', 'loopback name'],
   ])('refuses restUrl %s (%s), naming the entry and the URL', (restUrl, kind) => {
     const problems = problemsOf(withRestUrl(restUrl));
     expect(problems).toHaveLength(1);

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { appDefinitionSchema } from '../../src/apps/app-definition-schema.js';
 import { toRegisterParams, toUpdateFields } from '../../src/apps/to-method-params.js';
 import { encodePhpQuery, type PhpQueryEncoding } from '../../src/bitrix/encode-php-query.js';
-import { parsePhpForm } from '../../src/simulator/parse-php-form.js';
+import { parsePhpForm } from '../../src/bitrix/parse-php-form.js';
 import { parseRequestParams } from '../../src/simulator/parse-request-params.js';
 import { definitionArb } from './support/app-definition-arbitraries.js';
 

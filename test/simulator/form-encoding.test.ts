@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parsePhpForm } from '../../src/simulator/parse-php-form.js';
+import { parsePhpForm } from '../../src/bitrix/parse-php-form.js';
 import { postForm, useSimulators, VALID_HASH } from './support/sim-test-kit.js';
 
 const start = useSimulators();

@@ -1,7 +1,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { parsePhpForm } from '../../bitrix/parse-php-form.js';
 import { takeEventRate } from '../../events/event-rate-limit.js';
 import { type AppEventDeps, handleAppEvent } from '../../events/handle-app-event.js';
-import { parsePhpForm } from '../../simulator/parse-php-form.js';
+import { secretKeyProblem } from '../../secrets/require-secret-key.js';
 
 /** The path to set as the handler URL of ONAPPINSTALL / ONAPPUNINSTALL (docs/install-events.md). */
 export const APP_EVENTS_PATH = '/bitrix24/events';
@@ -15,6 +16,10 @@ const FORM = 'application/x-www-form-urlencoded';
  * body keeps Bitrix24's PHP-style keys (`auth[domain]`), parsed with parsePhpForm; a JSON body is accepted too.
  */
 export async function appEventRoutes(app: FastifyInstance, deps: AppEventDeps): Promise<void> {
+  // The route stores credentials: without ROLLOUT_SECRET_KEY (and no explicit plaintext opt-out) it is off,
+  // as `rollout` and `worker` refuse to run (docs/install-events.md, "Configuration").
+  const keyProblem = secretKeyProblem(deps.config, `the install events route (POST ${APP_EVENTS_PATH})`);
+  if (keyProblem !== undefined) deps.logger.error(`install events are off: ${keyProblem}`);
   await app.register(async (scope) => {
     // In this scope only: the raw form text, so `auth[x]` keys nest as PHP (and Bitrix24) read them.
     scope.removeContentTypeParser(FORM);
@@ -33,6 +38,9 @@ export async function appEventRoutes(app: FastifyInstance, deps: AppEventDeps): 
       return reply;
     };
     scope.post(APP_EVENTS_PATH, { onRequest: limitRate }, async (request, reply) => {
+      if (keyProblem !== undefined) {
+        return reply.code(503).send({ error: 'not_configured', message: keyProblem });
+      }
       const answer = await handleAppEvent(request.body ?? {}, deps);
       if (answer.retryAfterSeconds !== undefined)
         reply.header('retry-after', String(answer.retryAfterSeconds));

@@ -1,10 +1,11 @@
 import type {} from '@fastify/cookie';
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
+import { tokensMatch } from '../../secrets/tokens-match.js';
+import type { FailedAuthLimit } from '../failed-auth-limit.js';
 import { renderLogin } from '../render-login.js';
 import { safeNextPath } from '../require-token.js';
 import { SESSION_COOKIE, SESSION_TTL_MS, type SessionStore } from '../session-cookie.js';
-import { tokensMatch } from '../tokens-match.js';
 
 const loginBodySchema = z.object({
   token: z.string({ error: 'is required' }).max(1_000, 'is too long'),
@@ -18,11 +19,11 @@ const LOGIN_CSP =
  * GET /login (the form), POST /login (token -> a server-side session and its HttpOnly, SameSite=Strict cookie,
  * `Secure` when the request came over HTTPS, as seen through a trusted proxy with `api.trustProxy`; the cookie
  * holds a session id and an HMAC, never the token) and POST /logout (revokes the session in Redis). Without a
- * configured token there is nothing to log in to.
+ * configured token there is nothing to log in to. Failed logins are throttled per source address (failedAuth).
  */
 export function authRoutes(
   app: FastifyInstance,
-  deps: { token: string | undefined; sessions: SessionStore | undefined },
+  deps: { token: string | undefined; sessions: SessionStore | undefined; failedAuth?: FailedAuthLimit },
 ): void {
   app.get('/login', async (request, reply) => {
     const next = safeNextPath((request.query as Record<string, unknown> | undefined)?.['next']);
@@ -38,8 +39,19 @@ export function authRoutes(
     const parsed = loginBodySchema.safeParse(request.body ?? {});
     const next = safeNextPath(parsed.success ? parsed.data.next : undefined);
     if (deps.token === undefined || deps.sessions === undefined) return reply.redirect(next, 303);
+    // Failed logins are counted per source address: past the limit, 429 until the window ends (docs/security.md).
+    const wait = (await deps.failedAuth?.retryAfter(request.ip)) ?? 0;
+    if (wait > 0) {
+      return reply
+        .code(429)
+        .header('retry-after', String(wait))
+        .header('content-type', 'text/html; charset=utf-8')
+        .header('content-security-policy', LOGIN_CSP)
+        .send(renderLogin({ next, error: `Too many failed logins: try again in ${wait} seconds.` }));
+    }
     if (!parsed.success || !tokensMatch(parsed.data.token, deps.token)) {
-      request.log.warn('dashboard login refused: wrong token');
+      request.log.warn({ source: request.ip }, 'dashboard login refused: wrong token');
+      await deps.failedAuth?.recordFailure(request.ip);
       return reply
         .code(401)
         .header('content-type', 'text/html; charset=utf-8')

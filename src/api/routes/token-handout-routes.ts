@@ -4,13 +4,13 @@ import { z } from 'zod';
 import { BitrixError } from '../../bitrix/bitrix-error.js';
 import { type HandoutOutcome, recordHandoutOutcome } from '../../metrics/handout-metrics.js';
 import type { RedisClient } from '../../redis/redis-client.js';
+import { tokensMatch } from '../../secrets/tokens-match.js';
 import type { PortalStore } from '../../store/portal-store.js';
 import type { RedisKeys } from '../../store/redis-keys.js';
 import { type HandoutRequest, handOutToken } from '../../tokens/hand-out-token.js';
 import { type TokenManager, TokenRefreshTimeoutError } from '../../tokens/token-manager.js';
 import { createHandoutThrottle } from '../handout-throttle.js';
 import { ApiInputError, parseInput } from '../parse-input.js';
-import { tokensMatch } from '../tokens-match.js';
 
 /** The handout's two spellings of one route (docs/http-api.md); both are exempt from the API token (require-token.ts). */
 export const TOKEN_HANDOUT_PATHS = ['/api/tokens', '/api/tokens/:domain'] as const;
