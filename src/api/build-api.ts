@@ -158,7 +158,7 @@ export async function buildApi(runtime: ApiRuntime, options: ApiOptions): Promis
   progressRoutes(app, { results, queue, now });
   resultsRoutes(app, { results });
   attentionRoutes(app, { results });
-  retryRoutes(app, { results, queue });
+  retryRoutes(app, { results, queue, ...(runtime.portals ? { portals: runtime.portals } : {}) });
   // Wave plans (`rollout --waves`, docs/waves.md); the POST routes pass the same token and same-origin checks.
   rolloutPlanRoutes(app, {
     redis,
