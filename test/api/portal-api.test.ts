@@ -197,6 +197,19 @@ describe('removing a portal', () => {
     expect(await h.runtime.results.get('gone.sim.test', 'ping')).toMatchObject({ state: 'registered' });
   });
 
+  it('an install event for a removed portal brings it back', async () => {
+    h = await startIntakeHarness({ portals: [{ domain: 'again.sim.test' }] });
+    const first = await h.rollout([jsApp('echo')]);
+    h.startWorker(2);
+    await h.settle(first.pairs);
+    expect((await api(h, 'DELETE', '/api/portals/again.sim.test')).status).toBe(200);
+    expect(await h.runtime.portals.stateOf('again.sim.test')).toBe('removed');
+
+    expect((await h.sim.sendAppEvent(h.eventsUrl, 'again.sim.test', 'install')).status).toBe(200);
+    expect(await h.runtime.portals.stateOf('again.sim.test')).toBe('active');
+    expect(await h.runtime.results.get('again.sim.test', 'echo')).toMatchObject({ state: 'registered' });
+  });
+
   it('remove-portal drops the waiting jobs and parks the pending pairs; a job left over makes no call', async () => {
     h = await startIntakeHarness({ portals: [{ domain: 'queued.sim.test' }] });
     // No worker yet: the pairs wait in the queue.
