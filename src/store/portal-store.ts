@@ -281,10 +281,12 @@ export function createPortalStore(options: PortalStoreOptions) {
     /**
      * Stores the portals of a validated file. Settings always follow the file. Credentials are replaced only
      * when the file brings different ones than were imported last time: re-running a rollout with the same
-     * file must not overwrite tokens the workers refreshed since (refresh tokens are single-use). And only when
+     * file must not overwrite tokens the workers refreshed since (refresh tokens are single-use). An OAuth pair
+     * issued before the stored one is not written either, unless `replaceCredentials` (chooseImportCredentials;
+     * listed in `credentialsKeptNewer`, docs/operations.md, "Re-imports never go back in time"). And only when
      * no worker refreshed them between this import's read and its write (compare-and-set on credVersion,
      * IMPORT_PORTAL): such a portal is listed in `credentialsKept` (docs/reliability.md, "A re-import racing a
-     * refresh").
+     * refresh"). A removed portal is active again (`restored`), back in token keep-alive.
      *
      * Order of the writes, per chunk (Redis Cluster: the `portals` set, the key ids and the credential index are
      * global keys, each portal's hash is in the portal's own slot, so no script or MULTI spans both): the global
