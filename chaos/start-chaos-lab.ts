@@ -34,6 +34,7 @@ const statusRowsSchema = z.array(
     attempts: z.number().int(),
     lastError: z.object({ code: z.string(), message: z.string() }).nullable(),
     updatedAt: z.string().nullable(),
+    hash: z.string().nullable(),
   }),
 );
 

@@ -22,6 +22,7 @@ import { credentialsRoutes } from './routes/credentials-routes.js';
 import { dashboardRoutes } from './routes/dashboard-routes.js';
 import { healthRoutes } from './routes/health-routes.js';
 import { metricsRoutes } from './routes/metrics-routes.js';
+import { portalRoutes } from './routes/portal-routes.js';
 import { progressRoutes } from './routes/progress-routes.js';
 import { queueBoardRoutes } from './routes/queue-board-routes.js';
 import { resultsRoutes } from './routes/results-routes.js';
@@ -184,7 +185,7 @@ export async function buildApi(runtime: ApiRuntime, options: ApiOptions): Promis
   progressRoutes(app, { results, queue, now });
   resultsRoutes(app, { results });
   attentionRoutes(app, { results });
-  retryRoutes(app, { results, queue });
+  retryRoutes(app, { results, queue, ...(runtime.portals ? { portals: runtime.portals } : {}) });
   // Wave plans (`rollout --waves`, docs/waves.md); the POST routes pass the same token and same-origin checks.
   rolloutPlanRoutes(app, {
     redis,
@@ -222,6 +223,8 @@ export async function buildApi(runtime: ApiRuntime, options: ApiOptions): Promis
       }),
   });
   const { portals, definitions, keys, refreshTokens } = runtime;
+  // POST /api/portals, DELETE /api/portals/:domain (docs/http-api.md, "Portals"): behind the token like retry.
+  if (portals && definitions && keys) portalRoutes(app, { ...runtime, portals, definitions, keys });
   if (portals && definitions && keys && refreshTokens) {
     const eventLogger = (options.logger ?? runtime.logger).child({ component: 'app-events' });
     await appEventRoutes(app, {

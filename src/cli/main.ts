@@ -5,6 +5,7 @@ import { demoCommand } from './commands/demo.js';
 import { exportCommand } from './commands/export.js';
 import { failedCommand } from './commands/failed.js';
 import { queueCommand } from './commands/queue.js';
+import { removePortalCommand } from './commands/remove-portal.js';
 import { retryCommand } from './commands/retry.js';
 import { rolloutCommand } from './commands/rollout.js';
 import { rotateKeyCommand } from './commands/rotate-key.js';
@@ -33,6 +34,7 @@ export function buildProgram(): Command {
     unregisterCommand(),
     serveCommand(),
     queueCommand(),
+    removePortalCommand(),
   ]) {
     program.addCommand(command.exitOverride());
   }

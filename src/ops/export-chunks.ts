@@ -7,7 +7,7 @@ import { type StatusRow, toStatusRow } from './status-row.js';
 export const EXPORT_FORMATS = ['csv', 'json'] as const;
 export type ExportFormat = (typeof EXPORT_FORMATS)[number];
 
-/** The CSV header: the `status --json` fields, with lastError split in two. */
+/** The CSV header: the `status --json` fields, with lastError split in two (`hash`: the IFRAME HASH). */
 export const CSV_COLUMNS = [
   'portal',
   'code',
@@ -17,6 +17,7 @@ export const CSV_COLUMNS = [
   'lastErrorCode',
   'lastErrorMessage',
   'updatedAt',
+  'hash',
 ] as const;
 
 function csvCells(row: StatusRow): (string | number | null)[] {
@@ -29,6 +30,7 @@ function csvCells(row: StatusRow): (string | number | null)[] {
     row.lastError?.code ?? null,
     row.lastError?.message ?? null,
     row.updatedAt,
+    row.hash,
   ];
 }
 

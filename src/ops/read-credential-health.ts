@@ -19,7 +19,7 @@ export interface CredentialSummary {
   refreshedWithinAge: number | null;
   /** Active OAuth portals older than keepAliveAfterDays: keep-alive refreshes them (null when it is off). */
   dueForKeepAlive: number | null;
-  /** OAuth portals parked (needs_reauth, or uninstalled): keep-alive leaves them alone. */
+  /** OAuth portals parked (needs_reauth, uninstalled, or removed): keep-alive leaves them alone. */
   needsReauth: number;
   /** The active OAuth portal refreshed longest ago, and when its refresh token lapses if nothing refreshes it. */
   oldest: { domain: string; lastRefreshAt: string; ageDays: number; lapsesAt: string } | null;
@@ -29,7 +29,8 @@ export interface CredentialSummary {
   arrangement: TokenArrangement;
 }
 
-export type CredentialState = 'active' | 'needs_reauth' | 'uninstalled';
+/** `removed`: by `remove-portal` / DELETE /api/portals (docs/operations.md); keep-alive leaves it alone. */
+export type CredentialState = 'active' | 'needs_reauth' | 'uninstalled' | 'removed';
 
 export interface CredentialRow {
   domain: string;
@@ -148,7 +149,9 @@ export async function readCredentialPage(
   const portals = rows.map(([domain, at], i): CredentialRow => {
     const [rawState, rawReason] = states[i] ?? [];
     const state: CredentialState =
-      rawState === 'needs_reauth' || rawState === 'uninstalled' ? rawState : 'active';
+      rawState === 'needs_reauth' || rawState === 'uninstalled' || rawState === 'removed'
+        ? rawState
+        : 'active';
     return {
       domain,
       lastRefreshAt: iso(at),

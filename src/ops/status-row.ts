@@ -10,6 +10,12 @@ export interface StatusRow {
   attempts: number;
   lastError: { code: string; message: string } | null;
   updatedAt: string | null;
+  /**
+   * The IFRAME HASH this pair's app was last registered or updated with (null for JS commands and before the
+   * first call): what the app's iframe handler verifies. How `"HASH": "auto"` derives it: docs/operations.md,
+   * "The IFRAME HASH".
+   */
+  hash: string | null;
 }
 
 export function toStatusRow(result: PairResult): StatusRow {
@@ -21,6 +27,7 @@ export function toStatusRow(result: PairResult): StatusRow {
     attempts: result.attempts,
     lastError: result.lastError,
     updatedAt: result.updatedAt > 0 ? new Date(result.updatedAt).toISOString() : null,
+    hash: result.hashUsed ?? null,
   };
 }
 

@@ -60,6 +60,11 @@ export interface EnqueueRequest {
    * (src/events/load-desired-apps.ts). False for the rollout an install event queues.
    */
   rememberApps?: boolean;
+  /**
+   * Write the portals' credentials even where the stored OAuth pair is newer (`rollout --replace-credentials`;
+   * docs/operations.md, "Re-imports never go back in time").
+   */
+  replaceCredentials?: boolean;
   onProgress?: (done: number, total: number) => void;
 }
 
@@ -72,6 +77,11 @@ export interface EnqueueSummary {
   recreating: number;
   jobsAdded: number;
   imported: ImportSummary | undefined;
+  /**
+   * Stored portals left out because they were removed (`remove-portal`, DELETE /api/portals): a rollout without
+   * `portals` never calls them (docs/operations.md, "remove-portal: stop calling a portal").
+   */
+  skippedRemoved: string[];
 }
 
 /**
@@ -88,11 +98,16 @@ export async function enqueueRollout(request: EnqueueRequest, deps: EnqueueDeps)
       'an app uses "HASH": "auto" but ROLLOUT_HASH_SECRET is not set: set it (16+ characters) to derive a hash per portal',
     );
   }
-  const domains = request.portals
-    ? request.portals.map((p) => p.domain)
+  const storedDomains = request.portals
+    ? undefined
     : request.domains
       ? [...request.domains]
       : await deps.portals.listDomains();
+  // A removed portal is never called again until it is imported again: a rollout of the stored portals skips it.
+  const removed = storedDomains ? await deps.portals.domainsRemoved(storedDomains) : new Set<string>();
+  const domains = request.portals
+    ? request.portals.map((p) => p.domain)
+    : (storedDomains ?? []).filter((domain) => !removed.has(domain));
 
   // Which definition each pair should have: the given apps, or (no apps given) what is stored for it.
   const wanted: { domain: string; code: string; defHash: string }[] = [];
@@ -138,7 +153,11 @@ export async function enqueueRollout(request: EnqueueRequest, deps: EnqueueDeps)
       await deps.redis.set(deps.keys.lastRolloutDefs, JSON.stringify([...byHash.keys()]));
   }
   await deps.redis.hset(deps.keys.rollout(rollout.id), { ...rollout, pairs: String(wanted.length) });
-  const imported = request.portals ? await deps.portals.importPortals(request.portals) : undefined;
+  const imported = request.portals
+    ? await deps.portals.importPortals(request.portals, {
+        replaceCredentials: request.replaceCredentials ?? false,
+      })
+    : undefined;
 
   const parked = await deps.portals.domainsNeedingReauth([...new Set(domains)]);
 
@@ -166,7 +185,7 @@ export async function enqueueRollout(request: EnqueueRequest, deps: EnqueueDeps)
     request.onProgress?.(Math.min(i + chunkSize, wanted.length), wanted.length);
   }
   deps.logger.info(
-    { pairs: wanted.length, ...counts, recreating: recreate.size, jobsAdded },
+    { pairs: wanted.length, ...counts, recreating: recreate.size, jobsAdded, skippedRemoved: removed.size },
     'rollout enqueued',
   );
   return {
@@ -176,6 +195,7 @@ export async function enqueueRollout(request: EnqueueRequest, deps: EnqueueDeps)
     recreating: recreate.size,
     jobsAdded,
     imported,
+    skippedRemoved: [...removed].sort(),
   };
 }
 

@@ -57,6 +57,13 @@ export type PairOutcome =
   | { kind: 'delay'; until: number; reason: string }
   | { kind: 'failed'; error: PairError };
 
+/** The pair's error once its portal was removed (`remove-portal`, DELETE /api/portals); importing it again lifts it. */
+export const PORTAL_REMOVED: PairError = {
+  code: 'PORTAL_REMOVED',
+  message:
+    'the portal was removed (remove-portal or DELETE /api/portals): nothing calls it; import it again (rollout --portals or POST /api/portals) to bring it back',
+};
+
 /** Bounds the loop that follows a definition changed while the job ran, token refreshes and re-registers. */
 const MAX_STEPS = 8;
 /** A pair due within this many ms is called now rather than delayed for it. */
@@ -94,8 +101,14 @@ export async function processPair(job: PairJob, deps: PairProcessorDeps): Promis
     }
 
     // The application was removed from the portal (ONAPPUNINSTALL): nothing may call it (docs/install-events.md).
-    if ((await deps.portals.stateOf(domain)) === 'uninstalled') {
-      await results.markNeedsReauth(domain, code, APP_UNINSTALLED);
+    // Nor a portal removed by an operator or the backend (docs/operations.md, "remove-portal: stop calling a portal").
+    const portalState = await deps.portals.stateOf(domain);
+    if (portalState === 'uninstalled' || portalState === 'removed') {
+      await results.markNeedsReauth(
+        domain,
+        code,
+        portalState === 'removed' ? PORTAL_REMOVED : APP_UNINSTALLED,
+      );
       return { kind: 'done', state: 'needs_reauth' };
     }
     let target: PortalTarget;

@@ -37,7 +37,7 @@ export async function buildCredentialIndex(
       if (!known || authType === 'webhook' || authType === 'source') return;
       const issuedAt = estimateIssuedAt(Number(expiresAt ?? 0), at);
       index.zadd(keys.credentialsByRefresh, 'NX', issuedAt, domain);
-      if (state !== 'needs_reauth' && state !== 'uninstalled')
+      if (state !== 'needs_reauth' && state !== 'uninstalled' && state !== 'removed')
         index.zadd(keys.keepAliveDue, 'NX', issuedAt, domain);
       queued++;
     });

@@ -3,6 +3,7 @@ import type { PortalEntry } from '../portals/portal-entry-schema.js';
 import { defineScript, type LuaScript } from '../redis/define-script.js';
 import type { RedisClient } from '../redis/redis-client.js';
 import { plaintextSecretCodec } from '../secrets/plaintext-secret-codec.js';
+import { chooseImportCredentials, pairIssuedAt } from './choose-import-credentials.js';
 import {
   estimateIssuedAt,
   indexOAuthCredentials,
@@ -13,8 +14,20 @@ import {
 import type { RedisKeys } from './redis-keys.js';
 import type { SecretCodec } from './secret-codec.js';
 
-/** `uninstalled`: Bitrix24 said the application was removed (ONAPPUNINSTALL); nothing calls the portal. */
-export type PortalState = 'active' | 'needs_reauth' | 'uninstalled';
+/**
+ * `uninstalled`: Bitrix24 said the application was removed (ONAPPUNINSTALL); nothing calls the portal.
+ * `removed`: an operator or the application's backend removed the portal (`remove-portal`, DELETE /api/portals);
+ * nothing calls it until it is imported again (docs/operations.md, "remove-portal: stop calling a portal").
+ */
+export type PortalState = 'active' | 'needs_reauth' | 'uninstalled' | 'removed';
+
+/** A stored state field as a PortalState (unset or unknown: active). */
+function portalStateOf(raw: string | null | undefined): PortalState {
+  return raw === 'needs_reauth' || raw === 'uninstalled' || raw === 'removed' ? raw : 'active';
+}
+
+/** States in which nothing calls the portal and keep-alive leaves it alone. */
+const PARKED_STATES: ReadonlySet<string> = new Set(['needs_reauth', 'uninstalled', 'removed']);
 
 export type StoredAuth =
   | { type: 'oauth'; accessToken: string; refreshToken: string; expiresAt: number }
@@ -54,6 +67,19 @@ export interface ImportSummary {
    * fields were. Importing the file again replaces them (docs/reliability.md, "A re-import racing a refresh").
    */
   credentialsKept: string[];
+  /**
+   * Domains whose stored OAuth pair was issued later than the file's (an install event or a refresh stored it):
+   * the stored pair was kept and the file's older one not written, unless `replaceCredentials`
+   * (docs/operations.md, "Re-imports never go back in time").
+   */
+  credentialsKeptNewer: string[];
+  /** Domains that were removed (`remove-portal`, DELETE /api/portals) and are active again. */
+  restored: string[];
+}
+
+export interface ImportOptions {
+  /** Write the file's credentials even when the stored OAuth pair is newer (`rollout --replace-credentials`). */
+  replaceCredentials?: boolean;
 }
 
 export interface RefreshedTokens {
@@ -87,23 +113,41 @@ return {1, state}
 };
 
 /**
- * Parks a portal for re-authorisation, unless its application was uninstalled meanwhile: an uninstall
- * (docs/install-events.md) says more than a refused token, and a reinstall is what lifts it. Touches the portal's
- * own hash only.
- * KEYS: portal. ARGV: reason, updatedAt. Returns 1 when parked, 0 when the portal is uninstalled (nothing written).
+ * Parks a portal for re-authorisation, unless its application was uninstalled or the portal removed meanwhile: an
+ * uninstall (docs/install-events.md) or a removal says more than a refused token, and a reinstall or re-import is
+ * what lifts it. Touches the portal's own hash only.
+ * KEYS: portal. ARGV: reason, updatedAt. Returns 1 when parked, 0 when uninstalled or removed (nothing written).
  */
 const PARK_PORTAL: LuaScript = {
   name: 'ParkPortal',
   numberOfKeys: 1,
   lua: `
-if redis.call('HGET', KEYS[1], 'state') == 'uninstalled' then return 0 end
+local state = redis.call('HGET', KEYS[1], 'state')
+if state == 'uninstalled' or state == 'removed' then return 0 end
 redis.call('HSET', KEYS[1], 'state', 'needs_reauth', 'stateReason', ARGV[1], 'updatedAt', ARGV[2])
 return 1
 `,
 };
 
 /**
- * One portal of an import: the settings always; the file's credentials only when they are new (not what was
+ * Marks a known portal removed (docs/operations.md, "remove-portal: stop calling a portal"): nothing calls it
+ * until an import brings it back. Touches the portal's own hash only.
+ * KEYS: portal. ARGV: reason, removedAt, removedBy. Returns the previous state ('' unset), or false when unknown.
+ */
+const REMOVE_PORTAL: LuaScript = {
+  name: 'RemovePortal',
+  numberOfKeys: 1,
+  lua: `
+local stored = redis.call('HMGET', KEYS[1], 'domain', 'state')
+if not stored[1] then return false end
+redis.call('HSET', KEYS[1], 'state', 'removed', 'stateReason', ARGV[1], 'removedAt', ARGV[2], 'removedBy', ARGV[3],
+  'updatedAt', ARGV[2])
+return stored[2] or ''
+`,
+};
+
+/**
+ * One portal of an import: the settings always; a removed portal is active again; the file's credentials only when they are new (not what was
  * imported last) AND the stored credentials are still the version the import read (compare-and-set on
  * credVersion: a worker's refresh in between wins, see ImportSummary.credentialsKept). Touches the portal's own
  * hash only (one slot on Redis Cluster): the `portals` set and the key id are added before, the credential index
@@ -123,6 +167,9 @@ if stored[1] then known = 1 end
 local state = stored[2] or ''
 local n = tonumber(ARGV[4])
 redis.call('HSET', KEYS[1], unpack(ARGV, 5, 4 + n))
+if state == 'removed' then
+  redis.call('HSET', KEYS[1], 'state', 'active', 'stateReason', '', 'removedAt', '', 'removedBy', '')
+end
 if #ARGV == 4 + n then return {known, 'same', state} end
 if stored[3] == ARGV[2] then
   if stored[4] == ARGV[3] then return {known, 'replaced', state} end
@@ -197,6 +244,7 @@ export function createPortalStore(options: PortalStoreOptions) {
   const saveRefreshed = defineScript(redis, SAVE_REFRESHED);
   const importPortal = defineScript(redis, IMPORT_PORTAL);
   const parkPortal = defineScript(redis, PARK_PORTAL);
+  const removePortal = defineScript(redis, REMOVE_PORTAL);
   const credentialFields = (entry: PortalEntry) => credentialFieldsWith(codec, entry);
 
   /**
@@ -239,7 +287,7 @@ export function createPortalStore(options: PortalStoreOptions) {
         raw['rate'] && raw['burst'] ? { rate: Number(raw['rate']), burst: Number(raw['burst']) } : undefined,
       auth,
       credVersion: Number(raw['credVersion'] ?? 0),
-      state: raw['state'] === 'needs_reauth' || raw['state'] === 'uninstalled' ? raw['state'] : 'active',
+      state: portalStateOf(raw['state']),
       stateReason: raw['stateReason'] ? raw['stateReason'] : undefined,
     };
   }
@@ -248,10 +296,12 @@ export function createPortalStore(options: PortalStoreOptions) {
     /**
      * Stores the portals of a validated file. Settings always follow the file. Credentials are replaced only
      * when the file brings different ones than were imported last time: re-running a rollout with the same
-     * file must not overwrite tokens the workers refreshed since (refresh tokens are single-use). And only when
+     * file must not overwrite tokens the workers refreshed since (refresh tokens are single-use). An OAuth pair
+     * issued before the stored one is not written either, unless `replaceCredentials` (chooseImportCredentials;
+     * listed in `credentialsKeptNewer`, docs/operations.md, "Re-imports never go back in time"). And only when
      * no worker refreshed them between this import's read and its write (compare-and-set on credVersion,
      * IMPORT_PORTAL): such a portal is listed in `credentialsKept` (docs/reliability.md, "A re-import racing a
-     * refresh").
+     * refresh"). A removed portal is active again (`restored`), back in token keep-alive.
      *
      * Order of the writes, per chunk (Redis Cluster: the `portals` set, the key ids and the credential index are
      * global keys, each portal's hash is in the portal's own slot, so no script or MULTI spans both): the global
@@ -260,14 +310,20 @@ export function createPortalStore(options: PortalStoreOptions) {
      * readers skip (listDomains, get), and re-running the import completes it; the reverse order could leave a
      * stored portal no listing shows.
      */
-    async importPortals(entries: readonly PortalEntry[]): Promise<ImportSummary> {
+    async importPortals(
+      entries: readonly PortalEntry[],
+      options: ImportOptions = {},
+    ): Promise<ImportSummary> {
       const summary: ImportSummary = {
         created: 0,
         updated: 0,
         credentialsReplaced: [],
         reactivated: [],
         credentialsKept: [],
+        credentialsKeptNewer: [],
+        restored: [],
       };
+      const replaceCredentials = options.replaceCredentials ?? false;
       const importId = randomUUID();
       const chunk = 500;
       for (let i = 0; i < entries.length; i += chunk) {
@@ -275,15 +331,35 @@ export function createPortalStore(options: PortalStoreOptions) {
         // One command per portal (each in its own slot on a Cluster); sent at once, so pipelined all the same.
         const current = await Promise.all(
           slice.map((entry) =>
-            redis.hmget(keys.portal(entry.domain), 'credSource', 'credVersion', 'authType', 'state'),
+            redis.hmget(
+              keys.portal(entry.domain),
+              'credSource',
+              'credVersion',
+              'domain',
+              'authType',
+              'expiresAt',
+              'state',
+            ),
           ),
         );
         const writes = slice.map((entry, index) => {
-          const [credSource, credVersion, authType, state] = current[index] ?? [];
+          const [credSource, credVersion, known, authType, expiresAt, state] = current[index] ?? [];
           // A source portal parked for its source's answer (404, another portal's token) has no credentials of
           // its own to change: importing it again is what lifts the park (docs/tokens.md, "Borrowed tokens").
           const relift = entry.auth.type === 'source' && authType === 'source' && state === 'needs_reauth';
           const source = relift ? credentialSource(entry, importId) : credentialSource(entry);
+          // Never back in time: an older OAuth pair than the stored one is not written (choose-import-credentials.ts).
+          const choice = chooseImportCredentials(
+            {
+              known: Boolean(known),
+              authType: authType ?? undefined,
+              expiresAt: expiresAt ? Number(expiresAt) : undefined,
+              state: state ?? undefined,
+              sameAsLastImport: credSource === source,
+            },
+            entry.auth,
+            { replaceCredentials },
+          );
           const settings: Record<string, string> = {
             domain: entry.domain,
             restUrl: entry.restUrl,
@@ -294,9 +370,20 @@ export function createPortalStore(options: PortalStoreOptions) {
             burst: entry.rateLimit ? String(entry.rateLimit.burst) : '',
             updatedAt: String(now()),
           };
-          // Sealed only when they may be written: the file's credentials differ from the last imported ones.
-          const credentials = credSource === source ? undefined : credentialFields(entry);
-          return { entry, readVersion: credVersion ?? '', source, settings, credentials };
+          // Sealed only when they may be written: the file's credentials differ from the last imported ones and
+          // are not older than the stored pair.
+          const credentials = choice === 'replace' ? credentialFields(entry) : undefined;
+          const storedIssuedAt =
+            authType === 'oauth' && expiresAt ? pairIssuedAt(Number(expiresAt)) : undefined;
+          return {
+            entry,
+            readVersion: credVersion ?? '',
+            source,
+            settings,
+            credentials,
+            choice,
+            storedIssuedAt,
+          };
         });
         const global = redis.multi();
         global.sadd(keys.portals, ...slice.map((entry) => entry.domain));
@@ -328,6 +415,16 @@ export function createPortalStore(options: PortalStoreOptions) {
           if (known === 1) summary.updated++;
           else summary.created++;
           if (outcome === 'kept') summary.credentialsKept.push(entry.domain);
+          if (writes[at]?.choice === 'stored_newer') summary.credentialsKeptNewer.push(entry.domain);
+          if (state === 'removed') {
+            summary.restored.push(entry.domain);
+            // Back in token keep-alive with its stored pair (removal took it out), unless replaced below.
+            const storedIssuedAt = writes[at]?.storedIssuedAt;
+            if (outcome !== 'replaced' && storedIssuedAt !== undefined) {
+              indexOAuthCredentials(index, keys, entry.domain, Math.min(storedIssuedAt, now()), true);
+              indexed = true;
+            }
+          }
           if (outcome !== 'replaced') return;
           summary.credentialsReplaced.push(entry.domain);
           if (state === 'needs_reauth') summary.reactivated.push(entry.domain);
@@ -372,7 +469,7 @@ export function createPortalStore(options: PortalStoreOptions) {
       if (saved !== 1) return false;
       const index = redis.multi();
       index.zadd(keys.credentialsByRefresh, refreshedAt, domain);
-      if (state === 'needs_reauth' || state === 'uninstalled') index.zrem(keys.keepAliveDue, domain);
+      if (state !== undefined && PARKED_STATES.has(state)) index.zrem(keys.keepAliveDue, domain);
       else index.zadd(keys.keepAliveDue, refreshedAt, domain);
       await index.exec();
       return true;
@@ -402,8 +499,7 @@ export function createPortalStore(options: PortalStoreOptions) {
         replies.forEach((state, index) => {
           const domain = slice[index];
           // An uninstalled portal is parked too: its application is gone (docs/install-events.md).
-          if ((state === 'needs_reauth' || state === 'uninstalled') && domain !== undefined)
-            parked.add(domain);
+          if (state !== null && PARKED_STATES.has(state) && domain !== undefined) parked.add(domain);
         });
       }
       return parked;
@@ -446,7 +542,7 @@ export function createPortalStore(options: PortalStoreOptions) {
       return {
         applicationToken: sealedToken ? codec.open(sealedToken) : undefined,
         memberId: memberId ? memberId : undefined,
-        state: state === 'needs_reauth' || state === 'uninstalled' ? state : 'active',
+        state: portalStateOf(state),
       };
     },
 
@@ -527,7 +623,41 @@ export function createPortalStore(options: PortalStoreOptions) {
     async stateOf(domain: string): Promise<PortalState | undefined> {
       const state = await redis.hget(keys.portal(domain), 'state');
       if (state === null) return undefined;
-      return state === 'needs_reauth' || state === 'uninstalled' ? state : 'active';
+      return portalStateOf(state);
+    },
+
+    /**
+     * Marks a known portal `removed` with when and by whom (docs/operations.md, "remove-portal: stop calling a
+     * portal"), then takes it out of token keep-alive (global keys: a separate MULTI on Redis Cluster). Returns
+     * false for an unknown portal (nothing written).
+     */
+    async markRemoved(domain: string, removal: { by: string; reason?: string }): Promise<boolean> {
+      const at = now();
+      const reason =
+        removal.reason ??
+        `PORTAL_REMOVED: removed by ${removal.by} at ${new Date(at).toISOString()}; import it again to call it`;
+      const previous = (await removePortal.run([keys.portal(domain)], [reason, String(at), removal.by])) as
+        | string
+        | null;
+      if (previous === null) return false;
+      const index = redis.multi();
+      parkCredentials(index, keys, domain);
+      await index.exec();
+      return true;
+    },
+
+    /** The domains among `domains` that are removed: the state field only, 2,000 reads sent at once. */
+    async domainsRemoved(domains: readonly string[]): Promise<Set<string>> {
+      const removed = new Set<string>();
+      for (let i = 0; i < domains.length; i += 2_000) {
+        const slice = domains.slice(i, i + 2_000);
+        const replies = await Promise.all(slice.map((domain) => redis.hget(keys.portal(domain), 'state')));
+        replies.forEach((state, index) => {
+          const domain = slice[index];
+          if (state === 'removed' && domain !== undefined) removed.add(domain);
+        });
+      }
+      return removed;
     },
   };
 }

@@ -68,6 +68,14 @@ export async function startWaveRollout(
       `rollout: new credentials for ${imported.reactivated.length} portal(s) that needed them\n`,
     );
   }
+  const keptNewer = imported.credentialsKeptNewer;
+  if (keptNewer.length > 0) {
+    // docs/operations.md, "Re-imports never go back in time"
+    process.stderr.write(
+      `rollout: kept the stored OAuth tokens of ${keptNewer.length} portal(s) whose stored pair is newer than the ` +
+        `file's: ${keptNewer.slice(0, 10).join(', ')}${keptNewer.length > 10 ? ', ...' : ''}\n`,
+    );
+  }
   if (plan.state === 'halted') {
     process.stdout.write(`${formatPlanHeadline(plan)}\n`);
     process.exitCode = EXIT_CODES.failed;

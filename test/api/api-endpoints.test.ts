@@ -7,7 +7,16 @@ import { collectSecrets, leakedSecrets } from './support/collect-secrets.js';
 
 const TOKEN = 'api-token-0123456789abcdef';
 const BEARER = { authorization: `Bearer ${TOKEN}` };
-const STATUS_ROW_KEYS = ['appId', 'attempts', 'code', 'lastError', 'portal', 'state', 'updatedAt'].sort();
+const STATUS_ROW_KEYS = [
+  'appId',
+  'attempts',
+  'code',
+  'hash',
+  'lastError',
+  'portal',
+  'state',
+  'updatedAt',
+].sort();
 
 let harness: Harness;
 let app: FastifyInstance;

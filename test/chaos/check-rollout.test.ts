@@ -21,6 +21,7 @@ function row(portal: string, code: string, fields: Partial<StatusRow> = {}): Sta
     attempts: 1,
     lastError: null,
     updatedAt: null,
+    hash: null,
     ...fields,
   };
 }

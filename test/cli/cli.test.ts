@@ -61,7 +61,7 @@ describe('imbot-rollout CLI', () => {
     expect(rows).toHaveLength(12);
     for (const row of rows) {
       expect(Object.keys(row).sort()).toEqual(
-        ['appId', 'attempts', 'code', 'lastError', 'portal', 'state', 'updatedAt'].sort(),
+        ['appId', 'attempts', 'code', 'hash', 'lastError', 'portal', 'state', 'updatedAt'].sort(),
       );
       expect(row).toMatchObject({ state: 'registered', lastError: null });
       expect(typeof row['appId']).toBe('number');

@@ -257,7 +257,7 @@ describe('export', () => {
       op: 'register',
       appId: 17,
       defHash: 'h1',
-      hashUsed: undefined,
+      hashUsed: '0123456789abcdef0123456789abcdef',
     });
     await store.recordFailure('b.example.com', 'echo', {
       op: 'register',
@@ -273,11 +273,11 @@ describe('export', () => {
   }
 
   const EXPECTED_CSV =
-    'portal,code,state,appId,attempts,lastErrorCode,lastErrorMessage,updatedAt\r\n' +
-    `a.example.com,echo,registered,17,1,,,${AT}\r\n` +
+    'portal,code,state,appId,attempts,lastErrorCode,lastErrorMessage,updatedAt,hash\r\n' +
+    `a.example.com,echo,registered,17,1,,,${AT},0123456789abcdef0123456789abcdef\r\n` +
     // The line break in the message is folded to a space (sanitiseText): one record per line.
-    `b.example.com,echo,failed,,1,BOT_ID_ERROR,"'=HYPERLINK(""http://x""), said ""no"" line 2",${AT}\r\n` +
-    `c.example.com,'-sum,pending,,1,TIMEOUT,"'@no answer, within 2000 ms",${AT}\r\n`;
+    `b.example.com,echo,failed,,1,BOT_ID_ERROR,"'=HYPERLINK(""http://x""), said ""no"" line 2",${AT},\r\n` +
+    `c.example.com,'-sum,pending,,1,TIMEOUT,"'@no answer, within 2000 ms",${AT},\r\n`;
 
   const EXPECTED_ROWS = [
     {
@@ -288,6 +288,7 @@ describe('export', () => {
       attempts: 1,
       lastError: null,
       updatedAt: AT,
+      hash: '0123456789abcdef0123456789abcdef',
     },
     {
       portal: 'b.example.com',
@@ -297,6 +298,7 @@ describe('export', () => {
       attempts: 1,
       lastError: { code: 'BOT_ID_ERROR', message: '=HYPERLINK("http://x"), said "no"\nline 2' },
       updatedAt: AT,
+      hash: null,
     },
     {
       portal: 'c.example.com',
@@ -306,6 +308,7 @@ describe('export', () => {
       attempts: 1,
       lastError: { code: 'TIMEOUT', message: '@no answer, within 2000 ms' },
       updatedAt: AT,
+      hash: null,
     },
   ];
 

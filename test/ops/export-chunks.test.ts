@@ -68,9 +68,9 @@ describe('exportChunks', () => {
     const chunks = await collect(exportChunks(store, 'csv', { chunkSize: 1_000 }));
     expect(chunks).toHaveLength(4); // header + 3 chunks
     const lines = chunks.join('').split('\r\n');
-    expect(lines[0]).toBe('portal,code,state,appId,attempts,lastErrorCode,lastErrorMessage,updatedAt');
+    expect(lines[0]).toBe('portal,code,state,appId,attempts,lastErrorCode,lastErrorMessage,updatedAt,hash');
     expect(lines).toHaveLength(2_502); // header, 2500 records, '' after the last CRLF
-    expect(lines[1]).toBe('p00000.example.com,echo,pending,,0,,,2023-11-14T22:13:20.000Z');
+    expect(lines[1]).toBe('p00000.example.com,echo,pending,,0,,,2023-11-14T22:13:20.000Z,');
     expect(lines[2_500]).toMatch(/^p02499\.example\.com,/);
   });
 
@@ -85,7 +85,7 @@ describe('exportChunks', () => {
   it('exports an empty store as a header only, or as []', async () => {
     const store = await storeWith(0);
     expect((await collect(exportChunks(store, 'csv'))).join('')).toBe(
-      'portal,code,state,appId,attempts,lastErrorCode,lastErrorMessage,updatedAt\r\n',
+      'portal,code,state,appId,attempts,lastErrorCode,lastErrorMessage,updatedAt,hash\r\n',
     );
     expect((await collect(exportChunks(store, 'json'))).join('')).toBe('[]\n');
   });

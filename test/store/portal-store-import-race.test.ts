@@ -9,8 +9,15 @@ import { newRedis, uniquePrefix } from '../support/redis.js';
 
 const DOMAIN = 'race.example.com';
 
-/** One OAuth portal entry; `tag` names its tokens, `botId` stands for the non-credential settings. */
-function entry(tag: string, botId = 1): PortalEntry {
+/**
+ * One OAuth portal entry; `tag` names its tokens, `botId` stands for the non-credential settings. The pair tagged
+ * `old` was issued before REFRESHED, every other one after it (an import never goes back in time).
+ */
+function entry(
+  tag: string,
+  botId = 1,
+  expiresAt = tag === 'old' ? '2030-01-01T00:00:00Z' : '2030-06-01T00:00:00Z',
+): PortalEntry {
   const [parsed] = portalsFileSchema({ allowHttp: false }).parse([
     {
       domain: DOMAIN,
@@ -19,7 +26,7 @@ function entry(tag: string, botId = 1): PortalEntry {
         type: 'oauth',
         accessToken: `access-${tag}`,
         refreshToken: `refresh-${tag}`,
-        expiresAt: '2030-01-01T00:00:00Z',
+        expiresAt,
       },
     },
   ]);
@@ -30,7 +37,7 @@ function entry(tag: string, botId = 1): PortalEntry {
 const REFRESHED = {
   accessToken: 'access-refreshed',
   refreshToken: 'refresh-refreshed',
-  expiresAt: 1_900_000_000_000,
+  expiresAt: 1_900_000_000_000, // 2030-03-17
 };
 
 let redis: Redis;
@@ -164,5 +171,50 @@ describe('portal re-import against concurrent token refreshes', () => {
     await redis.sadd(keys.portals, 'half-imported.example.com');
     expect(await worker.listDomains()).toEqual([DOMAIN]);
     expect(await worker.get('half-imported.example.com')).toBeUndefined();
+  });
+});
+
+describe('re-imports never go back in time (issue 18)', () => {
+  it('a file whose pair is older than the one a refresh stored keeps the stored pair and names the portal', async () => {
+    await createPortalStore({ redis, keys }).importPortals([entry('old')]);
+    const read = await worker.get(DOMAIN);
+    if (read === undefined) throw new Error('portal not imported');
+    expect(await worker.saveRefreshedTokens(DOMAIN, read.credVersion, REFRESHED)).toBe(true);
+
+    // A file written before the refresh (its pair expires before the refreshed one), with other settings.
+    const stale = entry('stale-file', 5, '2030-02-01T00:00:00Z');
+    const summary = await createPortalStore({ redis, keys }).importPortals([stale]);
+    expect(summary).toMatchObject({
+      credentialsReplaced: [],
+      credentialsKeptNewer: [DOMAIN],
+      credentialsKept: [],
+    });
+    expect(await storedAuth(worker)).toEqual({ type: 'oauth', ...REFRESHED });
+    expect((await worker.get(DOMAIN))?.botId).toBe(5); // the other fields follow the file
+
+    // The operator says the file is right: --replace-credentials writes it.
+    const forced = await createPortalStore({ redis, keys }).importPortals([stale], {
+      replaceCredentials: true,
+    });
+    expect(forced).toMatchObject({ credentialsReplaced: [DOMAIN], credentialsKeptNewer: [] });
+    expect(await storedAuth(worker)).toMatchObject({ accessToken: 'access-stale-file' });
+  });
+
+  it('a removed portal is skipped until an import of the same file brings it back into keep-alive', async () => {
+    await createPortalStore({ redis, keys }).importPortals([entry('old')]);
+    expect(await worker.markRemoved(DOMAIN, { by: 'test' })).toBe(true);
+    expect(await worker.markRemoved('unknown.example.com', { by: 'test' })).toBe(false);
+    expect(await worker.stateOf(DOMAIN)).toBe('removed');
+    expect(await redis.zscore(keys.keepAliveDue, DOMAIN)).toBeNull();
+    expect(await redis.hget(keys.portal(DOMAIN), 'removedBy')).toBe('test');
+    // A refused refresh afterwards does not turn the removal into needs_reauth.
+    await worker.markNeedsReauth(DOMAIN, 'invalid_grant: test');
+    expect(await worker.stateOf(DOMAIN)).toBe('removed');
+    expect([...(await worker.domainsRemoved([DOMAIN, 'other.example.com']))]).toEqual([DOMAIN]);
+
+    const summary = await createPortalStore({ redis, keys }).importPortals([entry('old')]);
+    expect(summary).toMatchObject({ restored: [DOMAIN], credentialsReplaced: [] });
+    expect(await worker.get(DOMAIN)).toMatchObject({ state: 'active', stateReason: undefined });
+    expect(await redis.zscore(keys.keepAliveDue, DOMAIN)).not.toBeNull();
   });
 });

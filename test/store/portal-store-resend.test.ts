@@ -13,6 +13,7 @@ const DOMAIN = 'resent.example.com';
 
 const own = useOwnedResources();
 
+/** The pair tagged `old` was issued before every other one (an import never goes back in time). */
 function entry(tag: string) {
   return portalsFileSchema({ allowHttp: false }).parse([
     {
@@ -22,7 +23,7 @@ function entry(tag: string) {
         type: 'oauth',
         accessToken: `access-${tag}`,
         refreshToken: `refresh-${tag}`,
-        expiresAt: '2030-01-01T00:00:00Z',
+        expiresAt: tag === 'old' ? '2030-01-01T00:00:00Z' : '2030-06-01T00:00:00Z',
       },
     },
   ]);

@@ -55,6 +55,8 @@ describe('credential index and health', () => {
               },
             },
       ),
+      // Stated as issued 40 days ago: older than the stored pair (docs/operations.md, "Re-imports never go back in time").
+      { replaceCredentials: true },
     );
 
     expect(Number(await env.redis.zscore(env.keys.credentialsByRefresh, OLD))).toBe(

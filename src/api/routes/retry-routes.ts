@@ -4,6 +4,7 @@ import { NothingMatchedError } from '../../errors/operator-error.js';
 import { retryFailedPairs } from '../../ops/retry-failed-pairs.js';
 import { toStatusRow } from '../../ops/status-row.js';
 import type { PairJob } from '../../pipeline/pair-job.js';
+import type { PortalStore } from '../../store/portal-store.js';
 import type { ResultStore } from '../../store/result-store.js';
 import { parseInput } from '../parse-input.js';
 import { pairParamsSchema, retryFailedBodySchema } from '../request-schemas.js';
@@ -17,7 +18,7 @@ export const RETRY_LIST_LIMIT = 100;
  */
 export function retryRoutes(
   app: FastifyInstance,
-  deps: { results: ResultStore; queue: Queue<PairJob> },
+  deps: { results: ResultStore; queue: Queue<PairJob>; portals?: Pick<PortalStore, 'domainsRemoved'> },
 ): void {
   app.post('/api/pairs/:domain/:code/retry', async (request, reply) => {
     const { domain, code } = parseInput(pairParamsSchema, request.params, 'params');

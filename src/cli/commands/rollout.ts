@@ -5,6 +5,7 @@ import { EXIT_CODES, UsageError } from '../../errors/operator-error.js';
 import { QUEUE_PAUSED_HINT } from '../../ops/queue-paused-hint.js';
 import { enqueueRollout } from '../../pipeline/enqueue-rollout.js';
 import { loadPortalsFile } from '../../portals/load-portals-file.js';
+import { tokenOwnershipNotice } from '../../portals/token-ownership-notice.js';
 import { checkStoredKeyIds } from '../../secrets/check-stored-key-ids.js';
 import { requireSecretKey } from '../../secrets/require-secret-key.js';
 import { parseWaveFlags, WAVE_HELP, type WaveFlagOptions } from '../../waves/parse-wave-flags.js';
@@ -12,6 +13,13 @@ import { runWavePlanCommand, startWaveRollout } from '../../waves/run-wave-comma
 import { cliContext } from '../cli-context.js';
 import { openRuntime } from '../open-runtime.js';
 import { waitForRollout } from '../wait-for-rollout.js';
+
+type RolloutOptions = WaveFlagOptions & {
+  wait?: boolean;
+  recreate?: boolean;
+  replace?: boolean;
+  replaceCredentials?: boolean;
+};
 
 export function rolloutCommand(): Command {
   return new Command('rollout')
@@ -38,6 +46,11 @@ export function rolloutCommand(): Command {
       'wait until every pair is settled, with progress; exit 1 if any failed or needs re-authorisation. With ' +
         'waves: until the plan is done, halted or aborted, with per-wave progress',
     )
+    .option(
+      '--replace-credentials',
+      "with --portals: write the file's OAuth tokens even where the stored pair is newer (issued later, e.g. by " +
+        'an install event or a refresh); without it such portals keep their stored pair and are listed',
+    )
     .option('--waves <list>', WAVE_HELP.waves)
     .option('--halt-failures <percent>', WAVE_HELP.haltFailures)
     .option('--halt-needs-reauth <percent>', WAVE_HELP.haltNeedsReauth)
@@ -46,7 +59,7 @@ export function rolloutCommand(): Command {
     .option('--abort <planId>', WAVE_HELP.abort)
     .option('--skip-wave <planId>', WAVE_HELP.skipWave)
     .addHelpText('after', WAVE_HELP.after)
-    .action(async (options: WaveFlagOptions & { wait?: boolean; recreate?: boolean; replace?: boolean }) => {
+    .action(async (options: RolloutOptions) => {
       // Wave flags are checked first: a wrong one is named before any file is read.
       const waveFlags = parseWaveFlags(options);
       if (waveFlags.control) {
@@ -66,6 +79,15 @@ export function rolloutCommand(): Command {
       }
       if (!options.apps && !options.portals)
         throw new UsageError('give --apps and/or --portals (see rollout --help)');
+      if (options.replaceCredentials && waveFlags.waves)
+        throw new UsageError(
+          '--replace-credentials is not taken with --waves: import the portals first (rollout --portals F ' +
+            '--replace-credentials), then start the waves',
+        );
+      if (options.replaceCredentials && !options.portals)
+        throw new UsageError(
+          '--replace-credentials needs --portals: it says which credentials an import writes',
+        );
       const { config, logger } = cliContext();
       // Validate both files whole before anything is written: a bad entry leaves no partial state.
       const apps = options.apps
@@ -83,6 +105,9 @@ export function rolloutCommand(): Command {
           })
         : undefined;
       requireSecretKey(config, 'rollout');
+      // Said before anything is stored: from now on imbot-rollout refreshes these tokens (single-use).
+      const notice = portals ? tokenOwnershipNotice(portals) : undefined;
+      if (notice !== undefined) process.stderr.write(`rollout: ${notice}\n`);
       const runtime = await openRuntime(config, logger);
       try {
         // Before anything is stored: changed credentials must not be sealed with a key the workers lack.
@@ -111,6 +136,7 @@ export function rolloutCommand(): Command {
             portals,
             recreate: options.recreate ?? false,
             replace: options.replace ?? false,
+            replaceCredentials: options.replaceCredentials ?? false,
             ...(options.apps ? { source: basename(options.apps) } : {}),
           },
           runtime,
@@ -136,6 +162,27 @@ export function rolloutCommand(): Command {
               `${kept.length > 10 ? ', ...' : ''}. If the file holds a new authorisation for them, run the import again\n`,
           );
         }
+        const keptNewer = summary.imported?.credentialsKeptNewer ?? [];
+        if (keptNewer.length > 0) {
+          // docs/operations.md, "Re-imports never go back in time"
+          process.stderr.write(
+            `rollout: kept the stored OAuth tokens of ${keptNewer.length} portal(s) whose stored pair is newer than ` +
+              `the file's (refresh tokens are single-use; the other fields were imported): ${firstFew(keptNewer)}. ` +
+              "To write the file's tokens anyway, run again with --replace-credentials\n",
+          );
+        }
+        const restored = summary.imported?.restored ?? [];
+        if (restored.length > 0) {
+          process.stdout.write(
+            `rollout: ${restored.length} removed portal(s) imported again and active: ${firstFew(restored)}\n`,
+          );
+        }
+        if (summary.skippedRemoved.length > 0) {
+          process.stdout.write(
+            `rollout: skipped ${summary.skippedRemoved.length} removed portal(s): ${firstFew(summary.skippedRemoved)} ` +
+              '(import them again with --portals to call them)\n',
+          );
+        }
         if (!options.wait) {
           if (await runtime.queue.isPaused()) process.stdout.write(`rollout: ${QUEUE_PAUSED_HINT}\n`);
           return;
@@ -155,4 +202,9 @@ export function rolloutCommand(): Command {
         await runtime.close();
       }
     });
+}
+
+/** The first ten domains, then "...". */
+function firstFew(domains: readonly string[]): string {
+  return `${domains.slice(0, 10).join(', ')}${domains.length > 10 ? ', ...' : ''}`;
 }

@@ -13,12 +13,18 @@ import type { TokenEnv } from './token-env.js';
 
 export const DAY_MS = 86_400_000;
 
-/** Re-imports `domain` with the same tokens, stated as issued `days` ago (its access token expired then + 1 h). */
+/**
+ * Re-imports `domain` with the same tokens, stated as issued `days` ago (its access token expired then + 1 h):
+ * older than the stored pair, so written only with `replaceCredentials` (docs/operations.md, "Re-imports never go
+ * back in time").
+ */
 export async function makeStale(env: TokenEnv, domain: string, days: number): Promise<void> {
   const entry = env.sim.portalsFile().find((e) => e.domain === domain) as PortalEntry | undefined;
   if (entry === undefined || entry.auth.type !== 'oauth') throw new Error(`${domain} is not an OAuth portal`);
   const expiresAt = new Date(Date.now() - days * DAY_MS + 3_600_000).toISOString();
-  await env.store.importPortals([{ ...entry, auth: { ...entry.auth, expiresAt } }]);
+  await env.store.importPortals([{ ...entry, auth: { ...entry.auth, expiresAt } }], {
+    replaceCredentials: true,
+  });
 }
 
 /** Log lines written by a loop's logger (JSON objects), for asserting warnings. */
