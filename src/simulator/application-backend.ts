@@ -113,6 +113,8 @@ const DEFAULT_METHOD = 'imbot.bot.list';
 const DEFAULT_TIMEOUT_MS = 5_000;
 /** Borrow mode: after a failed handout request, the portal waits this long before asking again. */
 const BORROW_RETRY_MS = 1_000;
+/** Source mode: a token expiring within this is refreshed before it is handed out. */
+const SOURCE_MARGIN_MS = 60_000;
 const STALE_PATTERN = /^[0-9a-f]{64}$/;
 
 function sha256Hex(text: string): string {
@@ -356,9 +358,9 @@ export async function startApplicationBackend(
   /**
    * Gets the portal a usable token, at most one attempt in flight per portal. `refused`: the token a portal (or
    * a forced source request) refused; the work runs only if it is still the current one, or when there is no
-   * token, or it has expired.
+   * token, or it expires within `marginMs`.
    */
-  const renew = async (portal: HeldPortal, refused: string | null): Promise<boolean> => {
+  const renew = async (portal: HeldPortal, refused: string | null, marginMs = 0): Promise<boolean> => {
     if (portal.flight !== null) {
       await portal.flight;
       return false;
@@ -367,7 +369,7 @@ export async function startApplicationBackend(
     const due =
       current === null ||
       (refused !== null && current === refused) ||
-      (Number.isFinite(portal.expiresAt) && portal.expiresAt <= now());
+      (Number.isFinite(portal.expiresAt) && portal.expiresAt <= now() + marginMs);
     if (!due || portal.loggedOut) return false;
     const work = borrowing
       ? borrow(portal, refused !== null && current === refused ? refused : null)
@@ -458,7 +460,8 @@ export async function startApplicationBackend(
       const named = current !== null && sha256Hex(current) === stale ? current : null;
       if (await renew(portal, named)) stats.sourceForcedRefreshes += 1;
     } else {
-      await renew(portal, null);
+      // Hand out no token about to expire (docs/tokens.md sketches the same margin).
+      await renew(portal, null, SOURCE_MARGIN_MS);
     }
     if (portal.loggedOut) return { status: 404, body: { error: 'unknown_portal' } };
     const token = portal.accessToken;
