@@ -1,5 +1,5 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { Agent, createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
 import { formatZodIssues } from '../input/format-zod-issues.js';
@@ -8,6 +8,7 @@ import {
   applicationBackendOptionsSchema,
   type BackendMode,
 } from './application-backend-options.js';
+import { requestJson } from './request-json.js';
 import { SimulatorConfigError } from './resolve-simulator-options.js';
 
 /** One portal the backend holds at start: the application's install gave it these (tokens: not in borrow mode). */
@@ -111,6 +112,11 @@ interface HeldPortal {
 const DEFAULT_INTERVAL_MS = 500;
 const DEFAULT_METHOD = 'imbot.bot.list';
 const DEFAULT_TIMEOUT_MS = 5_000;
+/**
+ * A refresh waits longer: an answer lost to a timeout has still spent the refresh token on the server, and the
+ * next refresh would then meet invalid_grant (docs/reliability.md, "Not guaranteed").
+ */
+const REFRESH_TIMEOUT_MS = 30_000;
 /** Borrow mode: after a failed handout request, the portal waits this long before asking again. */
 const BORROW_RETRY_MS = 1_000;
 /** Source mode: a token expiring within this is refreshed before it is handed out. */
@@ -174,14 +180,6 @@ function errorCode(body: unknown): string {
   return typeof code === 'string' ? code : '';
 }
 
-async function readJson(response: Response): Promise<unknown> {
-  try {
-    return JSON.parse(await response.text());
-  } catch {
-    return null;
-  }
-}
-
 function bearerMatches(header: string | undefined, secret: string): boolean {
   if (header === undefined || !header.startsWith('Bearer ')) return false;
   const given = Buffer.from(header.slice('Bearer '.length));
@@ -212,7 +210,6 @@ export async function startApplicationBackend(
     seeds: readonly BackendPortalSeed[];
     oauth: BackendOAuth;
     now?: () => number;
-    fetch?: typeof fetch;
   },
 ): Promise<ApplicationBackend> {
   const parsed = applicationBackendOptionsSchema.safeParse(rawOptions);
@@ -225,7 +222,7 @@ export async function startApplicationBackend(
   }
   const options = parsed.data;
   const now = deps.now ?? Date.now;
-  const send = deps.fetch ?? fetch;
+  const agent = new Agent({ keepAlive: true, maxSockets: 512 });
   const intervalMs = options.callIntervalMs ?? DEFAULT_INTERVAL_MS;
   const method = options.method ?? DEFAULT_METHOD;
   const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
@@ -271,9 +268,10 @@ export async function startApplicationBackend(
   /** Spends the refresh token (grant_type=refresh_token, docs/bitrix24.md "OAuth 2.0"), as CRest's GetNewAuth. */
   const refresh = async (portal: HeldPortal): Promise<void> => {
     if (portal.refreshToken === null) return;
-    let response: Response;
+    let status: number;
+    let body: unknown;
     try {
-      response = await send(deps.oauth.oauthUrl, {
+      ({ status, body } = await requestJson(agent, deps.oauth.oauthUrl, {
         method: 'POST',
         headers: { 'content-type': 'application/x-www-form-urlencoded' },
         body: new URLSearchParams({
@@ -282,14 +280,13 @@ export async function startApplicationBackend(
           client_secret: deps.oauth.clientSecret,
           refresh_token: portal.refreshToken,
         }).toString(),
-        signal: AbortSignal.timeout(timeoutMs),
-      });
+        timeoutMs: Math.max(timeoutMs, REFRESH_TIMEOUT_MS),
+      }));
     } catch {
       stats.refreshFailures += 1;
       return;
     }
-    const body = await readJson(response);
-    if (response.status === 200) {
+    if (status === 200) {
       const pair = refreshAnswerSchema.safeParse(body);
       if (!pair.success) {
         stats.refreshFailures += 1;
@@ -328,19 +325,20 @@ export async function startApplicationBackend(
       stats.borrowFailures += 1;
       portal.retryAt = now() + BORROW_RETRY_MS;
     };
-    let response: Response;
+    let status: number;
+    let body: unknown;
     try {
-      response = await send(url, {
+      ({ status, body } = await requestJson(agent, url, {
+        method: 'GET',
         headers: { authorization: `Bearer ${options.secret}` },
-        signal: AbortSignal.timeout(timeoutMs),
-      });
+        timeoutMs,
+      }));
     } catch {
       failed();
       return;
     }
-    const body = await readJson(response);
     const answer = contractAnswerSchema.safeParse(body);
-    if (response.status !== 200 || !answer.success) {
+    if (status !== 200 || !answer.success) {
       failed();
       return;
     }
@@ -393,14 +391,12 @@ export async function startApplicationBackend(
     let status: number;
     let body: unknown;
     try {
-      const response = await send(`${portal.restUrl}${method}.json`, {
+      ({ status, body } = await requestJson(agent, `${portal.restUrl}${method}.json`, {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ auth: token }),
-        signal: AbortSignal.timeout(timeoutMs),
-      });
-      status = response.status;
-      body = await readJson(response);
+        timeoutMs,
+      }));
     } catch {
       stats.otherCallErrors += 1;
       return;
@@ -555,6 +551,7 @@ export async function startApplicationBackend(
         const closing = server;
         stopping = (async () => {
           await Promise.allSettled([...inFlight]);
+          agent.destroy();
           if (closing !== null) {
             await new Promise<void>((resolve) => {
               closing.close(() => resolve());
