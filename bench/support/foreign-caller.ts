@@ -39,6 +39,7 @@ export interface ForeignCaller {
 export function startForeignCaller(options: ForeignCallerOptions): ForeignCaller {
   const { portal } = options;
   const retryMs = options.retryMs ?? 10;
+  if (portal.auth.type === 'source') throw new Error("a foreign caller needs the portal's own credentials");
   const request =
     portal.auth.type === 'oauth'
       ? { url: `${withSlash(portal.restUrl)}profile.json`, body: { auth: portal.auth.accessToken } }

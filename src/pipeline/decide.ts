@@ -1,13 +1,14 @@
 import { AuthError, BitrixError, type RateLimitedError } from '../bitrix/bitrix-error.js';
 import type { Config } from '../config/config-schema.js';
+import { TokenSourceError } from '../tokens/token-source-error.js';
 
 /**
  * What to do after a failed call. Pure: the worker carries it out.
  * - `retry`: a transient fault, or no answer (safe to repeat: every call is idempotent, docs/bitrix24.md):
  *   try again at `at`; the attempt counts.
  * - `slow_portal`: the server's bucket is full (QUERY_LIMIT_EXCEEDED): the whole portal slows down; no attempt spent.
- * - `wait`: the server says wait until `at` (OPERATION_TIME_LIMIT parks the method, OVERLOAD_LIMIT the portal);
- *   no attempt spent.
+ * - `wait`: the server says wait until `at` (OPERATION_TIME_LIMIT parks the method, OVERLOAD_LIMIT the portal),
+ *   or the token source cannot hand out a token now (decideSourceFailure); no attempt spent.
  * - `refresh_token`: the access token was rejected: refresh once and call again; no attempt spent.
  * - `reauth`: the credentials are dead; park the pair until new ones are imported.
  * - `fail`: permanent, or out of attempts.
@@ -40,7 +41,37 @@ export function backoffDelay(attempt: number, retry: Config['retry'], random: nu
   return Math.max(0, Math.round(Math.min(retry.maxDelayMs, exponential + spread)));
 }
 
+/**
+ * A token source failed to hand out the portal's token (docs/tokens.md, "The token contract"); never an attempt:
+ * - `not_known` (404) and `mismatch` (a token for another portal): `reauth`, the pairs wait for a re-import;
+ * - `refused` (401/403): `wait` until the source's pause ends (`retryAt`, set from the source's health);
+ * - `unavailable` (5xx, timeout, malformed): `wait` with back-off on the source's failures in a row.
+ */
+export function decideSourceFailure(error: TokenSourceError, ctx: DecideContext): Decision {
+  switch (error.failure) {
+    case 'not_known':
+    case 'mismatch':
+      return { kind: 'reauth' };
+    case 'refused':
+      return {
+        kind: 'wait',
+        at:
+          error.retryAt !== undefined && error.retryAt > ctx.now
+            ? error.retryAt
+            : ctx.now + ctx.retry.maxDelayMs,
+        scope: 'portal',
+      };
+    case 'unavailable':
+      return {
+        kind: 'wait',
+        at: ctx.now + backoffDelay(Math.max(1, error.failures ?? 1), ctx.retry, ctx.random),
+        scope: 'portal',
+      };
+  }
+}
+
 export function decide(error: unknown, ctx: DecideContext): Decision {
+  if (error instanceof TokenSourceError) return decideSourceFailure(error, ctx);
   if (!(error instanceof BitrixError)) {
     // Not an answer from Bitrix24 (a bug, a Redis hiccup): retry within the attempt budget.
     return ctx.attempt >= ctx.retry.maxAttempts

@@ -11,13 +11,14 @@ import { type PortalEntry, portalsFileSchema } from './portal-entry-schema.js';
  */
 export async function loadPortalsFile(
   path: string,
-  opts: { allowHttp: boolean; allowHosts?: readonly string[]; maxFileBytes: number },
+  opts: { allowHttp: boolean; allowHosts?: readonly string[]; tokenSource?: boolean; maxFileBytes: number },
 ): Promise<PortalEntry[]> {
   const label = basename(path);
   const raw = await readJsonFile(path, { maxBytes: opts.maxFileBytes, label });
   const parsed = portalsFileSchema({
     allowHttp: opts.allowHttp,
     allowHosts: opts.allowHosts ?? [],
+    tokenSource: opts.tokenSource ?? false,
   }).safeParse(raw);
   if (!parsed.success)
     throw new InputError(label, orderProblemsByEntry(label, formatZodIssues(parsed.error, label)));

@@ -119,6 +119,47 @@ const clientIdSchema = z
 export interface PortalSchemaOptions {
   allowHttp: boolean;
   allowHosts?: readonly string[];
+  /**
+   * Whether a token source is configured (ROLLOUT_TOKEN_SOURCE_URL): `"auth": {"type": "source"}` is refused
+   * without one. Default false.
+   */
+  tokenSource?: boolean;
+}
+
+const SOURCE_DOCS = 'docs/tokens.md, "Who owns the tokens"';
+
+/**
+ * Problems of a `source` auth (docs/tokens.md, "Borrowed tokens"): it carries no token of any kind (the
+ * application's backend owns the pair), and needs a configured source. Messages name the portal.
+ */
+function checkSourceAuth(entry: Record<string, unknown>, tokenSource: boolean, ctx: z.RefinementCtx): void {
+  const auth = entry['auth'];
+  if (!isRecord(auth) || auth['type'] !== 'source') return;
+  const portal =
+    typeof entry['domain'] === 'string' ? `portal ${entry['domain'].trim().toLowerCase()}` : 'this portal';
+  const tokens = ['refreshToken', 'accessToken', 'expiresAt'].filter((key) => key in auth);
+  if (tokens.length > 0) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['auth'],
+      message: `${portal} has "type": "source" and also ${tokens.join(' and ')}: a source portal takes its access token from the application's backend and never holds a refresh token here; remove ${tokens.join(' and ')}, or use "type": "oauth" if imbot-rollout is to own and refresh this portal's tokens (${SOURCE_DOCS})`,
+    });
+  }
+  const others = Object.keys(auth).filter((key) => key !== 'type' && !tokens.includes(key));
+  for (const key of others) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['auth', key],
+      message: `unknown key "${key}" for ${portal}: a source auth is {"type": "source"} alone`,
+    });
+  }
+  if (!tokenSource) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['auth', 'type'],
+      message: `${portal} takes its tokens from a token source, but none is configured: set ROLLOUT_TOKEN_SOURCE_URL and ROLLOUT_TOKEN_SOURCE_SECRET (${SOURCE_DOCS})`,
+    });
+  }
 }
 
 /**
@@ -179,6 +220,10 @@ export function portalEntrySchema(opts: PortalSchemaOptions) {
     url: webhookUrlSchema,
     clientId: clientIdSchema,
   });
+  // Extra keys are refused by checkSourceAuth, with a message naming the portal.
+  const sourceSchema = z
+    .looseObject({ type: z.literal('source') })
+    .transform(() => ({ type: 'source' as const }));
 
   return strictObject({
     domain: z
@@ -221,10 +266,10 @@ export function portalEntrySchema(opts: PortalSchemaOptions) {
         .int({ error: 'must be an integer >= 1' })
         .min(1, { error: 'must be an integer >= 1' }),
     }).optional(),
-    auth: z.discriminatedUnion('type', [oauthSchema, webhookSchema], {
+    auth: z.discriminatedUnion('type', [oauthSchema, webhookSchema, sourceSchema], {
       error: (issue) =>
         issue.input === undefined
-          ? 'is required: {"type": "oauth", "accessToken", "refreshToken", "expiresAt"} or {"type": "webhook", "url", "clientId"}'
+          ? 'is required: {"type": "oauth", "accessToken", "refreshToken", "expiresAt"}, {"type": "webhook", "url", "clientId"} or {"type": "source"}'
           : undefined,
     }),
   })
@@ -266,6 +311,10 @@ export function portalEntrySchema(opts: PortalSchemaOptions) {
           });
         }
       },
+      { when: (payload) => isRecord(payload.value) },
+    )
+    .superRefine(
+      (entry: Record<string, unknown>, ctx) => checkSourceAuth(entry, opts.tokenSource ?? false, ctx),
       { when: (payload) => isRecord(payload.value) },
     )
     .superRefine(

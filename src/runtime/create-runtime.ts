@@ -15,6 +15,7 @@ import { createRedisKeys, type RedisKeys } from '../store/redis-keys.js';
 import { createResultStore } from '../store/result-store.js';
 import { createTokenRefresher, type RefreshTokens } from '../tokens/create-token-refresher.js';
 import { createTokenManager } from '../tokens/token-manager.js';
+import { createTokenSourceClient, type TokenSourceClient } from '../tokens/token-source-client.js';
 
 /**
  * Network jitter the per-portal limiter absorbs (portal-rate-limiter.ts, "Arrival margin"): with the client's limit
@@ -38,6 +39,8 @@ export interface Runtime extends PairProcessorDeps {
   rest: BatchRestClient;
   /** Spends a refresh token at the OAuth server with config b24's client id (src/tokens/create-token-refresher.ts). */
   refreshTokens: RefreshTokens;
+  /** The token source (ROLLOUT_TOKEN_SOURCE_URL, docs/tokens.md "The token contract"); undefined when unset. */
+  tokenSource: TokenSourceClient | undefined;
   close(): Promise<void>;
 }
 
@@ -51,7 +54,8 @@ export function createRuntime(options: RuntimeOptions): Runtime {
   const redis = connectRedis(config, logger, 'imbot-rollout');
   const keys = createRedisKeys(config.prefix);
   // Tokens and webhook URLs are sealed at rest with ROLLOUT_SECRET_KEY (docs/security.md, "Secrets at rest").
-  const portals = createPortalStore({ redis, keys, now, codec: secretCodecFromConfig(config.secrets) });
+  const codec = secretCodecFromConfig(config.secrets);
+  const portals = createPortalStore({ redis, keys, now, codec });
   const results = createResultStore({ redis, keys, now });
   const definitions = createDefinitionStore({ redis, keys });
   const limiter = createPortalRateLimiter({
@@ -74,10 +78,18 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     now,
     ...(fetchImpl ? { fetch: fetchImpl } : {}),
   });
+  // Borrowed tokens: operator configuration, exempt from the outbound rule (docs/security.md).
+  const { url: sourceUrl, secret: sourceSecret, timeoutMs: sourceTimeoutMs } = config.tokens.source;
+  const tokenSource =
+    sourceUrl === undefined || sourceSecret === undefined
+      ? undefined
+      : createTokenSourceClient({ url: sourceUrl, secret: sourceSecret, timeoutMs: sourceTimeoutMs, now });
   const tokens = createTokenManager({
     redis,
     keys,
     portalStore: portals,
+    codec,
+    ...(tokenSource === undefined ? {} : { source: tokenSource }),
     now,
     lockTtlMs: config.tokens.lockTtlMs,
     refreshBeforeMs: config.tokens.refreshBeforeMs,
@@ -103,6 +115,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     limiter,
     rest,
     refreshTokens,
+    tokenSource,
     now,
     random: Math.random,
     metrics,

@@ -34,7 +34,7 @@ export async function buildCredentialIndex(
     const at = now();
     missing.forEach((domain, i) => {
       const [known, authType, expiresAt, state] = stored[i] ?? [];
-      if (!known || authType === 'webhook') return;
+      if (!known || authType === 'webhook' || authType === 'source') return;
       const issuedAt = estimateIssuedAt(Number(expiresAt ?? 0), at);
       index.zadd(keys.credentialsByRefresh, 'NX', issuedAt, domain);
       if (state !== 'needs_reauth' && state !== 'uninstalled')

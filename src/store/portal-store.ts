@@ -17,7 +17,12 @@ export type PortalState = 'active' | 'needs_reauth' | 'uninstalled';
 
 export type StoredAuth =
   | { type: 'oauth'; accessToken: string; refreshToken: string; expiresAt: number }
-  | { type: 'webhook'; webhookUrl: string; clientId: string | undefined };
+  | { type: 'webhook'; webhookUrl: string; clientId: string | undefined }
+  /**
+   * Borrowed: the application's backend owns the OAuth pair and hands out access tokens (docs/tokens.md,
+   * "Borrowed tokens"); nothing here holds a refresh token, refreshes or keeps the portal alive.
+   */
+  | { type: 'source' };
 
 export interface StoredPortal {
   domain: string;
@@ -134,33 +139,39 @@ type ImportOutcome = [known: number, outcome: 'same' | 'replaced' | 'kept', stat
 /** The credential fields of an entry, secrets sealed (a portal that gets them is active again). */
 function credentialFieldsWith(codec: SecretCodec, entry: PortalEntry): Record<string, string> {
   const auth = entry.auth;
+  const none = { accessToken: '', refreshToken: '', expiresAt: '', webhookUrl: '', clientId: '' };
   const fields: Record<string, string> =
-    auth.type === 'oauth'
-      ? {
-          authType: 'oauth',
-          accessToken: codec.seal(auth.accessToken),
-          refreshToken: codec.seal(auth.refreshToken),
-          expiresAt: String(Date.parse(auth.expiresAt)),
-          webhookUrl: '',
-          clientId: '',
-        }
-      : {
-          authType: 'webhook',
-          webhookUrl: codec.seal(auth.url),
-          clientId: auth.clientId ?? '',
-          accessToken: '',
-          refreshToken: '',
-          expiresAt: '',
-        };
+    auth.type === 'source'
+      ? { ...none, authType: 'source' }
+      : auth.type === 'oauth'
+        ? {
+            authType: 'oauth',
+            accessToken: codec.seal(auth.accessToken),
+            refreshToken: codec.seal(auth.refreshToken),
+            expiresAt: String(Date.parse(auth.expiresAt)),
+            webhookUrl: '',
+            clientId: '',
+          }
+        : {
+            authType: 'webhook',
+            webhookUrl: codec.seal(auth.url),
+            clientId: auth.clientId ?? '',
+            accessToken: '',
+            refreshToken: '',
+            expiresAt: '',
+          };
   return { ...fields, state: 'active', stateReason: '' };
 }
 
-function credentialSource(entry: PortalEntry): string {
+/** Digest of an entry's credentials; a source entry has none: `nonce` makes it new (a parked portal re-imported). */
+function credentialSource(entry: PortalEntry, nonce = ''): string {
   const auth = entry.auth;
   const material =
-    auth.type === 'oauth'
-      ? ['oauth', auth.accessToken, auth.refreshToken, auth.expiresAt]
-      : ['webhook', auth.url, auth.clientId ?? ''];
+    auth.type === 'source'
+      ? ['source', nonce]
+      : auth.type === 'oauth'
+        ? ['oauth', auth.accessToken, auth.refreshToken, auth.expiresAt]
+        : ['webhook', auth.url, auth.clientId ?? ''];
   return createHash('sha256').update(material.join('\n')).digest('hex');
 }
 
@@ -198,18 +209,20 @@ export function createPortalStore(options: PortalStoreOptions) {
   function decode(domain: string, raw: Record<string, string>): StoredPortal | undefined {
     if (!raw['domain']) return undefined;
     const auth: StoredAuth =
-      raw['authType'] === 'webhook'
-        ? {
-            type: 'webhook',
-            webhookUrl: codec.open(raw['webhookUrl'] ?? ''),
-            clientId: raw['clientId'] ? raw['clientId'] : undefined,
-          }
-        : {
-            type: 'oauth',
-            accessToken: codec.open(raw['accessToken'] ?? ''),
-            refreshToken: codec.open(raw['refreshToken'] ?? ''),
-            expiresAt: Number(raw['expiresAt'] ?? 0),
-          };
+      raw['authType'] === 'source'
+        ? { type: 'source' }
+        : raw['authType'] === 'webhook'
+          ? {
+              type: 'webhook',
+              webhookUrl: codec.open(raw['webhookUrl'] ?? ''),
+              clientId: raw['clientId'] ? raw['clientId'] : undefined,
+            }
+          : {
+              type: 'oauth',
+              accessToken: codec.open(raw['accessToken'] ?? ''),
+              refreshToken: codec.open(raw['refreshToken'] ?? ''),
+              expiresAt: Number(raw['expiresAt'] ?? 0),
+            };
     return {
       domain,
       restUrl: raw['restUrl'] ?? `https://${domain}/rest/`,
@@ -259,11 +272,16 @@ export function createPortalStore(options: PortalStoreOptions) {
         const slice = entries.slice(i, i + chunk);
         // One command per portal (each in its own slot on a Cluster); sent at once, so pipelined all the same.
         const current = await Promise.all(
-          slice.map((entry) => redis.hmget(keys.portal(entry.domain), 'credSource', 'credVersion')),
+          slice.map((entry) =>
+            redis.hmget(keys.portal(entry.domain), 'credSource', 'credVersion', 'authType', 'state'),
+          ),
         );
         const writes = slice.map((entry, index) => {
-          const [credSource, credVersion] = current[index] ?? [];
-          const source = credentialSource(entry);
+          const [credSource, credVersion, authType, state] = current[index] ?? [];
+          // A source portal parked for its source's answer (404, another portal's token) has no credentials of
+          // its own to change: importing it again is what lifts the park (docs/tokens.md, "Borrowed tokens").
+          const relift = entry.auth.type === 'source' && authType === 'source' && state === 'needs_reauth';
+          const source = relift ? credentialSource(entry, importId) : credentialSource(entry);
           const settings: Record<string, string> = {
             domain: entry.domain,
             restUrl: entry.restUrl,

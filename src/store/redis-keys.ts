@@ -94,6 +94,15 @@ export interface RedisKeys {
   eventRate(source: string, window: number): string;
   /** String with a TTL: the worker resolving this portal's botCode with imbot.bot.list (pipeline/resolve-bot-id.ts). */
   botResolveLock(domain: string): string;
+  /**
+   * String with a TTL (the token's expiry): a source portal's access token from the token source, sealed
+   * (src/tokens/source-token-cache.ts, docs/tokens.md "Borrowed tokens").
+   */
+  sourceToken(domain: string): string;
+  /** String with a TTL: the SHA-256 of the last token the source was forced to replace for this portal. */
+  sourceForced(domain: string): string;
+  /** Hash: the token source's health: state, since, consecutive failures, last error (src/tokens/source-health.ts). */
+  readonly tokenSourceHealth: string;
   /** Sorted set: every wave plan (`rollout --waves`) by id, scored with its creation time (ms). */
   readonly wavePlans: string;
   /** Set: ids of the wave plans the controller still advances (running or pausing: src/waves). */
@@ -155,6 +164,9 @@ export function createRedisKeys(prefix: string): RedisKeys {
     appEvent: (digest) => `${g}:app-event:${digest}`,
     eventRate: (source, window) => `${g}:event-rate:${source}:${window}`,
     botResolveLock: (domain) => `${p(domain)}:lock:bot`,
+    sourceToken: (domain) => `${p(domain)}:source-token`,
+    sourceForced: (domain) => `${p(domain)}:source-forced`,
+    tokenSourceHealth: `${g}:token-source:health`,
     wavePlans: `${r}:wave-plans`,
     activeWavePlans: `${r}:wave-plans:active`,
     wavePlan: (id) => `${r}:wave-plan:${id}`,

@@ -9,9 +9,10 @@ export class ReauthRequiredError extends Error {
   /** Why: `invalid_grant`, `invalid_client`, `NO_AUTH_FOUND`, or the stored reason's code. */
   readonly code: string;
 
-  constructor(domain: string, code: string, options?: { cause?: unknown }) {
+  /** `detail`: what happened and what fixes it, instead of the generic re-install hint (a token source's answer). */
+  constructor(domain: string, code: string, options?: { cause?: unknown; detail?: string }) {
     super(
-      `portal ${domain} needs re-authorisation (${code}): re-install or re-authorise the application, then re-import its credentials`,
+      `portal ${domain} needs re-authorisation (${code}): ${options?.detail ?? 're-install or re-authorise the application, then re-import its credentials'}`,
       options?.cause === undefined ? undefined : { cause: options.cause },
     );
     this.domain = domain;

@@ -6,9 +6,12 @@ import type { PortalTarget } from '../bitrix/portal-target.js';
 import type { RedisClient } from '../redis/redis-client.js';
 import type { PortalStore, StoredPortal } from '../store/portal-store.js';
 import type { RedisKeys } from '../store/redis-keys.js';
+import type { SecretCodec } from '../store/secret-codec.js';
 import { REFRESH_RETRY } from './min-refresh-lock-ttl.js';
 import { ReauthRequiredError } from './reauth-required-error.js';
 import { createRefreshLock, type RefreshLock } from './refresh-lock.js';
+import { createSourceTokenProvider } from './source-token-provider.js';
+import type { TokenSourceClient } from './token-source-client.js';
 
 /**
  * Spends `refreshToken` at the OAuth server and returns the new pair (`expiresAt` in ms). Usually
@@ -39,6 +42,13 @@ export interface TokenManagerOptions {
   logger?: Logger;
   /** Waits between polls (default timers/promises setTimeout). */
   sleep?: (ms: number) => Promise<void>;
+  /**
+   * The token source (ROLLOUT_TOKEN_SOURCE_URL) source portals take their access tokens from
+   * (source-token-provider.ts); undefined when none is configured.
+   */
+  source?: TokenSourceClient;
+  /** Seals the cached source tokens: the portal store's codec (default: stored as they are). */
+  codec?: SecretCodec;
 }
 
 export interface TokenTarget {
@@ -50,6 +60,7 @@ export type TokenManager = ReturnType<typeof createTokenManager>;
 
 type OAuthAuth = Extract<StoredPortal['auth'], { type: 'oauth' }>;
 type OAuthPortal = StoredPortal & { auth: OAuthAuth };
+type SourcePortal = StoredPortal & { auth: { type: 'source' } };
 
 /** The domain is not in the portal store: import the portals file first. */
 export class PortalNotFoundError extends Error {
@@ -84,16 +95,24 @@ export class TokenRefreshTimeoutError extends Error {
 type FreshTest = (portal: OAuthPortal) => boolean;
 
 const LOCK_LOST = Symbol('lock lost');
+/** The portal became a source portal (a re-import) while a refresh waited: its token comes from the source. */
+const NOW_SOURCE = Symbol('now a source portal');
 
 function isOAuth(portal: StoredPortal): portal is OAuthPortal {
   return portal.auth.type === 'oauth';
 }
 
+function isSource(portal: StoredPortal): portal is SourcePortal {
+  return portal.auth.type === 'source';
+}
+
+/** The target of an OAuth or webhook portal (a source portal's token is not stored: source-token-provider.ts). */
 function targetOf(portal: StoredPortal): TokenTarget {
   const auth = portal.auth;
   if (auth.type === 'oauth') {
     return { target: { kind: 'oauth', restUrl: portal.restUrl, accessToken: auth.accessToken }, portal };
   }
+  if (auth.type === 'source') throw new Error(`portal ${portal.domain}: a source portal has no stored token`);
   const target: PortalTarget =
     auth.clientId === undefined
       ? { kind: 'webhook', webhookUrl: auth.webhookUrl }
@@ -147,6 +166,20 @@ export function createTokenManager(options: TokenManagerOptions) {
     throw new RangeError(`waitPollMs must be > 0 and < lockTtlMs, got ${waitPollMs}`);
   }
 
+  const sourceTokens = createSourceTokenProvider({
+    redis,
+    keys,
+    portalStore,
+    client: options.source,
+    ...(options.codec === undefined ? {} : { codec: options.codec }),
+    lockTtlMs,
+    refreshBeforeMs,
+    waitPollMs,
+    now,
+    sleep,
+    ...(logger === undefined ? {} : { logger }),
+  });
+
   function expiresSoon(auth: OAuthAuth): boolean {
     return auth.expiresAt - now() <= refreshBeforeMs;
   }
@@ -161,14 +194,18 @@ export function createTokenManager(options: TokenManagerOptions) {
   }
 
   /** Marks the portal needs_reauth unless newer credentials were stored since `readVersion`. */
-  async function refused(domain: string, readVersion: number, error: BitrixError): Promise<TokenTarget> {
+  async function refused(
+    domain: string,
+    readVersion: number,
+    error: BitrixError,
+  ): Promise<TokenTarget | typeof NOW_SOURCE> {
     const current = await portalStore.get(domain);
     if (current !== undefined && current.state === 'active' && current.credVersion !== readVersion) {
       logger?.warn(
         { domain, code: error.code, readVersion, credVersion: current.credVersion },
         'refresh refused, but newer credentials were stored meanwhile: using them',
       );
-      return targetOf(current);
+      return isSource(current) ? NOW_SOURCE : targetOf(current);
     }
     await portalStore.markNeedsReauth(domain, `${error.code}: ${error.description}`.slice(0, 300));
     logger?.error(
@@ -183,9 +220,10 @@ export function createTokenManager(options: TokenManagerOptions) {
     domain: string,
     isFresh: FreshTest,
     lock: RefreshLock,
-  ): Promise<TokenTarget | typeof LOCK_LOST> {
+  ): Promise<TokenTarget | typeof LOCK_LOST | typeof NOW_SOURCE> {
     try {
       const portal = await load(domain);
+      if (isSource(portal)) return NOW_SOURCE;
       // Someone refreshed (or re-imported) between our read and our lock: nothing to do.
       if (!isOAuth(portal) || isFresh(portal)) return targetOf(portal);
       const readVersion = portal.credVersion;
@@ -260,7 +298,7 @@ export function createTokenManager(options: TokenManagerOptions) {
         { domain, readVersion, credVersion: current.credVersion },
         'credentials changed during the refresh: keeping the newer stored pair',
       );
-      return targetOf(current);
+      return isSource(current) ? NOW_SOURCE : targetOf(current);
     } finally {
       // A failed release must not hide the outcome: the lock then simply expires after lockTtlMs.
       await lock.release().catch((error: unknown) => {
@@ -281,6 +319,7 @@ export function createTokenManager(options: TokenManagerOptions) {
       const taken = await lock.acquire();
       if (taken.acquired) {
         const outcome = await refreshHolding(domain, isFresh, lock);
+        if (outcome === NOW_SOURCE) return sourceTokens.targetFor(await load(domain));
         if (outcome !== LOCK_LOST) return outcome;
       } else if (taken.holder !== holder) {
         holder = taken.holder;
@@ -291,6 +330,7 @@ export function createTokenManager(options: TokenManagerOptions) {
       await sleep(waitPollMs);
       waitedOnHolder += waitPollMs;
       const portal = await load(domain);
+      if (isSource(portal)) return sourceTokens.targetFor(portal);
       if (!isOAuth(portal) || isFresh(portal)) return targetOf(portal);
     }
   }
@@ -302,6 +342,8 @@ export function createTokenManager(options: TokenManagerOptions) {
      */
     async targetFor(domain: string): Promise<TokenTarget> {
       const portal = await load(domain);
+      // Borrowed: the token comes from the source (cached), never from a refresh here.
+      if (isSource(portal)) return sourceTokens.targetFor(portal);
       if (!isOAuth(portal) || !expiresSoon(portal.auth)) return targetOf(portal);
       const expiring = portal.auth.accessToken;
       return ensureFresh(domain, (p) => p.auth.accessToken !== expiring || !expiresSoon(p.auth));
@@ -315,6 +357,8 @@ export function createTokenManager(options: TokenManagerOptions) {
      */
     async refreshAfterRejected(domain: string, rejectedAccessToken: string): Promise<TokenTarget> {
       const portal = await load(domain);
+      // A source portal: a newer token from the source (one forced request per refused token), no refresh.
+      if (isSource(portal)) return sourceTokens.afterRejected(portal, rejectedAccessToken);
       if (!isOAuth(portal)) {
         await portalStore.markNeedsReauth(
           domain,
@@ -334,6 +378,9 @@ export function createTokenManager(options: TokenManagerOptions) {
      * needs_reauth and throws ReauthRequiredError.
      */
     async refreshUnlessChanged(domain: string, credVersion: number): Promise<TokenTarget> {
+      const portal = await load(domain);
+      // Never kept alive here (the backend owns the pair): keep-alive never lists a source portal anyway.
+      if (isSource(portal)) return sourceTokens.targetFor(portal);
       return ensureFresh(domain, (p) => p.credVersion !== credVersion);
     },
   };

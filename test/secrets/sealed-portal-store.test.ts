@@ -45,7 +45,11 @@ function portals(count: number, tag: string): PortalEntry[] {
 
 function secretsOf(entries: readonly PortalEntry[]): string[] {
   return entries.flatMap((e) =>
-    e.auth.type === 'oauth' ? [e.auth.accessToken, e.auth.refreshToken] : [e.auth.url],
+    e.auth.type === 'oauth'
+      ? [e.auth.accessToken, e.auth.refreshToken]
+      : e.auth.type === 'webhook'
+        ? [e.auth.url]
+        : [],
   );
 }
 

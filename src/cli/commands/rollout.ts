@@ -78,6 +78,7 @@ export function rolloutCommand(): Command {
         ? await loadPortalsFile(options.portals, {
             allowHttp: config.allowHttp,
             allowHosts: config.allowHosts,
+            tokenSource: config.tokens.source.url !== undefined,
             maxFileBytes: config.input.maxFileBytes,
           })
         : undefined;
