@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { type ApplicationBackend, startApplicationBackend } from '../../src/simulator/application-backend.js';
-import type { SimulatorHandle } from '../../src/simulator/start-simulator.js';
+import { type SimulatorHandle, startSimulator } from '../../src/simulator/start-simulator.js';
 import { waitFor } from '../support/wait-for.js';
 import { callOAuth, getJson, postJson, sha256, useSimulators } from './support/sim-test-kit.js';
 
@@ -184,6 +184,23 @@ describe('the application backend borrowing its tokens', () => {
     expect(sim.portal(A).refreshes).toBe(1);
     expect(sim.stats().invalidGrants).toBe(0);
     expect(borrower.portal(A)).toMatchObject({ hasRefreshToken: false, loggedOut: false, refreshes: 0 });
+  });
+});
+
+describe('the application backend as a simulator option', () => {
+  it('starts with the simulator and stops with it; invalid options refuse the start naming the field', async () => {
+    const sim = await start({
+      portals: [{ domain: A }],
+      backend: { mode: 'independent', callIntervalMs: FAST },
+    });
+    const backend = sim.backend();
+    await waitFor(() => (backend?.stats().callsOk ?? 0) >= 2, { message: 'calls of the started backend' });
+    await expect(
+      startSimulator({
+        portals: [{ domain: A }],
+        backend: { mode: 'borrow', url: 'ftp://x', secret: SECRET },
+      }),
+    ).rejects.toThrow('invalid simulator option backend.url: must be an absolute http(s) URL');
   });
 });
 
