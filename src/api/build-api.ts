@@ -4,6 +4,7 @@ import { type FastifyBaseLogger, type FastifyInstance, fastify, LogController } 
 import type { Logger } from 'pino';
 import { OperatorError } from '../errors/operator-error.js';
 import { readCredentialSummary } from '../ops/read-credential-health.js';
+import { arrangementOf } from '../ops/read-token-arrangement.js';
 import type { Runtime } from '../runtime/create-runtime.js';
 import { createRedisKeys } from '../store/redis-keys.js';
 import { apiTokenProblem, TOKEN_HINT } from './api-token-problem.js';
@@ -171,6 +172,7 @@ export async function buildApi(runtime: ApiRuntime, options: ApiOptions): Promis
     keys: runtime.keys ?? createRedisKeys(runtime.config.prefix),
     keepAliveAfterDays: runtime.config.tokens.keepAliveAfterDays,
     now,
+    arrangement: arrangementOf(runtime.config),
   });
   metricsRoutes(app, {
     registry: createPrometheusRegistry({
@@ -191,6 +193,7 @@ export async function buildApi(runtime: ApiRuntime, options: ApiOptions): Promis
       readCredentialSummary(redis, runtime.keys ?? createRedisKeys(runtime.config.prefix), {
         keepAliveAfterDays: runtime.config.tokens.keepAliveAfterDays,
         now: now(),
+        arrangement: arrangementOf(runtime.config),
       }),
   });
   const { portals, definitions, keys, refreshTokens } = runtime;

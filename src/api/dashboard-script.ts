@@ -268,6 +268,18 @@ export const DASHBOARD_SCRIPT = `
       setText('cred-due', on ? c.dueForKeepAlive : '–');
       setText('cred-reauth', c.needsReauth);
       tileAlert('cred-reauth', c.needsReauth);
+      // Who owns the tokens (docs/tokens.md): the same words as arrangementText (src/ops/read-token-arrangement.ts).
+      var a = c.arrangement;
+      if (a) {
+        var st = a.source.health ? a.source.health.state : null;
+        setText('cred-borrowed', a.borrowed);
+        tileAlert('cred-borrowed', a.borrowed > 0 && (st === 'refused' || st === 'unavailable' || !a.source.configured) ? 1 : 0);
+        var src = !a.source.configured ? (a.borrowed > 0 ? 'no token source configured: borrowed portals wait' : 'no token source')
+          : st === null ? 'token source not asked yet' : st === 'ok' ? 'token source ok'
+          : st === 'refused' ? 'token source REFUSED our secret: borrowed portals paused' : 'token source unavailable: borrowed portals back off';
+        setText('cred-arrangement', a.owned + ' owned (OAuth pair held here) · handout ' + (a.handout ? 'on' : 'off') +
+          ' · ' + a.borrowed + ' borrowed · ' + src);
+      }
       var o = c.oldest;
       setText('cred-oldest', o ? 'oldest last refresh ' + o.lastRefreshAt.slice(0, 10) + ' (' + o.domain + ', ' + o.ageDays +
         ' d; lapses ' + o.lapsesAt.slice(0, 10) + ')' : 'no active OAuth portal');

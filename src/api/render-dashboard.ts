@@ -1,5 +1,6 @@
 import { QUEUE_PAUSED_HINT } from '../ops/queue-paused-hint.js';
 import type { CredentialSummary } from '../ops/read-credential-health.js';
+import { arrangementText } from '../ops/read-token-arrangement.js';
 import type { AttemptRecord, PairState } from '../store/pair-result.js';
 import { DASHBOARD_SCRIPT } from './dashboard-script.js';
 import { DASHBOARD_STYLE } from './dashboard-style.js';
@@ -245,6 +246,15 @@ function renderPortals(view: DashboardView): string {
 </section>`;
 }
 
+/** The token source refused our secret or cannot answer (docs/tokens.md, "Borrowed tokens"). */
+function sourceTrouble(c: CredentialSummary): boolean {
+  const state = c.arrangement.source.health?.state;
+  return (
+    c.arrangement.borrowed > 0 &&
+    (state === 'refused' || state === 'unavailable' || !c.arrangement.source.configured)
+  );
+}
+
 /** The credential health panel: tiles kept live by the script from /api/credentials (docs/tokens.md). */
 function renderCredentials(view: DashboardView): string {
   const c = view.credentials;
@@ -263,7 +273,9 @@ ${tile('cred-oauth', 't-queue', c.oauthPortals, 'OAuth portals')}
 ${tile('cred-fresh', 't-registered', on ? (c.refreshedWithinAge ?? 0) : '–', on ? `refreshed within ${c.keepAliveAfterDays} d` : 'keep-alive off')}
 ${tile('cred-due', 't-pending', on ? (c.dueForKeepAlive ?? 0) : '–', 'due for keep-alive')}
 ${tile('cred-reauth', 't-needs_reauth', c.needsReauth, 'need re-auth', c.needsReauth > 0)}
+${tile('cred-borrowed', 't-queue', c.arrangement.borrowed, 'borrowed from the token source', sourceTrouble(c))}
 </div>
+<p class="count" id="cred-arrangement">${e(arrangementText(c.arrangement))}</p>
 </section>`;
 }
 

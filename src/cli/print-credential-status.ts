@@ -6,6 +6,7 @@ import {
   readCredentialPage,
   readCredentialSummary,
 } from '../ops/read-credential-health.js';
+import { arrangementOf, formatTokenArrangement } from '../ops/read-token-arrangement.js';
 import { sanitiseJson, sanitiseText } from '../ops/sanitise-text.js';
 import type { Runtime } from '../runtime/create-runtime.js';
 
@@ -32,7 +33,11 @@ function cells(row: CredentialRow): string[] {
   ];
 }
 
-/** The one-line credential summary `status` prints under the pair counts (empty when no OAuth portal is stored). */
+/**
+ * What `status` prints under the pair counts: the token arrangement (owned, handout, borrowed, the source's
+ * health) when any portal is stored or a source or the handout is configured, then the OAuth credential summary
+ * when an OAuth portal is stored; empty when there is nothing to say.
+ */
 export async function credentialStatusLine(
   runtime: Pick<Runtime, 'redis' | 'keys'>,
   config: Config,
@@ -41,8 +46,15 @@ export async function credentialStatusLine(
   const summary = await readCredentialSummary(runtime.redis, runtime.keys, {
     keepAliveAfterDays: config.tokens.keepAliveAfterDays,
     now,
+    arrangement: arrangementOf(config),
   });
-  return summary.oauthPortals === 0 ? '' : sanitiseText(formatCredentialSummary(summary));
+  const { arrangement } = summary;
+  const lines: string[] = [];
+  if (arrangement.owned + arrangement.borrowed > 0 || arrangement.handout || arrangement.source.configured) {
+    lines.push(sanitiseText(formatTokenArrangement(arrangement)));
+  }
+  if (summary.oauthPortals > 0) lines.push(sanitiseText(formatCredentialSummary(summary)));
+  return lines.join('\n');
 }
 
 /**
@@ -54,7 +66,11 @@ export async function printCredentialStatus(
   config: Config,
   options: { json: boolean; now: number },
 ): Promise<void> {
-  const read = { keepAliveAfterDays: config.tokens.keepAliveAfterDays, now: options.now };
+  const read = {
+    keepAliveAfterDays: config.tokens.keepAliveAfterDays,
+    now: options.now,
+    arrangement: arrangementOf(config),
+  };
   const rows: CredentialRow[] = [];
   let page = await readCredentialPage(runtime.redis, runtime.keys, { ...read, offset: 0, limit: PAGE });
   const { summary } = page;
@@ -72,5 +88,7 @@ export async function printCredentialStatus(
     return;
   }
   const table = rows.length === 0 ? 'no OAuth portal is stored' : formatTable(HEADERS, rows.map(cells));
-  process.stdout.write(`${table}\n\n${sanitiseText(formatCredentialSummary(summary))}\n`);
+  process.stdout.write(
+    `${table}\n\n${sanitiseText(formatCredentialSummary(summary))}\n${sanitiseText(formatTokenArrangement(summary.arrangement))}\n`,
+  );
 }

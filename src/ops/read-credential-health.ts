@@ -1,6 +1,11 @@
 import type { RedisClient } from '../redis/redis-client.js';
 import { REFRESH_TOKEN_LIFETIME_MS } from '../store/credential-index.js';
 import type { RedisKeys } from '../store/redis-keys.js';
+import {
+  type ArrangementConfig,
+  readTokenArrangement,
+  type TokenArrangement,
+} from './read-token-arrangement.js';
 
 const DAY_MS = 86_400_000;
 
@@ -20,6 +25,8 @@ export interface CredentialSummary {
   oldest: { domain: string; lastRefreshAt: string; ageDays: number; lapsesAt: string } | null;
   /** False until a worker indexed portals stored by a version before the index (store/build-credential-index.ts). */
   indexBuilt: boolean;
+  /** Who owns the tokens: owned and borrowed portals, the handout, the source's health (docs/tokens.md). */
+  arrangement: TokenArrangement;
 }
 
 export type CredentialState = 'active' | 'needs_reauth' | 'uninstalled';
@@ -51,6 +58,8 @@ export interface CredentialPage {
 export interface CredentialHealthOptions {
   keepAliveAfterDays: number;
   now: number;
+  /** Whether the handout and the token source are configured (default: neither). */
+  arrangement?: ArrangementConfig | undefined;
 }
 
 function ageDays(at: number, now: number): number {
@@ -70,13 +79,14 @@ export async function readCredentialSummary(
   const { keepAliveAfterDays, now } = options;
   const on = keepAliveAfterDays > 0;
   const cutoff = now - keepAliveAfterDays * DAY_MS;
-  const [oauth, active, within, due, oldest, built] = await Promise.all([
+  const [oauth, active, within, due, oldest, built, arrangement] = await Promise.all([
     redis.zcard(keys.credentialsByRefresh),
     redis.zcard(keys.keepAliveDue),
     on ? redis.zcount(keys.credentialsByRefresh, `(${cutoff}`, '+inf') : Promise.resolve(null),
     on ? redis.zcount(keys.keepAliveDue, '-inf', cutoff) : Promise.resolve(null),
     redis.zrange(keys.keepAliveDue, 0, 0, 'WITHSCORES'),
     redis.exists(keys.credentialIndexBuilt),
+    readTokenArrangement(redis, keys, options.arrangement ?? { handout: false, sourceConfigured: false }),
   ]);
   const [oldestDomain, oldestScore] = oldest;
   const oldestAt = Number(oldestScore);
@@ -96,6 +106,7 @@ export async function readCredentialSummary(
             lapsesAt: iso(oldestAt + REFRESH_TOKEN_LIFETIME_MS),
           },
     indexBuilt: built === 1,
+    arrangement,
   };
 }
 

@@ -126,7 +126,7 @@ export interface PortalSchemaOptions {
   tokenSource?: boolean;
 }
 
-const SOURCE_DOCS = 'docs/tokens.md, "Who owns the tokens"';
+const SOURCE_DOCS = 'docs/tokens.md, "Borrowed tokens (source mode)"';
 
 /**
  * Problems of a `source` auth (docs/tokens.md, "Borrowed tokens"): it carries no token of any kind (the
@@ -220,10 +220,8 @@ export function portalEntrySchema(opts: PortalSchemaOptions) {
     url: webhookUrlSchema,
     clientId: clientIdSchema,
   });
-  // Extra keys are refused by checkSourceAuth, with a message naming the portal.
-  const sourceSchema = z
-    .looseObject({ type: z.literal('source') })
-    .transform(() => ({ type: 'source' as const }));
+  // Extra keys are kept for checkSourceAuth (a message naming the portal), then dropped by the entry's transform.
+  const sourceSchema = z.looseObject({ type: z.literal('source') });
 
   return strictObject({
     domain: z
@@ -324,7 +322,11 @@ export function portalEntrySchema(opts: PortalSchemaOptions) {
         when: (payload) => isRecord(payload.value),
       },
     )
-    .transform((entry) => ({ ...entry, restUrl: entry.restUrl ?? `https://${entry.domain}/rest/` }));
+    .transform((entry) => ({
+      ...entry,
+      auth: entry.auth.type === 'source' ? { type: 'source' as const } : entry.auth,
+      restUrl: entry.restUrl ?? `https://${entry.domain}/rest/`,
+    }));
 }
 
 export type PortalEntry = z.infer<ReturnType<typeof portalEntrySchema>>;

@@ -18,8 +18,9 @@ export function estimateIssuedAt(expiresAtMs: number, importedAt: number): numbe
 }
 
 /**
- * The credential index (keys.credentialsByRefresh, keys.keepAliveDue) is kept in the same MULTI or script as the
- * credentials it describes: every write of OAuth credentials goes through one of these three.
+ * The credential index (keys.credentialsByRefresh, keys.keepAliveDue, and keys.sourcePortals for the portals that
+ * borrow their tokens) is kept in the same MULTI or script as the credentials it describes: every write of
+ * credentials goes through one of these functions.
  */
 
 /** An OAuth pair issued at `issuedAt` (ms) was stored: `active` unless the portal stays needs_reauth. */
@@ -34,6 +35,7 @@ export function indexOAuthCredentials(
   if (active) batch.zadd(keys.keepAliveDue, issuedAt, domain);
   else batch.zrem(keys.keepAliveDue, domain);
   batch.zrem(keys.keepAliveClaims, domain);
+  batch.srem(keys.sourcePortals, domain);
 }
 
 /** The portal has no OAuth credentials any more (now a webhook portal, or gone). */
@@ -41,6 +43,18 @@ export function unindexCredentials(batch: ChainableCommander, keys: RedisKeys, d
   batch.zrem(keys.credentialsByRefresh, domain);
   batch.zrem(keys.keepAliveDue, domain);
   batch.zrem(keys.keepAliveClaims, domain);
+  batch.srem(keys.sourcePortals, domain);
+}
+
+/**
+ * The portal borrows its tokens from the token source (docs/tokens.md, "Borrowed tokens"): out of the OAuth
+ * index and keep-alive (nothing to refresh here), counted among the source portals.
+ */
+export function indexSourceCredentials(batch: ChainableCommander, keys: RedisKeys, domain: string): void {
+  batch.zrem(keys.credentialsByRefresh, domain);
+  batch.zrem(keys.keepAliveDue, domain);
+  batch.zrem(keys.keepAliveClaims, domain);
+  batch.sadd(keys.sourcePortals, domain);
 }
 
 /** The portal was parked needs_reauth: keep-alive leaves it alone until new credentials are stored. */

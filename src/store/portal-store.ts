@@ -6,6 +6,7 @@ import { plaintextSecretCodec } from '../secrets/plaintext-secret-codec.js';
 import {
   estimateIssuedAt,
   indexOAuthCredentials,
+  indexSourceCredentials,
   parkCredentials,
   unindexCredentials,
 } from './credential-index.js';
@@ -139,39 +140,40 @@ type ImportOutcome = [known: number, outcome: 'same' | 'replaced' | 'kept', stat
 /** The credential fields of an entry, secrets sealed (a portal that gets them is active again). */
 function credentialFieldsWith(codec: SecretCodec, entry: PortalEntry): Record<string, string> {
   const auth = entry.auth;
-  const none = { accessToken: '', refreshToken: '', expiresAt: '', webhookUrl: '', clientId: '' };
+  // Borrowed (docs/tokens.md, "Borrowed tokens"): no token of any kind is stored, a previous pair is cleared.
+  if (auth.type === 'source') {
+    const none = { accessToken: '', refreshToken: '', expiresAt: '', webhookUrl: '', clientId: '' };
+    return { ...none, authType: 'source', state: 'active', stateReason: '' };
+  }
   const fields: Record<string, string> =
-    auth.type === 'source'
-      ? { ...none, authType: 'source' }
-      : auth.type === 'oauth'
-        ? {
-            authType: 'oauth',
-            accessToken: codec.seal(auth.accessToken),
-            refreshToken: codec.seal(auth.refreshToken),
-            expiresAt: String(Date.parse(auth.expiresAt)),
-            webhookUrl: '',
-            clientId: '',
-          }
-        : {
-            authType: 'webhook',
-            webhookUrl: codec.seal(auth.url),
-            clientId: auth.clientId ?? '',
-            accessToken: '',
-            refreshToken: '',
-            expiresAt: '',
-          };
+    auth.type === 'oauth'
+      ? {
+          authType: 'oauth',
+          accessToken: codec.seal(auth.accessToken),
+          refreshToken: codec.seal(auth.refreshToken),
+          expiresAt: String(Date.parse(auth.expiresAt)),
+          webhookUrl: '',
+          clientId: '',
+        }
+      : {
+          authType: 'webhook',
+          webhookUrl: codec.seal(auth.url),
+          clientId: auth.clientId ?? '',
+          accessToken: '',
+          refreshToken: '',
+          expiresAt: '',
+        };
   return { ...fields, state: 'active', stateReason: '' };
 }
 
 /** Digest of an entry's credentials; a source entry has none: `nonce` makes it new (a parked portal re-imported). */
 function credentialSource(entry: PortalEntry, nonce = ''): string {
   const auth = entry.auth;
+  if (auth.type === 'source') return createHash('sha256').update(`source\n${nonce}`).digest('hex');
   const material =
-    auth.type === 'source'
-      ? ['source', nonce]
-      : auth.type === 'oauth'
-        ? ['oauth', auth.accessToken, auth.refreshToken, auth.expiresAt]
-        : ['webhook', auth.url, auth.clientId ?? ''];
+    auth.type === 'oauth'
+      ? ['oauth', auth.accessToken, auth.refreshToken, auth.expiresAt]
+      : ['webhook', auth.url, auth.clientId ?? ''];
   return createHash('sha256').update(material.join('\n')).digest('hex');
 }
 
@@ -333,6 +335,8 @@ export function createPortalStore(options: PortalStoreOptions) {
           if (auth.type === 'oauth') {
             const issuedAt = estimateIssuedAt(Date.parse(auth.expiresAt), now());
             indexOAuthCredentials(index, keys, entry.domain, issuedAt, true);
+          } else if (auth.type === 'source') {
+            indexSourceCredentials(index, keys, entry.domain);
           } else {
             unindexCredentials(index, keys, entry.domain);
           }

@@ -103,6 +103,8 @@ export interface RedisKeys {
   sourceForced(domain: string): string;
   /** Hash: the token source's health: state, since, consecutive failures, last error (src/tokens/source-health.ts). */
   readonly tokenSourceHealth: string;
+  /** Set: the source portals (auth type `source`, borrowed tokens), kept with the credential index. */
+  readonly sourcePortals: string;
   /** Sorted set: every wave plan (`rollout --waves`) by id, scored with its creation time (ms). */
   readonly wavePlans: string;
   /** Set: ids of the wave plans the controller still advances (running or pausing: src/waves). */
@@ -167,6 +169,7 @@ export function createRedisKeys(prefix: string): RedisKeys {
     sourceToken: (domain) => `${p(domain)}:source-token`,
     sourceForced: (domain) => `${p(domain)}:source-forced`,
     tokenSourceHealth: `${g}:token-source:health`,
+    sourcePortals: `${g}:token-source:portals`,
     wavePlans: `${r}:wave-plans`,
     activeWavePlans: `${r}:wave-plans:active`,
     wavePlan: (id) => `${r}:wave-plan:${id}`,

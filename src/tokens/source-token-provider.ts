@@ -26,6 +26,8 @@ export interface SourceTokenProviderOptions {
   lockTtlMs: number;
   refreshBeforeMs: number;
   waitPollMs: number;
+  /** How long source portals pause after a 401/403 (default SOURCE_REFUSED_PAUSE_MS). */
+  refusedPauseMs?: number;
   now: () => number;
   sleep?: (ms: number) => Promise<void>;
   logger?: Logger;
@@ -67,6 +69,7 @@ function waitedTooLong(domain: string, waitedMs: number): TokenSourceError {
 export function createSourceTokenProvider(options: SourceTokenProviderOptions) {
   const { redis, keys, portalStore, client, lockTtlMs, refreshBeforeMs, waitPollMs, now } = options;
   const sleep = options.sleep ?? ((ms: number) => delay(ms));
+  const refusedPauseMs = options.refusedPauseMs ?? SOURCE_REFUSED_PAUSE_MS;
   const logger = options.logger;
   const cache = createSourceTokenCache(
     options.codec === undefined ? { redis, keys, now } : { redis, keys, now, codec: options.codec },
@@ -99,7 +102,7 @@ export function createSourceTokenProvider(options: SourceTokenProviderOptions) {
       await health.recordOk(); // the source answered; only this portal is wrong
       return park(portal, error);
     }
-    const pausedUntil = error.failure === 'refused' ? now() + SOURCE_REFUSED_PAUSE_MS : undefined;
+    const pausedUntil = error.failure === 'refused' ? now() + refusedPauseMs : undefined;
     const { previous, failures } = await health.recordFailure(error.failure, {
       code: error.code,
       reason: error.detail,
@@ -108,7 +111,7 @@ export function createSourceTokenProvider(options: SourceTokenProviderOptions) {
     if (error.failure === 'refused') {
       if (previous !== 'refused') {
         logger?.error(
-          { code: error.code, httpStatus: error.httpStatus, pauseMs: SOURCE_REFUSED_PAUSE_MS },
+          { code: error.code, httpStatus: error.httpStatus, pauseMs: refusedPauseMs },
           'token source refused our secret: check ROLLOUT_TOKEN_SOURCE_SECRET; every source portal waits (docs/tokens.md)',
         );
       }
@@ -148,7 +151,7 @@ export function createSourceTokenProvider(options: SourceTokenProviderOptions) {
         description:
           'the portal takes its tokens from a token source, but none is configured: set ROLLOUT_TOKEN_SOURCE_URL and ROLLOUT_TOKEN_SOURCE_SECRET',
         httpStatus: undefined,
-        retryAt: now() + SOURCE_REFUSED_PAUSE_MS,
+        retryAt: now() + refusedPauseMs,
       });
     }
     let token: Awaited<ReturnType<TokenSourceClient['fetchToken']>>;

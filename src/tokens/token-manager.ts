@@ -49,6 +49,8 @@ export interface TokenManagerOptions {
   source?: TokenSourceClient;
   /** Seals the cached source tokens: the portal store's codec (default: stored as they are). */
   codec?: SecretCodec;
+  /** How long source portals pause after the source refused our secret (default 60 s, source-token-provider.ts). */
+  sourceRefusedPauseMs?: number;
 }
 
 export interface TokenTarget {
@@ -148,6 +150,8 @@ function errorCode(error: unknown): string {
  * - Everyone else polls every `waitPollMs` until a fresher token is stored (or the lock is free to take);
  *   after `lockTtlMs` on one holder without progress: TokenRefreshTimeoutError.
  * - Refused refresh (invalid_grant / invalid_client): the portal goes to `needs_reauth`, ReauthRequiredError.
+ * - A source portal (auth type `source`, docs/tokens.md "Borrowed tokens (source mode)") is never refreshed: its
+ *   token comes from the token source through source-token-provider.ts, under the same per-portal lock.
  * Logs carry the domain, credVersion, expiry and error codes, never a token.
  */
 export function createTokenManager(options: TokenManagerOptions) {
@@ -172,6 +176,7 @@ export function createTokenManager(options: TokenManagerOptions) {
     portalStore,
     client: options.source,
     ...(options.codec === undefined ? {} : { codec: options.codec }),
+    ...(options.sourceRefusedPauseMs === undefined ? {} : { refusedPauseMs: options.sourceRefusedPauseMs }),
     lockTtlMs,
     refreshBeforeMs,
     waitPollMs,

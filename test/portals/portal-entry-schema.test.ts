@@ -170,7 +170,7 @@ describe('portal entry: auth', () => {
     expectOnly(
       problemsOf([{ ...ENTRY, auth: { type: 'basic' } }]),
       'portals.json[0].auth.type',
-      'must be one of "oauth", "webhook"',
+      'must be one of "oauth", "webhook", "source"',
     );
   });
   it.each([['accessToken'], ['refreshToken']] as const)('requires %s for OAuth', (key) => {

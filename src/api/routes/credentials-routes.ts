@@ -29,11 +29,19 @@ const credentialsQuerySchema = z
 /**
  * GET /api/credentials: the OAuth portals' credential health (docs/tokens.md): a summary, and one page of
  * portals, oldest last refresh first (`only=due`: the ones keep-alive refreshes next). Read from the credential
- * index: O(page), whatever the fleet's size. No token or secret is ever in the answer.
+ * index: O(page), whatever the fleet's size. The summary's `arrangement` says who owns the tokens (owned and
+ * borrowed portals, the handout, the token source's health). No token or secret is ever in the answer.
  */
 export function credentialsRoutes(
   app: FastifyInstance,
-  deps: { redis: RedisClient; keys: RedisKeys; keepAliveAfterDays: number; now: () => number },
+  deps: {
+    redis: RedisClient;
+    keys: RedisKeys;
+    keepAliveAfterDays: number;
+    now: () => number;
+    /** Whether the handout and the token source are configured (the summary's `arrangement`). */
+    arrangement?: { handout: boolean; sourceConfigured: boolean };
+  },
 ): void {
   app.get('/api/credentials', async (request) => {
     const query = parseInput(credentialsQuerySchema, request.query, 'query');
@@ -43,6 +51,7 @@ export function credentialsRoutes(
       offset: query.offset,
       limit: query.limit,
       only: query.only,
+      arrangement: deps.arrangement,
     });
   });
 }
