@@ -26,6 +26,7 @@ import { queueBoardRoutes } from './routes/queue-board-routes.js';
 import { resultsRoutes } from './routes/results-routes.js';
 import { retryRoutes } from './routes/retry-routes.js';
 import { rolloutPlanRoutes } from './routes/rollout-plan-routes.js';
+import { tokenHandoutRoutes } from './routes/token-handout-routes.js';
 import { createSessionStore } from './session-cookie.js';
 
 /**
@@ -42,7 +43,7 @@ export class UnsafeBindError extends OperatorError {
  * definition stores and the OAuth refresh too, it also takes Bitrix24's application events (/bitrix24/events).
  */
 export type ApiRuntime = Pick<Runtime, 'config' | 'logger' | 'redis' | 'queue' | 'results'> &
-  Partial<Pick<Runtime, 'portals' | 'definitions' | 'keys' | 'rest' | 'refreshTokens'>>;
+  Partial<Pick<Runtime, 'portals' | 'definitions' | 'keys' | 'rest' | 'refreshTokens' | 'tokens'>>;
 
 export interface ApiOptions {
   /** The address the server will listen on: without a token only a loopback address is allowed. */
@@ -206,6 +207,20 @@ export async function buildApi(runtime: ApiRuntime, options: ApiOptions): Promis
       definitions,
       keys,
       refreshTokens,
+      now,
+    });
+  }
+  // The token handout (docs/tokens.md, "Handing out tokens"): only with ROLLOUT_TOKEN_HANDOUT_SECRET.
+  const handout = runtime.config.tokens.handout;
+  if (handout.secret !== undefined && portals && keys && runtime.tokens) {
+    tokenHandoutRoutes(app, {
+      redis,
+      keys,
+      portals,
+      tokens: runtime.tokens,
+      secret: handout.secret,
+      ratePerMinute: handout.ratePerMinute,
+      logger: options.logger ?? runtime.logger,
       now,
     });
   }

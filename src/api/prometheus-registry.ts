@@ -1,5 +1,6 @@
 import type { Queue } from 'bullmq';
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { readHandoutOutcomes } from '../metrics/handout-metrics.js';
 import {
   LATENCY_BUCKETS_MS,
   type MetricsSnapshot,
@@ -250,6 +251,19 @@ export function createPrometheusRegistry(deps: PrometheusDeps): Registry {
       this.set({ health: 'fresh' }, Math.max(0, active - due));
       this.set({ health: 'due' }, due);
       this.set({ health: 'needs_reauth' }, summary.needsReauth);
+    },
+  });
+  new Counter({
+    name: `${METRIC_PREFIX}token_handouts_total`,
+    help:
+      'Token handout requests (GET /api/tokens, docs/tokens.md) by outcome: ok, refreshed, not_found, ' +
+      'unauthorized, rate_limited, bad_request, error',
+    labelNames: ['outcome'],
+    registers,
+    async collect() {
+      const counts = await readHandoutOutcomes(deps.redis, deps.prefix);
+      this.reset();
+      for (const [outcome, n] of Object.entries(counts)) this.inc({ outcome }, n);
     },
   });
   registry.registerMetric(new RedisLatencyHistogram(read));

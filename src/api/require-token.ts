@@ -5,9 +5,16 @@ import { tokensMatch } from './tokens-match.js';
 
 /**
  * Routes anyone may call: the health probe, the login form itself, and Bitrix24's application events (which
- * cannot carry the token: each event is authenticated by its application_token, docs/install-events.md).
+ * cannot carry the token: each event is authenticated by its application_token, docs/install-events.md). The
+ * token handout (routes/token-handout-routes.ts) is authenticated by its own secret alone, never by this token.
  */
-export const PUBLIC_ROUTES: ReadonlySet<string> = new Set(['/healthz', '/login', '/bitrix24/events']);
+export const PUBLIC_ROUTES: ReadonlySet<string> = new Set([
+  '/healthz',
+  '/login',
+  '/bitrix24/events',
+  '/api/tokens',
+  '/api/tokens/:domain',
+]);
 
 export interface RequireTokenOptions {
   /** ROLLOUT_API_TOKEN; undefined leaves every route open (allowed on a loopback address only). */

@@ -25,6 +25,10 @@ export interface RedisKeys {
   readonly metricsLatency: string;
   /** String with a TTL: one API session, by the SHA-256 of its id (src/api/session-cookie.ts). */
   apiSession(idHash: string): string;
+  /** String with a TTL: token handout requests for one portal in one window (src/api/handout-throttle.ts). */
+  handoutRate(domain: string, window: number): string;
+  /** String with a TTL: wrong handout secrets from one source address in one window (src/api/handout-throttle.ts). */
+  handoutDenied(source: string, window: number): string;
   /** Set of all known portal domains. */
   readonly portals: string;
   /** Hash: one portal's settings and credentials. */
@@ -139,6 +143,8 @@ export function createRedisKeys(prefix: string): RedisKeys {
     metricsCounters: `${g}:metrics:counters`,
     metricsLatency: `${g}:metrics:latency`,
     apiSession: (idHash) => `${g}:api-session:${idHash}`,
+    handoutRate: (domain, window) => `${p(domain)}:handout-rate:${window}`,
+    handoutDenied: (source, window) => `${g}:handout-denied:${source}:${window}`,
     portals: `${g}:portals`,
     portal: (domain) => `${p(domain)}:portal`,
     refreshLock: (domain) => `${p(domain)}:lock:refresh`,

@@ -10,6 +10,7 @@ import type { SecretCodec } from '../store/secret-codec.js';
 import { REFRESH_RETRY } from './min-refresh-lock-ttl.js';
 import { ReauthRequiredError } from './reauth-required-error.js';
 import { createRefreshLock, type RefreshLock } from './refresh-lock.js';
+import { refusedRefreshReason } from './refused-refresh-reason.js';
 import { createSourceTokenProvider } from './source-token-provider.js';
 import type { TokenSourceClient } from './token-source-client.js';
 
@@ -212,12 +213,23 @@ export function createTokenManager(options: TokenManagerOptions) {
       );
       return isSource(current) ? NOW_SOURCE : targetOf(current);
     }
-    await portalStore.markNeedsReauth(domain, `${error.code}: ${error.description}`.slice(0, 300));
+    // invalid_grant on a pair stored less than 180 days ago: another holder spent it (refused-refresh-reason.ts).
+    const issuedAt = await redis.zscore(keys.credentialsByRefresh, domain);
+    const refusal = refusedRefreshReason({
+      code: error.code,
+      description: error.description,
+      issuedAt: issuedAt === null ? undefined : Number(issuedAt),
+      now: now(),
+    });
+    await portalStore.markNeedsReauth(domain, refusal.stateReason);
     logger?.error(
-      { domain, code: error.code, credVersion: readVersion },
+      { domain, code: refusal.code, bitrixCode: error.code, reason: refusal.text, credVersion: readVersion },
       'refresh refused: portal needs re-authorisation',
     );
-    throw new ReauthRequiredError(domain, error.code, { cause: error });
+    throw new ReauthRequiredError(domain, refusal.code, {
+      cause: error,
+      ...(refusal.code === error.code ? {} : { detail: refusal.text }),
+    });
   }
 
   /** Runs with the lock held; the lock is always released. */

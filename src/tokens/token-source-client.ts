@@ -68,24 +68,29 @@ const sourceAnswer = z
   )
   .superRefine((answer, ctx) => {
     const given = [answer.expires_in, answer.expires, answer.expires_at].filter((v) => v !== undefined);
-    if (given.length !== 1) {
+    if (given.length === 0) {
       ctx.addIssue({
         code: 'custom',
         path: ['expires_in'],
         message:
-          given.length === 0
-            ? 'the expiry is required: one of expires_in (seconds), expires (epoch seconds) or expires_at (ISO 8601)'
-            : 'give exactly one of expires_in, expires and expires_at',
+          'the expiry is required: one of expires_in (seconds), expires (epoch seconds) or expires_at (ISO 8601)',
       });
     }
   });
 
 type SourceAnswer = z.infer<typeof sourceAnswer>;
 
+/**
+ * The expiry in epoch ms. A source may send several forms (Bitrix24's own OAuth answer, which a CRest backend may
+ * pass on as it is, carries both `expires_in` and `expires`; our handout sends all three): the earliest is kept,
+ * so a disagreement never makes a token live longer here than its holder says.
+ */
 function expiryOf(answer: SourceAnswer, now: number): number {
-  if (answer.expires_in !== undefined) return now + Math.round(answer.expires_in * 1000);
-  if (answer.expires !== undefined) return Math.round(answer.expires * 1000);
-  return Date.parse(answer.expires_at ?? '');
+  const candidates: number[] = [];
+  if (answer.expires_in !== undefined) candidates.push(now + Math.round(answer.expires_in * 1000));
+  if (answer.expires !== undefined) candidates.push(Math.round(answer.expires * 1000));
+  if (answer.expires_at !== undefined) candidates.push(Date.parse(answer.expires_at));
+  return Math.min(...candidates);
 }
 
 /** The body up to `maxBytes`; `undefined` when it is longer (the rest is never read). */

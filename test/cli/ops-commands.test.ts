@@ -168,7 +168,7 @@ describe('failed', () => {
     expect(text.code, text.stderr).toBe(0);
     expect(text.stdout).toMatch(/^PORTAL\s+CODE\s+STATE\s+APP_ID\s+ATTEMPTS\s+LAST ERROR\s+WHEN\n/);
     expect(text.stdout).toMatch(/badbot\.sim\.test\s+echo\s+failed\s+-\s+1\s+BOT_ID_ERROR: /);
-    expect(text.stdout).toMatch(/revoked\.sim\.test\s+echo\s+needs_reauth\s+-\s+0\s+invalid_grant/);
+    expect(text.stdout).toMatch(/revoked\.sim\.test\s+echo\s+needs_reauth\s+-\s+0\s+REFRESH_TOKEN_REUSED/);
     expect(text.stdout).not.toContain('good.sim.test');
     expect(text.stdout).not.toContain('lossy.sim.test');
     expect(text.stdout).toContain('2 pair(s) need attention: 1 failed, 1 needs_reauth\n');
@@ -190,7 +190,7 @@ describe('failed', () => {
     });
     expect(byPortal.get('revoked.sim.test')).toMatchObject({
       state: 'needs_reauth',
-      lastError: { code: 'invalid_grant' },
+      lastError: { code: 'REFRESH_TOKEN_REUSED' },
       reasons: ['needs_reauth'],
     });
     for (const row of rows) {

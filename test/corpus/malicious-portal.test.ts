@@ -91,7 +91,7 @@ const EXPECTED: Record<string, { state: PairResult['state']; code: string | unde
   redirect: { state: 'failed', code: 'HTTP_302' },
   reset: { state: 'failed', code: 'CONNECTION_RESET' },
   'slow-drip': { state: 'failed', code: 'TIMEOUT' },
-  'always-401': { state: 'needs_reauth', code: 'invalid_grant' },
+  'always-401': { state: 'needs_reauth', code: 'REFRESH_TOKEN_REUSED' },
   good: { state: 'registered', code: undefined },
 };
 

@@ -49,6 +49,8 @@ async function rejectionOf(promise: Promise<unknown> | undefined): Promise<unkno
 
 describe('token manager: refused and failing refreshes', () => {
   it('puts the portal in needs_reauth on invalid_grant after one OAuth call, and every caller gets ReauthRequiredError', async () => {
+    // A refresh token this deployment stored days ago and did not spend: REFRESH_TOKEN_REUSED, invalid_grant as
+    // the cause (tokens/refused-refresh-reason.ts; refresh-token-reused.test.ts covers the reason itself).
     const env = await startTokenEnv([{ domain: DOMAIN, accessTokenExpired: true }]);
     const proxy = env.adopt('proxy', await startFlakyProxy(env.sim.oauthUrl, 0), (p) => p.close());
     env.sim.control.revokeRefreshToken(DOMAIN);
@@ -65,15 +67,19 @@ describe('token manager: refused and failing refreshes', () => {
     );
 
     for (const error of errors)
-      expect(error).toMatchObject({ name: 'ReauthRequiredError', domain: DOMAIN, code: 'invalid_grant' });
+      expect(error).toMatchObject({
+        name: 'ReauthRequiredError',
+        domain: DOMAIN,
+        code: 'REFRESH_TOKEN_REUSED',
+      });
     expect(proxy.requests()).toBe(1);
     expect(env.sim.stats().invalidGrants).toBe(1);
     const stored = await env.store.get(DOMAIN);
     expect(stored?.state).toBe('needs_reauth');
-    expect(stored?.stateReason).toMatch(/^invalid_grant: /);
+    expect(stored?.stateReason).toMatch(/^REFRESH_TOKEN_REUSED: .*invalid_grant: /);
     expect(await rejectionOf(managers[0]?.targetFor(DOMAIN))).toMatchObject({
       name: 'ReauthRequiredError',
-      code: 'invalid_grant',
+      code: 'REFRESH_TOKEN_REUSED',
     });
     expect(proxy.requests()).toBe(1);
     expect(await env.redis.exists(env.keys.refreshLock(DOMAIN))).toBe(0);
