@@ -14,10 +14,11 @@ afterEach(async () => {
 /**
  * The failure of issue 18: imbot-rollout owns the imported pair (own mode) while the application's backend holds
  * the same pair and refreshes it by itself, like CRest, telling nobody. Refresh tokens are single use
- * (docs/bitrix24.md, "OAuth 2.0"), so the backend's refresh logs imbot-rollout out of the portal.
+ * (docs/bitrix24.md, "OAuth 2.0"), so the backend's refresh logs imbot-rollout out of the portal; the portal is
+ * reported with the reason that names the cause (docs/tokens.md, "The refresh token was already used").
  */
 describe('own mode beside an independent holder of the same tokens', () => {
-  it("parks the portal needs_reauth with invalid_grant once the other holder's refresh spent the stored refresh token", async () => {
+  it("parks the portal needs_reauth as REFRESH_TOKEN_REUSED once the other holder's refresh spent the stored refresh token", async () => {
     harness = await startHarness({ portals: [{ domain: A }, { domain: B }] });
     const h = harness;
     // Both hold the pair the install gave: imbot-rollout imports it, the backend keeps it.
@@ -32,7 +33,10 @@ describe('own mode beside an independent holder of the same tokens', () => {
     expect(counts).toMatchObject({ registered: 1, needsReauth: 1 });
     const held = await h.runtime.results.get(A, 'echo');
     expect(held?.state).toBe('needs_reauth');
-    expect(held?.lastError?.code).toBe('invalid_grant');
+    expect(held?.lastError?.code).toBe('REFRESH_TOKEN_REUSED');
+    expect(held?.lastError?.message).toContain(
+      "the refresh token was already used — another system holding this application's tokens may have refreshed it",
+    );
     expect((await h.runtime.portals.get(A))?.state).toBe('needs_reauth');
     expect((await h.runtime.results.get(B, 'echo'))?.state).toBe('registered');
     // imbot-rollout's refresh was the one refused; the backend, which refreshed first, goes on.
