@@ -23,6 +23,8 @@ export interface ScenarioContext {
 export interface ChaosScenario {
   /** Short id (CHAOS_ONLY=name runs only this one). */
   name: string;
+  /** Scenarios sharing a group run together when the group is named (`npm run chaos -- beside-backend`). */
+  group?: string;
   /** The fault as the table shows it. */
   fault: string;
   run(context: ScenarioContext): Promise<ScenarioOutcome>;

@@ -42,8 +42,11 @@ export interface ChaosLabOptions {
   /** Scenario name: used in the key prefix and the temp dir. */
   name: string;
   sim: SimulatorOptions;
-  /** Config overrides on top of chaosConfig(). */
-  config?: Record<string, unknown>;
+  /**
+   * Config overrides on top of chaosConfig(); a function is called once the simulator listens (e.g. to start
+   * its application backend and point `tokens.source` at it).
+   */
+  config?: Record<string, unknown> | ((sim: SimulatorHandle) => Promise<Record<string, unknown>>);
 }
 
 export interface SettleResult extends ProgressCounts {
@@ -145,7 +148,8 @@ export async function startChaosLab(options: ChaosLabOptions): Promise<ChaosLab>
   // One redis-server, or with `--cluster` a local 3-master Redis Cluster (start-chaos-redis.ts).
   const redisServer = await startChaosRedis(prefix);
   const sim = await startSimulator(options.sim);
-  const config = chaosConfig({ ...redisServer.where, prefix, oauthUrl: sim.oauthUrl }, options.config);
+  const overrides = typeof options.config === 'function' ? await options.config(sim) : options.config;
+  const config = chaosConfig({ ...redisServer.where, prefix, oauthUrl: sim.oauthUrl }, overrides);
   const configFile = join(dir, 'config.json');
   writeFileSync(configFile, JSON.stringify(config));
   const logFile = join(dir, 'in-process.log');

@@ -1,3 +1,6 @@
+import type { ApplicationBackend } from './application-backend.js';
+import type { ApplicationBackendOptions } from './application-backend-options.js';
+
 /**
  * Public types of the portal simulator (see start-simulator.ts). Kept in one file because they describe one
  * contract: the options going in, the handle and the read-only views coming out.
@@ -102,6 +105,11 @@ export interface SimulatorOptions {
   registerDeduplicates?: boolean;
   /** With a number of portals: seed outdated apps on a share of them (see SimPreexisting). */
   preexisting?: SimPreexisting;
+  /**
+   * Start the application backend with the simulator (see SimulatorHandle.startBackend): a second holder of the
+   * application's tokens, for portals seeded now.
+   */
+  backend?: ApplicationBackendOptions;
 }
 
 export type SimYesNo = 'Y' | 'N';
@@ -335,6 +343,17 @@ export interface SimulatorHandle {
     domain: string,
     kind: 'install' | 'update' | 'uninstall',
   ): Promise<AppEventDelivery>;
-  /** Closes the server and all sockets. */
+  /**
+   * Starts the application backend (src/simulator/application-backend.ts): the application's own server, holding
+   * the current pair of its OAuth portals (all, or `options.domains`) as the install gave it, calling them on its
+   * own and refreshing like CRest; in `source` mode it also serves the token-source contract, in `borrow` mode it
+   * takes tokens from imbot-rollout's handout. One at a time: rejects while one runs (stopBackend first).
+   */
+  startBackend(options: ApplicationBackendOptions): Promise<ApplicationBackend>;
+  /** The running application backend, or null. */
+  backend(): ApplicationBackend | null;
+  /** Stops the application backend, if one runs. */
+  stopBackend(): Promise<void>;
+  /** Closes the server and all sockets (and stops the application backend). */
   stop(): Promise<void>;
 }

@@ -1,13 +1,27 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { z } from 'zod';
+import {
+  type ApplicationBackend,
+  type BackendPortalSeed,
+  startApplicationBackend,
+} from './application-backend.js';
+import type { ApplicationBackendOptions } from './application-backend-options.js';
+import {
+  applyBackendControlAction,
+  BackendStateError,
+  backendControlActionSchema,
+  isBackendAction,
+} from './backend-control-action.js';
 import { parseRequestParams } from './parse-request-params.js';
-import { resolveSimulatorOptions } from './resolve-simulator-options.js';
+import { resolveSimulatorOptions, SimulatorConfigError } from './resolve-simulator-options.js';
 import { sendAppEvent } from './send-app-event.js';
 import { applyControlAction, simControlActionSchema } from './sim-control-action.js';
 import { bitrixErrorOutcome, jsonOutcome, type SimOutcome } from './sim-outcome.js';
 import { type RestRequest, SimulatorCore, UnknownPortalError } from './simulator-core.js';
 
+export type { ApplicationBackend, BackendPortalView, BackendStats } from './application-backend.js';
+export type { ApplicationBackendOptions, BackendMode } from './application-backend-options.js';
 export { DEFAULT_WEBHOOK_CLIENT_ID } from './simulator-core.js';
 
 import type { SimulatorHandle, SimulatorOptions } from './simulator-types.js';
@@ -98,6 +112,56 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
   const core = new SimulatorCore(resolved);
   const timers = new Set<NodeJS.Timeout>();
   let stopping = false;
+  let backend: ApplicationBackend | null = null;
+  let backendStarting = false;
+
+  /** The current pair of every OAuth portal, as the application's install gave it to its backend. */
+  const backendSeeds = (): BackendPortalSeed[] =>
+    core.portalsFile().flatMap((entry) =>
+      entry.auth.type === 'oauth'
+        ? [
+            {
+              domain: entry.domain,
+              restUrl: entry.restUrl,
+              memberId: entry.memberId,
+              accessToken: entry.auth.accessToken === '' ? null : entry.auth.accessToken,
+              refreshToken: entry.auth.refreshToken === '' ? null : entry.auth.refreshToken,
+              expiresAt: Date.parse(entry.auth.expiresAt),
+            },
+          ]
+        : [],
+    );
+
+  const startBackend = async (options: ApplicationBackendOptions): Promise<ApplicationBackend> => {
+    if (backend !== null || backendStarting)
+      throw new BackendStateError('an application backend already runs (stopBackend first)');
+    backendStarting = true;
+    try {
+      backend = await startApplicationBackend(options, {
+        seeds: backendSeeds(),
+        oauth: {
+          oauthUrl: `${url}/oauth/token/`,
+          clientId: resolved.clientId,
+          clientSecret: resolved.clientSecret,
+        },
+        now: resolved.now,
+      });
+      return backend;
+    } finally {
+      backendStarting = false;
+    }
+  };
+
+  const stopBackend = async (): Promise<void> => {
+    const running = backend;
+    backend = null;
+    await running?.stop();
+  };
+
+  const backendView = (): Record<string, unknown> =>
+    backend === null
+      ? { running: false }
+      : { running: true, mode: backend.mode, sourceUrl: backend.sourceUrl, stats: backend.stats() };
 
   const write = (req: IncomingMessage, res: ServerResponse, outcome: SimOutcome): void => {
     if (outcome.kind === 'drop') {
@@ -130,6 +194,7 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
 
   const inspect = (method: string, pathname: string, body: string): SimOutcome => {
     if (method === 'GET' && pathname === '/_sim/stats') return jsonOutcome(200, core.stats());
+    if (method === 'GET' && pathname === '/_sim/backend') return jsonOutcome(200, backendView());
     if (method === 'GET' && pathname.startsWith('/_sim/portals/')) {
       const domain = decodeURIComponent(pathname.slice('/_sim/portals/'.length));
       if (!core.hasPortal(domain))
@@ -195,6 +260,35 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
     }
   };
 
+  /** POST /_sim/control with a backend action (backend-control-action.ts); null for any other action. */
+  const controlBackend = async (body: string): Promise<SimOutcome | null> => {
+    let decoded: unknown;
+    try {
+      decoded = JSON.parse(body);
+    } catch {
+      return null;
+    }
+    if (!isBackendAction(decoded)) return null;
+    const parsed = backendControlActionSchema.safeParse(decoded);
+    if (!parsed.success) {
+      const [problem] = formatZodIssues(parsed.error, '', { path: 'dotted' });
+      const where = problem === undefined || problem.where === '' ? 'body' : problem.where;
+      return bitrixErrorOutcome(400, 'INVALID_CONTROL', `${where}: ${problem?.message ?? 'invalid'}`);
+    }
+    try {
+      return jsonOutcome(200, {
+        ok: true,
+        ...(await applyBackendControlAction(handleForBackend, parsed.data)),
+      });
+    } catch (error) {
+      if (error instanceof BackendStateError) return bitrixErrorOutcome(409, 'BACKEND_STATE', error.message);
+      if (error instanceof SimulatorConfigError)
+        return bitrixErrorOutcome(400, 'INVALID_CONTROL', error.message);
+      throw error;
+    }
+  };
+  const handleForBackend = { startBackend, stopBackend, backend: () => backend };
+
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const rawUrl = req.url ?? '/';
     const queryAt = rawUrl.indexOf('?');
@@ -235,6 +329,13 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
       send(req, res, await deliverEvent(body));
       return;
     }
+    if (method === 'POST' && pathname === '/_sim/control') {
+      const backendAnswer = await controlBackend(body);
+      if (backendAnswer !== null) {
+        send(req, res, backendAnswer);
+        return;
+      }
+    }
     if (pathname.startsWith('/_sim/')) {
       send(req, res, inspect(method, pathname, body));
       return;
@@ -260,6 +361,18 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
   const url = `http://${hostForUrl(resolved.host)}:${address.port}`;
   core.setBaseUrl(url);
 
+  if (options.backend !== undefined) {
+    try {
+      await startBackend(options.backend);
+    } catch (error) {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      });
+      throw error;
+    }
+  }
+
   let stopped: Promise<void> | null = null;
   return {
     url,
@@ -271,15 +384,22 @@ export async function startSimulator(options: SimulatorOptions): Promise<Simulat
     appEvent: (domain, kind) => core.appEvent(domain, kind),
     issueOtherClientTokens: (domain, clientId) => core.issueOtherClientTokens(domain, clientId),
     sendAppEvent: async (target, domain, kind) => await sendAppEvent(target, core.appEvent(domain, kind)),
+    startBackend,
+    backend: () => backend,
+    stopBackend,
     stop: () => {
       if (stopped === null) {
         stopping = true;
+        const backendStopped = stopBackend();
         for (const timer of timers) clearTimeout(timer);
         timers.clear();
-        stopped = new Promise<void>((resolve, reject) => {
-          server.close((error) => (error === undefined ? resolve() : reject(error)));
-          server.closeAllConnections();
-        });
+        stopped = backendStopped.then(
+          () =>
+            new Promise<void>((resolve, reject) => {
+              server.close((error) => (error === undefined ? resolve() : reject(error)));
+              server.closeAllConnections();
+            }),
+        );
       }
       return stopped;
     },

@@ -11,6 +11,8 @@ describe('selectScenarios (CHAOS_ONLY)', () => {
       'flaky-api',
       'broken-portals',
       'two-producers',
+      'beside-backend-source',
+      'beside-backend-borrow',
     ]);
     expect(new Set(CHAOS_SCENARIOS.map((s) => s.fault)).size).toBe(CHAOS_SCENARIOS.length);
   });
@@ -19,6 +21,10 @@ describe('selectScenarios (CHAOS_ONLY)', () => {
     expect(selectScenarios('two-producers, worker-kill').map((s) => s.name)).toEqual([
       'worker-kill',
       'two-producers',
+    ]);
+    expect(selectScenarios('beside-backend').map((s) => s.name)).toEqual([
+      'beside-backend-source',
+      'beside-backend-borrow',
     ]);
     expect(() => selectScenarios('worker-kill,nope')).toThrow(
       /unknown scenario\(s\) nope; known: worker-kill/,

@@ -96,6 +96,36 @@ describe('imbot-rollout simulate', () => {
     expect(cli.output()).toContain('simulator stopped');
   });
 
+  it('starts the application backend as a token source and prints its URL and secret', async () => {
+    const cli = runCli(['--portals', '3', '--port', '0', '--backend', 'source', '--backend-interval', '0']);
+    const printed = await cli.waitFor(/Press Ctrl\+C/);
+    const sourceUrl = /ROLLOUT_TOKEN_SOURCE_URL=(\S+)/.exec(printed)?.[1] ?? '';
+    const secret = /ROLLOUT_TOKEN_SOURCE_SECRET=(\S+)/.exec(printed)?.[1] ?? '';
+    expect(secret).toMatch(/^[0-9a-f]{48}$/);
+    const answer = await fetch(`${sourceUrl}?domain=portal-00001.sim.test`, {
+      headers: { authorization: `Bearer ${secret}` },
+    });
+    expect(answer.status).toBe(200);
+    expect(await answer.json()).toMatchObject({
+      access_token: expect.any(String),
+      expires_in: expect.any(Number),
+    });
+    cli.child.kill('SIGTERM');
+    expect(await exitCode(cli.child)).toBe(0);
+  });
+
+  it('refuses --backend borrow without the handout URL', async () => {
+    const errors: string[] = [];
+    const command = simulateCommand()
+      .exitOverride()
+      .configureOutput({ writeErr: (text) => errors.push(text), writeOut: () => undefined });
+    const failure = await command
+      .parseAsync(['--backend', 'borrow'], { from: 'user' })
+      .catch((e: unknown) => e);
+    expect((failure as CommanderError).exitCode).toBe(2);
+    expect(errors.join('')).toContain("option '--backend borrow' needs '--backend-url'");
+  });
+
   it('refuses an invalid option with a one-line error naming it', async () => {
     const errors: string[] = [];
     const command = simulateCommand()

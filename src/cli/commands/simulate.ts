@@ -1,9 +1,11 @@
+import { randomBytes } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { Command } from 'commander';
 import { pino } from 'pino';
 import { z } from 'zod';
 import { formatZodIssues } from '../../input/format-zod-issues.js';
+import type { ApplicationBackendOptions } from '../../simulator/application-backend-options.js';
 import { DEFAULT_WEBHOOK_CLIENT_ID } from '../../simulator/simulator-core.js';
 import type { SimFaults, SimulatorHandle, SimulatorOptions } from '../../simulator/simulator-types.js';
 import { startSimulator } from '../../simulator/start-simulator.js';
@@ -25,6 +27,9 @@ const FLAGS = {
   burst: '--burst',
   drain: '--drain',
   seed: '--seed',
+  backend: '--backend',
+  backendInterval: '--backend-interval',
+  backendUrl: '--backend-url',
 } as const;
 
 const number = () =>
@@ -47,9 +52,45 @@ const simulateOptionsSchema = z.object({
   burst: int().refine((v) => v >= 1, 'must be at least 1'),
   drain: number().refine((v) => v > 0, 'must be greater than 0'),
   seed: int(),
+  backend: z
+    .enum(['source', 'borrow', 'independent'], { error: 'must be source, borrow or independent' })
+    .optional(),
+  backendInterval: int().refine((v) => v >= 0 && v <= 3_600_000, 'must be between 0 and 3600000 ms'),
+  backendUrl: z.url({ protocol: /^https?$/, error: 'must be an absolute http(s) URL' }).optional(),
 });
 
 type SimulateOptions = z.infer<typeof simulateOptionsSchema>;
+
+/**
+ * The application backend's options (docs/tokens.md, "Who owns the tokens"). Its secret comes from the variable
+ * imbot-rollout itself reads for the same contract: ROLLOUT_TOKEN_SOURCE_SECRET (source; a random one when unset,
+ * printed) or ROLLOUT_TOKEN_HANDOUT_SECRET (borrow, required).
+ */
+function toBackendOptions(
+  options: SimulateOptions,
+  env: NodeJS.ProcessEnv,
+): { backend: ApplicationBackendOptions; generatedSecret: string | null } | string | null {
+  if (options.backend === undefined) {
+    return options.backendUrl === undefined ? null : "option '--backend-url' needs '--backend borrow'";
+  }
+  const common = { callIntervalMs: options.backendInterval };
+  if (options.backend === 'independent')
+    return { backend: { mode: 'independent', ...common }, generatedSecret: null };
+  if (options.backend === 'source') {
+    const given = env['ROLLOUT_TOKEN_SOURCE_SECRET'];
+    const secret = given === undefined || given === '' ? randomBytes(24).toString('hex') : given;
+    return {
+      backend: { mode: 'source', secret, ...common },
+      generatedSecret: secret === given ? null : secret,
+    };
+  }
+  const secret = env['ROLLOUT_TOKEN_HANDOUT_SECRET'];
+  if (options.backendUrl === undefined)
+    return "option '--backend borrow' needs '--backend-url' (imbot-rollout's handout, e.g. http://127.0.0.1:3000/api/tokens)";
+  if (secret === undefined || secret === '')
+    return "option '--backend borrow' needs ROLLOUT_TOKEN_HANDOUT_SECRET (the secret of imbot-rollout's handout)";
+  return { backend: { mode: 'borrow', url: options.backendUrl, secret, ...common }, generatedSecret: null };
+}
 
 function toSimulatorOptions(options: SimulateOptions): SimulatorOptions {
   const faults: SimFaults = {};
@@ -70,7 +111,23 @@ function toSimulatorOptions(options: SimulateOptions): SimulatorOptions {
   };
 }
 
-function describeStart(sim: SimulatorHandle, options: SimulateOptions, outFile: string | null): string {
+function describeBackend(sim: SimulatorHandle, generatedSecret: string | null): string[] {
+  const backend = sim.backend();
+  if (backend === null) return [];
+  const lines = [`Application backend: ${backend.mode} (its counters: GET ${sim.url}/_sim/backend)`];
+  if (backend.sourceUrl !== null) {
+    lines.push(`  token source: ROLLOUT_TOKEN_SOURCE_URL=${backend.sourceUrl}`);
+    if (generatedSecret !== null) lines.push(`  ROLLOUT_TOKEN_SOURCE_SECRET=${generatedSecret}`);
+  }
+  return lines;
+}
+
+function describeStart(
+  sim: SimulatorHandle,
+  options: SimulateOptions,
+  outFile: string | null,
+  generatedSecret: string | null,
+): string {
   const entries = sim.portalsFile();
   const webhooks = entries.filter((entry) => entry.auth.type === 'webhook').length;
   const lines = [
@@ -88,6 +145,7 @@ function describeStart(sim: SimulatorHandle, options: SimulateOptions, outFile: 
     `  B24_OAUTH_URL=${sim.oauthUrl}`,
     '  ROLLOUT_ALLOW_HTTP=1',
     `  ROLLOUT_ALLOW_HOSTS=${new URL(sim.url).hostname}`,
+    ...describeBackend(sim, generatedSecret),
     `Inspect: GET ${sim.url}/_sim/stats, GET ${sim.url}/_sim/portals/<domain>, POST ${sim.url}/_sim/control`,
     'Press Ctrl+C to stop.',
   ];
@@ -127,6 +185,15 @@ export function simulateCommand(): Command {
     .option('--burst <n>', 'leaky bucket size per portal (cloud: 50, Enterprise: 250)', '50')
     .option('--drain <perSecond>', 'leaky bucket drain per second per portal (cloud: 2, Enterprise: 5)', '2')
     .option('--seed <n>', 'random seed: tokens, webhook/expired portals and faults are reproducible', '1')
+    .option(
+      '--backend <mode>',
+      "start the application's own backend beside the portals: source (owns the tokens, serves them), borrow (takes them from imbot-rollout's /api/tokens) or independent (refreshes by itself)",
+    )
+    .option('--backend-interval <ms>', 'the backend calls each portal this often, in ms (0 = never)', '500')
+    .option(
+      '--backend-url <url>',
+      "--backend borrow: imbot-rollout's handout URL, e.g. http://127.0.0.1:3000/api/tokens",
+    )
     .action(async (rawOptions: Record<string, unknown>) => {
       const parsed = simulateOptionsSchema.safeParse(rawOptions);
       if (!parsed.success) {
@@ -139,9 +206,16 @@ export function simulateCommand(): Command {
         });
       }
       const options = parsed.data;
+      const backend = toBackendOptions(options, process.env);
+      if (typeof backend === 'string') {
+        command.error(`error: ${backend}`, { exitCode: 2, code: 'simulate.invalidOption' });
+      }
       let sim: SimulatorHandle;
       try {
-        sim = await startSimulator(toSimulatorOptions(options));
+        sim = await startSimulator({
+          ...toSimulatorOptions(options),
+          ...(backend === null ? {} : { backend: backend.backend }),
+        });
       } catch (error) {
         const reason = error instanceof Error ? error.message : String(error);
         command.error(`error: could not start the simulator on ${options.host}:${options.port}: ${reason}`, {
@@ -155,7 +229,9 @@ export function simulateCommand(): Command {
         // The file holds access and refresh tokens: readable by the owner only.
         await writeFile(outFile, `${JSON.stringify(sim.portalsFile(), null, 2)}\n`, { mode: 0o600 });
       }
-      process.stdout.write(describeStart(sim, options, outFile));
+      process.stdout.write(
+        describeStart(sim, options, outFile, backend === null ? null : backend.generatedSecret),
+      );
       const signals = listenForStopSignals(pino({ level: 'silent' }), 'simulator');
       const signal = await signals.received;
       await sim.stop();
