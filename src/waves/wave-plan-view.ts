@@ -8,6 +8,8 @@ import { createWavePlanStore } from './wave-plan-store.js';
 /** A wave plan as the API and the dashboard show it (GET /api/rollouts/:id). */
 export interface WavePlanView {
   id: string;
+  /** A plain rollout (`rollout` without `--waves`), shown as a one-wave plan under its rollout id. */
+  single: boolean;
   state: WavePlanState;
   /** The current wave (1-based) and the number of waves. */
   wave: number;
@@ -29,6 +31,7 @@ export interface WavePlanView {
 export async function toWavePlanView(deps: { results: ResultStore }, plan: WavePlan): Promise<WavePlanView> {
   return {
     id: plan.id,
+    single: plan.single,
     state: plan.state,
     wave: plan.wave,
     waves: waveCount(plan),
