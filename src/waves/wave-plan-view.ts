@@ -1,6 +1,7 @@
 import type { RedisClient } from '../redis/redis-client.js';
 import type { RedisKeys } from '../store/redis-keys.js';
 import type { ResultStore } from '../store/result-store.js';
+import { readStableApps } from '../store/stable-apps.js';
 import { describeWavePlan, readWaveViews, type WaveView } from './describe-wave-plan.js';
 import { type FailingPair, type WavePlan, type WavePlanState, waveCount } from './wave-plan.js';
 import { createWavePlanStore } from './wave-plan-store.js';
@@ -26,9 +27,15 @@ export interface WavePlanView {
   createdAt: string;
   updatedAt: string;
   waveCounts: WaveView[];
+  /** The CODEs whose stable definition (what new installs get) is this plan's (docs/waves.md). */
+  stableFor: string[];
 }
 
-export async function toWavePlanView(deps: { results: ResultStore }, plan: WavePlan): Promise<WavePlanView> {
+export async function toWavePlanView(
+  deps: { results: ResultStore; redis: RedisClient; keys: RedisKeys },
+  plan: WavePlan,
+): Promise<WavePlanView> {
+  const stable = await readStableApps(deps);
   return {
     id: plan.id,
     single: plan.single,
@@ -47,6 +54,7 @@ export async function toWavePlanView(deps: { results: ResultStore }, plan: WaveP
     createdAt: new Date(plan.createdAt).toISOString(),
     updatedAt: new Date(plan.updatedAt).toISOString(),
     waveCounts: await readWaveViews(deps, plan),
+    stableFor: stable.filter((s) => s.planId === plan.id).map((s) => s.code),
   };
 }
 
