@@ -141,9 +141,16 @@ export function createWavePlanStore(options: { redis: RedisClient; keys: RedisKe
       return await redis.smembers(keys.activeWavePlans);
     },
 
-    /** The plans not finished yet (running, pausing or halted), newest first. */
+    /**
+     * The plans not finished yet (running, pausing or halted), newest first: those of `openWavePlans`, and among
+     * the newest 50 any plan stored before that set existed.
+     */
     async listOpen(): Promise<WavePlan[]> {
-      const ids = await redis.smembers(keys.openWavePlans);
+      const [open, newest] = await Promise.all([
+        redis.smembers(keys.openWavePlans),
+        redis.zrevrange(keys.wavePlans, 0, 49),
+      ]);
+      const ids = [...new Set([...open, ...newest])];
       const plans = await Promise.all(ids.map((id) => this.get(id)));
       return plans
         .filter((p): p is WavePlan => p !== undefined && isOpen(p.state))
