@@ -3,7 +3,7 @@ import { EXIT_CODES } from '../errors/operator-error.js';
 import type { PortalEntry } from '../portals/portal-entry-schema.js';
 import type { Runtime } from '../runtime/create-runtime.js';
 import type { SimulatorHandle } from '../simulator/start-simulator.js';
-import { readStableApps } from '../store/stable-apps.js';
+import { readStableApps } from '../store/read-stable-apps.js';
 import { advanceWavePlan } from '../waves/advance-wave-plan.js';
 import { controlWavePlan } from '../waves/control-wave-plan.js';
 import { createWavePlan } from '../waves/create-wave-plan.js';

@@ -2,7 +2,7 @@ import type { AppDefinition } from '../apps/app-definition-schema.js';
 import { loadAppsFile } from '../apps/load-apps-file.js';
 import type { Config } from '../config/config-schema.js';
 import type { Runtime } from '../runtime/create-runtime.js';
-import { readStableApps } from '../store/stable-apps.js';
+import { readStableApps } from '../store/read-stable-apps.js';
 
 export interface DesiredApps {
   apps: AppDefinition[];

@@ -113,7 +113,7 @@ export interface RedisKeys {
   /** Set: ids of the plans not finished (running, pausing or halted): what is in flight per CODE (src/waves). */
   readonly openWavePlans: string;
   /**
-   * Hash, field CODE: JSON of that CODE's stable definition (store/stable-apps.ts), what a portal that installs
+   * Hash, field CODE: JSON of that CODE's stable definition (store/read-stable-apps.ts), what a portal that installs
    * the application gets; written with the plan that made it stable, in one script (src/waves/wave-plan-scripts.ts).
    */
   readonly stableApps: string;

@@ -1,6 +1,6 @@
 import type { RedisClient } from '../redis/redis-client.js';
+import { readStableApps, type StableHow } from '../store/read-stable-apps.js';
 import type { RedisKeys } from '../store/redis-keys.js';
-import { readStableApps, type StableHow } from '../store/stable-apps.js';
 import { type WavePlanState, waveCount } from './wave-plan.js';
 import { createWavePlanStore } from './wave-plan-store.js';
 

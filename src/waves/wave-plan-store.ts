@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { defineScript } from '../redis/define-script.js';
 import type { RedisClient } from '../redis/redis-client.js';
+import { encodeStableApp, type StableHow } from '../store/read-stable-apps.js';
 import type { RedisKeys } from '../store/redis-keys.js';
-import { encodeStableApp, type StableHow } from '../store/stable-apps.js';
 import {
   decodeWavePlan,
   encodeChange,

@@ -1,7 +1,7 @@
 import type { RedisClient } from '../redis/redis-client.js';
+import { readStableApps } from '../store/read-stable-apps.js';
 import type { RedisKeys } from '../store/redis-keys.js';
 import type { ResultStore } from '../store/result-store.js';
-import { readStableApps } from '../store/stable-apps.js';
 import { describeWavePlan, readWaveViews, type WaveView } from './describe-wave-plan.js';
 import { type FailingPair, type WavePlan, type WavePlanState, waveCount } from './wave-plan.js';
 import { createWavePlanStore } from './wave-plan-store.js';

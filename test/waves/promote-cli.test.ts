@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { readStableApps } from '../../src/store/stable-apps.js';
+import { readStableApps } from '../../src/store/read-stable-apps.js';
 import { jsApp } from '../pipeline/support/pipeline-harness.js';
 import { runCli } from '../support/run-cli.js';
 import { seeds, startWaveKit, type WaveKit, wavesOf } from './support/wave-kit.js';

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AppDefinition } from '../../src/apps/app-definition-schema.js';
 import { definitionHash } from '../../src/apps/definition-hash.js';
-import { readStableApps } from '../../src/store/stable-apps.js';
+import { readStableApps } from '../../src/store/read-stable-apps.js';
 import { controlWavePlan, promoteWavePlan } from '../../src/waves/control-wave-plan.js';
 import { createWavePlan } from '../../src/waves/create-wave-plan.js';
 import { enqueuePlainRollout } from '../../src/waves/enqueue-plain-rollout.js';
