@@ -7,6 +7,8 @@ import { UnknownWavePlanError, WavePlanStateError } from './wave-plan-errors.js'
 import type { WavePlanStore } from './wave-plan-store.js';
 
 export type WavePlanCommand = 'resume' | 'abort' | 'skip-wave';
+/** A command on a stored plan: the wave controls, or `--promote` (promoteWavePlan). */
+export type PlanControlCommand = WavePlanCommand | 'promote';
 
 export interface ControlDeps {
   plans: WavePlanStore;

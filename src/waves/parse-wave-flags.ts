@@ -1,5 +1,5 @@
 import { UsageError } from '../errors/operator-error.js';
-import type { WavePlanCommand } from './control-wave-plan.js';
+import type { PlanControlCommand } from './control-wave-plan.js';
 import { parseDuration, parseHaltThreshold, parseWavePercents } from './parse-wave-options.js';
 import type { WaveOptions } from './run-wave-commands.js';
 
@@ -27,9 +27,6 @@ export const WAVE_HELP = {
     '\nWaves: `rollout --apps a.json --portals p.json --waves 1%,10%,100% --halt-failures 5% --wait`; plans and ' +
     'their waves are shown by `status`; workers advance them. See docs/waves.md.',
 } as const;
-
-/** A command on a stored plan: the wave controls, or `--promote`. */
-export type PlanControlCommand = WavePlanCommand | 'promote';
 
 export interface WaveFlags {
   waves?: WaveOptions;
