@@ -192,6 +192,7 @@ export async function buildApi(runtime: ApiRuntime, options: ApiOptions): Promis
     keys: runtime.keys ?? createRedisKeys(runtime.config.prefix),
     results,
     queue,
+    appsFile: runtime.config.events.appsFile,
   });
   credentialsRoutes(app, {
     redis,

@@ -1,12 +1,17 @@
 /**
- * The dashboard's wave plans panel (`rollout --waves`, docs/waves.md): rendered empty and hidden, filled by
- * WAVES_PANEL_SCRIPT from GET /api/rollouts (textContent only) and shown once a plan exists. Its buttons post
- * to /api/rollouts/:id/resume | skip-wave | abort (same token and same-origin rules as Retry).
+ * The dashboard's wave plans panel (`rollout --waves` and plain rollouts, docs/waves.md): rendered empty and
+ * hidden, filled by WAVES_PANEL_SCRIPT from GET /api/rollouts and GET /api/apps (textContent only) and shown once a
+ * plan exists. Its buttons post to /api/rollouts/:id/resume | skip-wave | abort | promote (same token and
+ * same-origin rules as Retry). Below the plans: each CODE's stable definition against its plans in flight.
  */
 export const WAVES_PANEL_HTML = `<section class="card" id="waves" aria-label="Wave plans" hidden>
 <div class="toolbar"><h2>Wave plans</h2><span class="spacer"></span><span class="flash" id="waves-flash" role="status"></span></div>
 <table><thead><tr><th>Plan</th><th>State</th><th>Waves (registered / failed / re-auth / pending)</th><th>Reason</th><th></th></tr></thead>
 <tbody id="wave-rows"></tbody></table>
+<h3>Apps: stable and in flight</h3>
+<p class="muted" id="apps-installs"></p>
+<table><thead><tr><th>Code</th><th>Stable (what new installs get)</th><th>In flight</th></tr></thead>
+<tbody id="app-rows"></tbody></table>
 </section>`;
 
 /**
@@ -22,7 +27,28 @@ export const WAVES_PANEL_SCRIPT = `
       out.push(h('button', { cls: 'wave-cmd', 'data-plan': p.id, 'data-cmd': 'skip-wave', text: 'Skip to next wave' }));
     if (p.state === 'halted' || p.state === 'pausing' || p.state === 'running')
       out.push(h('button', { cls: 'danger wave-cmd', 'data-plan': p.id, 'data-cmd': 'abort', text: 'Abort' }));
+    if (p.state === 'done' && p.stableFor.length < p.apps.length)
+      out.push(h('button', { cls: 'wave-cmd', 'data-plan': p.id, 'data-cmd': 'promote', text: 'Make stable' }));
     return out;
+  }
+  function renderApps(r) {
+    var body = $('app-rows');
+    if (!body) return;
+    setText('apps-installs', r.appsFile ? 'Install events take the apps of events.appsFile ' + r.appsFile + ' instead.' :
+      'Install events queue the stable definitions.');
+    while (body.firstChild) body.removeChild(body.firstChild);
+    r.apps.forEach(function (a) {
+      var s = a.stable;
+      var flying = a.inFlight.map(function (f) {
+        return h('div', { text: f.planId + ' ' + f.state + (f.single ? '' : ' · wave ' + f.wave + '/' + f.waves) +
+          ' · ' + f.defHash.slice(0, 12) + (f.sameAsStable ? ' (the stable one)' : '') });
+      });
+      body.appendChild(h('tr', null,
+        h('td', { cls: 'portal', text: a.code }),
+        h('td', null, s ? [h('div', { text: s.defHash.slice(0, 12) + ' from ' + s.planId }),
+          h('div', { cls: 'muted', text: s.source + ' · ' + s.how + ' ' + s.since })] : h('span', { cls: 'muted', text: 'none yet' })),
+        h('td', null, flying.length ? flying : h('span', { cls: 'muted', text: 'none' }))));
+    });
   }
   function renderWaves(r) {
     var section = $('waves');
@@ -42,7 +68,8 @@ export const WAVES_PANEL_SCRIPT = `
       });
       body.appendChild(h('tr', null,
         h('td', { cls: 'portal' }, [h('div', { text: p.id }), h('div', { cls: 'muted', text: p.source + ' · ' + p.apps.join(', ') })]),
-        h('td', null, h('span', { cls: 'badge ' + (STATE_CLASS[p.state] || ''), text: p.state + ' · wave ' + p.wave + '/' + p.waves })),
+        h('td', null, [h('span', { cls: 'badge ' + (STATE_CLASS[p.state] || ''), text: p.state + ' · wave ' + p.wave + '/' + p.waves })]
+          .concat(p.stableFor.length ? [h('span', { cls: 'badge s-registered', text: 'stable: ' + p.stableFor.join(', ') })] : [])),
         h('td', null, waves),
         h('td', { cls: 'lasterr' }, [h('div', { text: p.reason || '' })].concat(failing)),
         h('td', { cls: 'action' }, waveButtons(p))));
@@ -50,6 +77,7 @@ export const WAVES_PANEL_SCRIPT = `
   }
   function refreshWaves() {
     getJson('/api/rollouts').then(renderWaves, function () { return undefined; })
+      .then(function () { return getJson('/api/apps').then(renderApps, function () { return undefined; }); })
       .then(function () { setTimeout(refreshWaves, cfg.pollMs * 2); });
   }
   if ($('wave-rows')) {

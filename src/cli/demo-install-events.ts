@@ -1,9 +1,48 @@
+import type { FastifyInstance } from 'fastify';
 import { buildApi } from '../api/build-api.js';
 import { APP_EVENTS_PATH } from '../api/routes/app-event-routes.js';
 import type { Runtime } from '../runtime/create-runtime.js';
 import { sendAppEvent } from '../simulator/send-app-event.js';
 import type { SimulatorHandle } from '../simulator/start-simulator.js';
 import { waitForRollout } from './wait-for-rollout.js';
+
+/** The event endpoint (`serve`'s POST /bitrix24/events) on a free loopback port, for the demo. */
+export interface DemoEventEndpoint {
+  url: string;
+  close(): Promise<void>;
+}
+
+export async function serveDemoEvents(runtime: Runtime): Promise<DemoEventEndpoint> {
+  const api: FastifyInstance = await buildApi(runtime, { host: '127.0.0.1', token: undefined });
+  await api.listen({ host: '127.0.0.1', port: 0 });
+  const address = api.server.address();
+  const port = typeof address === 'object' && address !== null ? address.port : 0;
+  return { url: `http://127.0.0.1:${port}${APP_EVENTS_PATH}`, close: async () => await api.close() };
+}
+
+/**
+ * Lets the simulator deliver ONAPPINSTALL for `domain`, sent again (like Bitrix24) while the handler cannot verify
+ * the install yet (injected faults). Returns the CODEs it queued, or undefined when it was not handled.
+ */
+export async function deliverDemoInstall(
+  url: string,
+  simulator: SimulatorHandle,
+  domain: string,
+  options: { replay?: boolean } = {},
+): Promise<{ codes: string[]; replayIgnored: boolean } | undefined> {
+  const event = simulator.appEvent(domain, 'install');
+  let answer = await sendAppEvent(url, event);
+  for (let attempt = 1; attempt < 5 && (answer.status === 503 || answer.status === 409); attempt++)
+    answer = await sendAppEvent(url, event);
+  const body = answer.body as { ok?: boolean; apps?: string[] };
+  if (answer.status !== 200 || body.ok !== true) return undefined;
+  let replayIgnored = false;
+  if (options.replay) {
+    const again = await sendAppEvent(url, event);
+    replayIgnored = (again.body as { duplicate?: boolean }).duplicate === true;
+  }
+  return { codes: body.apps ?? [], replayIgnored };
+}
 
 /**
  * The demo's install events (docs/install-events.md): serves the event endpoint on a free loopback port, lets
@@ -16,29 +55,17 @@ export async function demoInstallEvents(
   domains: readonly string[],
 ): Promise<string[][]> {
   if (domains.length === 0) return [];
-  const api = await buildApi(runtime, { host: '127.0.0.1', token: undefined });
+  const endpoint = await serveDemoEvents(runtime);
   try {
-    await api.listen({ host: '127.0.0.1', port: 0 });
-    const address = api.server.address();
-    const port = typeof address === 'object' && address !== null ? address.port : 0;
-    const url = `http://127.0.0.1:${port}${APP_EVENTS_PATH}`;
     const pairs: { domain: string; code: string }[] = [];
     let added = 0;
     let replayed = 0;
     for (const [index, domain] of domains.entries()) {
-      const event = simulator.appEvent(domain, 'install');
-      // Like Bitrix24, send again when the handler could not verify the install yet (injected faults).
-      let answer = await sendAppEvent(url, event);
-      for (let attempt = 1; attempt < 5 && (answer.status === 503 || answer.status === 409); attempt++)
-        answer = await sendAppEvent(url, event);
-      const body = answer.body as { ok?: boolean; apps?: string[] };
-      if (answer.status !== 200 || body.ok !== true) continue;
+      const delivered = await deliverDemoInstall(endpoint.url, simulator, domain, { replay: index === 0 });
+      if (!delivered) continue;
       added++;
-      for (const code of body.apps ?? []) pairs.push({ domain, code });
-      if (index === 0) {
-        const again = await sendAppEvent(url, event);
-        if ((again.body as { duplicate?: boolean }).duplicate === true) replayed++;
-      }
+      for (const code of delivered.codes) pairs.push({ domain, code });
+      if (delivered.replayIgnored) replayed++;
     }
     const final = await waitForRollout(runtime.results, pairs, { stream: process.stderr });
     return [
@@ -47,6 +74,6 @@ export async function demoInstallEvents(
       ['install events: their apps registered', `${final.registered} of ${pairs.length}`],
     ];
   } finally {
-    await api.close();
+    await endpoint.close();
   }
 }

@@ -56,8 +56,9 @@ export interface EnqueueRequest {
   /** Where the definitions came from (e.g. the apps file), recorded to name this rollout in a conflict. */
   source?: string;
   /**
-   * Default true: with `apps`, record them as the apps a portal installing the application gets
-   * (src/events/load-desired-apps.ts). False for the rollout an install event queues.
+   * Default true: with `apps`, record them as the apps a portal installing the application gets while no CODE
+   * has a stable definition yet (src/events/load-desired-apps.ts). False for the rollout an install event queues
+   * and for the waves of a plan (whose definitions reach new installs only once the plan is done).
    */
   rememberApps?: boolean;
   /**

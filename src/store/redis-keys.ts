@@ -50,6 +50,12 @@ export interface RedisKeys {
    * "Read indexes"). Hash: pairs per state of each rollout id, field `rolloutId|state` (deleted at 0).
    */
   readonly rolloutCounts: string;
+  /**
+   * Hash, field `rolloutId|state`: pairs a later rollout took over from `rolloutId`, by the state they had then
+   * (a lasting record, kept by the same result scripts: result-scripts.ts). With `rolloutCounts`, a rollout's
+   * figures survive later rollouts of the same pairs (src/waves/read-wave-counts.ts).
+   */
+  readonly rolloutHandedOver: string;
   /** Sorted set (scores 0): `state|domain|code` for every pair: each state's pairs in pair order. */
   readonly pairsByState: string;
   /** Sorted set: `state|domain` scored with that portal's number of pairs in that state (removed at 0). */
@@ -88,8 +94,8 @@ export interface RedisKeys {
   /** Sorted set: one portal's pairs that want a call, by app CODE, scored with the time they are due (ms). */
   due(domain: string): string;
   /**
-   * String (JSON array of definition hashes): the apps of the last rollout that named apps, the set a portal
-   * installing the application gets (src/events/load-desired-apps.ts).
+   * String (JSON array of definition hashes): the apps of the last plain rollout that named apps, what a portal
+   * installing the application gets while no CODE has a stable definition yet (src/events/load-desired-apps.ts).
    */
   readonly lastRolloutDefs: string;
   /** String with a TTL: an application event already handled (or being handled), by its digest (src/events). */
@@ -121,6 +127,13 @@ export interface RedisKeys {
   wavePortals(id: string, wave: number): string;
   /** String with a TTL: the controller tick advancing this plan right now (src/waves/start-wave-controller.ts). */
   wavePlanLease(id: string): string;
+  /** Set: ids of the plans not finished (running, pausing or halted): what is in flight per CODE (src/waves). */
+  readonly openWavePlans: string;
+  /**
+   * Hash, field CODE: JSON of that CODE's stable definition (store/read-stable-apps.ts), what a portal that installs
+   * the application gets; written with the plan that made it stable, in one script (src/waves/wave-plan-scripts.ts).
+   */
+  readonly stableApps: string;
 }
 
 /** Hash tag of the result store: every key a result script changes together (one slot). */
@@ -156,6 +169,7 @@ export function createRedisKeys(prefix: string): RedisKeys {
     attempts: (domain, code) => `${r}:attempts:${domain}|${code}`,
     stateCounts: `${r}:state-counts`,
     rolloutCounts: `${r}:rollout-counts`,
+    rolloutHandedOver: `${r}:rollout-handed-over`,
     pairsByState: `${r}:pairs-by-state`,
     portalStates: `${r}:portal-states`,
     attention: `${r}:attention`,
@@ -184,6 +198,8 @@ export function createRedisKeys(prefix: string): RedisKeys {
     wavePlan: (id) => `${r}:wave-plan:${id}`,
     wavePortals: (id, wave) => `${r}:wave-plan:${id}:portals:${wave}`,
     wavePlanLease: (id) => `${r}:wave-plan:${id}:lease`,
+    openWavePlans: `${r}:wave-plans:open`,
+    stableApps: `${r}:stable-apps`,
   };
 }
 

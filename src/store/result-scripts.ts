@@ -30,6 +30,10 @@ import type { LuaScript } from '../redis/define-script.js';
  *   1 needs_reauth; age = 9999999999999 - updatedAt, 13 digits): failed first, then parked, newest first;
  * - `rolloutAttention` (sorted set, scores 0, member `rolloutId|attentionEntry`): the same, per rollout;
  * - `resultPortals` (sorted set, scores 0, member domain): the portals holding at least one pair.
+ * - `rolloutHandedOver` (hash, field `rolloutId|state`): not an index but a lasting record: the pairs a later
+ *   rollout took over from `rolloutId`, by the state they had then. `rolloutCounts` follows each pair to the
+ *   rollout that last asked for it; the two together keep every rollout's figures (docs/waves.md, "Where a plan
+ *   is shown"). Only grows; never rebuilt from the pairs (it records history the pairs no longer hold).
  * What a pair contributes is a function of its fields, except that a pair written before the indexes existed
  * (no `ix` field) contributes nothing yet: `reindex` then adds its whole contribution and sets `ix`. So
  * REINDEX_PAIR, run over every pair once (rebuildResultIndexes), brings old data in, and is idempotent.
@@ -60,7 +64,7 @@ local function index_keys(first)
   return {
     state_counts = KEYS[first], rollout_counts = KEYS[first + 1], by_state = KEYS[first + 2],
     portal_states = KEYS[first + 3], attention = KEYS[first + 4], rollout_attention = KEYS[first + 5],
-    portals = KEYS[first + 6],
+    portals = KEYS[first + 6], handed_over = KEYS[first + 7],
   }
 end
 local function snapshot(result)
@@ -99,6 +103,9 @@ local function reindex(result, before, ix)
   if before.state ~= state or before.rollout ~= rollout then
     if before.state ~= '' and before.rollout ~= '' then
       hash_add(ix.rollout_counts, before.rollout .. '|' .. before.state, -1)
+      if before.rollout ~= rollout then
+        redis.call('HINCRBY', ix.handed_over, before.rollout .. '|' .. before.state, 1)
+      end
     end
     if rollout ~= '' then redis.call('HINCRBY', ix.rollout_counts, rollout .. '|' .. state, 1) end
   end
@@ -122,8 +129,9 @@ end
 
 /** The read-index keys every script below takes last, in this order (see `index_keys`). */
 export const INDEX_KEY_NAMES =
-  'stateCounts, rolloutCounts, pairsByState, portalStates, attention, rolloutAttention, resultPortals';
-const INDEX_KEY_COUNT = 7;
+  'stateCounts, rolloutCounts, pairsByState, portalStates, attention, rolloutAttention, resultPortals, ' +
+  'rolloutHandedOver';
+const INDEX_KEY_COUNT = 8;
 
 /**
  * Moves an existing pair out of `pending` (settle, park) and writes fields; the pair leaves `due`.

@@ -124,6 +124,7 @@ export function createResultStore(options: ResultStoreOptions) {
     keys.attention,
     keys.rolloutAttention,
     keys.resultPortals,
+    keys.rolloutHandedOver,
   ] as const;
 
   /** One page of a lex range of a sorted set (PAGE_LEX): O(log N + limit), whatever the offset. */
@@ -430,6 +431,20 @@ export function createResultStore(options: ResultStoreOptions) {
       await ensureIndexes();
       const raw = await redis.hmget(
         keys.rolloutCounts,
+        ...PAIR_STATES.map((state) => `${rolloutId}|${state}`),
+      );
+      const counts = {} as Record<PairState, number>;
+      for (const [i, state] of PAIR_STATES.entries()) counts[state] = Math.max(0, Number(raw[i] ?? 0));
+      return counts;
+    },
+
+    /**
+     * Pairs a later rollout took over from `rolloutId`, per the state they had then (`rolloutHandedOver`): with
+     * countsForRollout, what this rollout did, whatever came after it. One HMGET.
+     */
+    async handedOverFromRollout(rolloutId: string): Promise<Record<PairState, number>> {
+      const raw = await redis.hmget(
+        keys.rolloutHandedOver,
         ...PAIR_STATES.map((state) => `${rolloutId}|${state}`),
       );
       const counts = {} as Record<PairState, number>;

@@ -3,7 +3,7 @@ import { OperatorError } from '../errors/operator-error.js';
 import { type EnqueueDeps, enqueueRollout } from '../pipeline/enqueue-rollout.js';
 import { decideSettledWave } from './decide-settled-wave.js';
 import { readFailingPairs, readWaveCounts } from './read-wave-counts.js';
-import { isActive, type WavePlan, waveCount, waveRolloutId } from './wave-plan.js';
+import { isActive, rolloutIdOfWave, type WavePlan, waveCount } from './wave-plan.js';
 import type { WavePlanStore } from './wave-plan-store.js';
 
 export type WaveControllerDeps = EnqueueDeps & { plans: WavePlanStore; now?: () => number };
@@ -33,9 +33,11 @@ async function enqueueWave(deps: WaveControllerDeps, plan: WavePlan, wave: numbe
       apps,
       portals: undefined,
       domains,
-      rolloutId: waveRolloutId(plan.id, wave),
+      rolloutId: rolloutIdOfWave(plan, wave),
       recreate: plan.recreate,
       replace: plan.replace,
+      // A plan's definitions reach new installs only once it is done (stable: docs/waves.md), not with a wave.
+      rememberApps: false,
       source: `${plan.source} (plan ${plan.id}, wave ${wave} of ${waveCount(plan)})`,
     },
     deps,
@@ -89,6 +91,7 @@ async function step(deps: WaveControllerDeps, plan: WavePlan): Promise<WavePlan 
       });
     }
     case 'done':
+      // The store makes the plan's definitions stable in the same step (WAVE_PLAN_TRANSITION).
       return await plans.transition(plan, { state: 'done' });
     case 'pause':
       return await plans.transition(plan, { state: 'pausing', pauseUntil: decision.until });

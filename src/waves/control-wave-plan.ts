@@ -7,6 +7,8 @@ import { UnknownWavePlanError, WavePlanStateError } from './wave-plan-errors.js'
 import type { WavePlanStore } from './wave-plan-store.js';
 
 export type WavePlanCommand = 'resume' | 'abort' | 'skip-wave';
+/** A command on a stored plan: the wave controls, or `--promote` (promoteWavePlan). */
+export type PlanControlCommand = WavePlanCommand | 'promote';
 
 export interface ControlDeps {
   plans: WavePlanStore;
@@ -33,6 +35,8 @@ function describe(plan: WavePlan): string {
       return `pausing after wave ${plan.wave} of ${waves}`;
     case 'halted':
       return `halted at wave ${plan.wave} of ${waves}`;
+    case 'aborted':
+      return `aborted at wave ${plan.wave} of ${waves}`;
     default:
       return plan.state;
   }
@@ -122,6 +126,26 @@ async function abortJobs(deps: ControlDeps, plan: WavePlan): Promise<{ removed: 
     }
   }
   return { removed, running };
+}
+
+/**
+ * `rollout --promote ID` (and POST /api/rollouts/:id/promote): makes a finished plan's definitions the stable ones
+ * of their CODEs, what a portal that installs the application gets (docs/waves.md, "Stable definitions"), e.g. to
+ * go back to an earlier version. Refused, naming the state, for a plan that is not done.
+ */
+export async function promoteWavePlan(deps: Pick<ControlDeps, 'plans'>, id: string): Promise<WavePlan> {
+  for (let tries = 0; tries < 5; tries++) {
+    const plan = await load(deps.plans, id);
+    if (plan.state !== 'done') {
+      throw new WavePlanStateError(
+        `${plan.single ? 'rollout' : 'wave plan'} ${plan.id} is ${describe(plan)}, not done: --promote makes a ` +
+          'finished plan stable (a plan that ends done is made stable by itself)',
+      );
+    }
+    const promoted = await deps.plans.transition(plan, {}, { promote: true });
+    if (promoted) return promoted;
+  }
+  throw new WavePlanStateError(`wave plan ${id} kept changing while promote was tried: try again`);
 }
 
 /** `rollout --resume/--abort/--skip-wave ID` (and the API's POST routes): one compare-and-set transition. */

@@ -1,5 +1,5 @@
 import { UsageError } from '../errors/operator-error.js';
-import type { WavePlanCommand } from './control-wave-plan.js';
+import type { PlanControlCommand } from './control-wave-plan.js';
 import { parseDuration, parseHaltThreshold, parseWavePercents } from './parse-wave-options.js';
 import type { WaveOptions } from './run-wave-commands.js';
 
@@ -20,6 +20,9 @@ export const WAVE_HELP = {
   skipWave:
     "start a wave plan's next wave now: ends a pause or a halt, or stops waiting for the current wave (whose " +
     'pairs go on, unchecked)',
+  promote:
+    "make a finished plan's (or plain rollout's) definitions the stable ones: what a portal that installs the " +
+    'application gets (a plan that ends done is made stable by itself; docs/waves.md)',
   after:
     '\nWaves: `rollout --apps a.json --portals p.json --waves 1%,10%,100% --halt-failures 5% --wait`; plans and ' +
     'their waves are shown by `status`; workers advance them. See docs/waves.md.',
@@ -27,7 +30,7 @@ export const WAVE_HELP = {
 
 export interface WaveFlags {
   waves?: WaveOptions;
-  control?: { id: string; command: WavePlanCommand };
+  control?: { id: string; command: PlanControlCommand };
 }
 
 /** The options of `rollout` that wave flags read (commander's camel-cased names). */
@@ -41,6 +44,7 @@ export interface WaveFlagOptions {
   resume?: string;
   abort?: string;
   skipWave?: string;
+  promote?: string;
 }
 
 /** Reads the wave flags of `rollout`: a plan to make, or a command on one; usage errors name the flag. */
@@ -50,11 +54,12 @@ export function parseWaveFlags(options: WaveFlagOptions): WaveFlags {
       ['resume', options.resume],
       ['abort', options.abort],
       ['skip-wave', options.skipWave],
+      ['promote', options.promote],
     ] as const
   ).filter(([, id]) => id !== undefined);
   if (commands.length > 1) {
     throw new UsageError(
-      `give one of --resume, --abort and --skip-wave, not ${commands.map(([c]) => `--${c}`).join(' and ')}`,
+      `give one of --resume, --abort, --skip-wave and --promote, not ${commands.map(([c]) => `--${c}`).join(' and ')}`,
     );
   }
   const [command] = commands;

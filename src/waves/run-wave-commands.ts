@@ -3,7 +3,7 @@ import { EXIT_CODES } from '../errors/operator-error.js';
 import type { PortalEntry } from '../portals/portal-entry-schema.js';
 import type { Runtime } from '../runtime/create-runtime.js';
 import { advanceWavePlan } from './advance-wave-plan.js';
-import { controlWavePlan, type WavePlanCommand } from './control-wave-plan.js';
+import { controlWavePlan, type PlanControlCommand, promoteWavePlan } from './control-wave-plan.js';
 import { createWavePlan } from './create-wave-plan.js';
 import { describeWavePlan, readWaveViews } from './describe-wave-plan.js';
 import { formatPlanHeadline } from './format-wave-plan.js';
@@ -92,14 +92,22 @@ export async function startWaveRollout(
   await setExitCode(runtime, final);
 }
 
-/** `rollout --resume/--abort/--skip-wave ID`. */
+/** `rollout --resume/--abort/--skip-wave/--promote ID`. */
 export async function runWavePlanCommand(
   runtime: Runtime,
   id: string,
-  command: WavePlanCommand,
+  command: PlanControlCommand,
   wait: boolean,
 ): Promise<void> {
   const deps = waveDeps(runtime);
+  if (command === 'promote') {
+    const plan = await promoteWavePlan(deps, id);
+    process.stdout.write(
+      `rollout: ${plan.id} promoted: the stable definitions of ${plan.apps.map((a) => a.code).join(', ')} are now ` +
+        `its own (${plan.source}); portals that install the application get them\n`,
+    );
+    return;
+  }
   const outcome = await controlWavePlan(deps, id, command);
   if (command === 'abort') {
     process.stdout.write(

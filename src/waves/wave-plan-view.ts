@@ -1,4 +1,5 @@
 import type { RedisClient } from '../redis/redis-client.js';
+import { readStableApps } from '../store/read-stable-apps.js';
 import type { RedisKeys } from '../store/redis-keys.js';
 import type { ResultStore } from '../store/result-store.js';
 import { describeWavePlan, readWaveViews, type WaveView } from './describe-wave-plan.js';
@@ -8,6 +9,8 @@ import { createWavePlanStore } from './wave-plan-store.js';
 /** A wave plan as the API and the dashboard show it (GET /api/rollouts/:id). */
 export interface WavePlanView {
   id: string;
+  /** A plain rollout (`rollout` without `--waves`), shown as a one-wave plan under its rollout id. */
+  single: boolean;
   state: WavePlanState;
   /** The current wave (1-based) and the number of waves. */
   wave: number;
@@ -24,11 +27,18 @@ export interface WavePlanView {
   createdAt: string;
   updatedAt: string;
   waveCounts: WaveView[];
+  /** The CODEs whose stable definition (what new installs get) is this plan's (docs/waves.md). */
+  stableFor: string[];
 }
 
-export async function toWavePlanView(deps: { results: ResultStore }, plan: WavePlan): Promise<WavePlanView> {
+export async function toWavePlanView(
+  deps: { results: ResultStore; redis: RedisClient; keys: RedisKeys },
+  plan: WavePlan,
+): Promise<WavePlanView> {
+  const stable = await readStableApps(deps);
   return {
     id: plan.id,
+    single: plan.single,
     state: plan.state,
     wave: plan.wave,
     waves: waveCount(plan),
@@ -44,6 +54,7 @@ export async function toWavePlanView(deps: { results: ResultStore }, plan: WaveP
     createdAt: new Date(plan.createdAt).toISOString(),
     updatedAt: new Date(plan.updatedAt).toISOString(),
     waveCounts: await readWaveViews(deps, plan),
+    stableFor: stable.filter((s) => s.planId === plan.id).map((s) => s.code),
   };
 }
 

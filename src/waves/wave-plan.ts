@@ -22,6 +22,11 @@ export const FAILING_LIST_LIMIT = 50;
 
 export interface WavePlan {
   id: string;
+  /**
+   * A plain rollout (`rollout` without `--waves`) recorded as a one-wave plan: its one wave's pairs carry the
+   * plan's own id (`r-...`), queued by the producer before the plan was stored (src/waves/enqueue-plain-rollout.ts).
+   */
+  single: boolean;
   createdAt: number;
   updatedAt: number;
   /** Where the definitions came from (the apps file name). */
@@ -59,6 +64,11 @@ export function waveRolloutId(planId: string, wave: number): string {
   return `${planId}.w${wave}`;
 }
 
+/** The rollout id the pairs of wave `wave` of this plan carry: the plan's own id for a plain rollout. */
+export function rolloutIdOfWave(plan: Pick<WavePlan, 'id' | 'single'>, wave: number): string {
+  return plan.single ? plan.id : waveRolloutId(plan.id, wave);
+}
+
 export function waveCount(plan: Pick<WavePlan, 'waveSizes'>): number {
   return plan.waveSizes.length;
 }
@@ -66,6 +76,11 @@ export function waveCount(plan: Pick<WavePlan, 'waveSizes'>): number {
 /** A plan the controller still advances. */
 export function isActive(state: WavePlanState): boolean {
   return state === 'running' || state === 'pausing';
+}
+
+/** A plan not finished yet: its definitions are in flight (running, pausing or halted). */
+export function isOpen(state: WavePlanState): boolean {
+  return state !== 'done' && state !== 'aborted';
 }
 
 const num = (value: string | undefined, fallback = 0): number => {
@@ -91,6 +106,7 @@ export function decodeWavePlan(raw: Record<string, string>): WavePlan | undefine
     : 'halted';
   return {
     id,
+    single: raw['single'] === '1',
     createdAt: num(raw['createdAt']),
     updatedAt: num(raw['updatedAt']),
     source: raw['source'] ?? '',

@@ -57,6 +57,11 @@ describe('dashboard in headless Chromium: wave plans and credential health', () 
     await k.untilState(plan.id, ['done']);
     await expect.poll(async () => await row.textContent(), { timeout: 15_000 }).toContain('done · wave 2/2');
     expect(await row.getByRole('button').count()).toBe(0);
+    // Done: its definition is the stable one, what new installs get (docs/waves.md, "Stable definitions").
+    expect(await row.textContent()).toContain('stable: echo');
+    const apps = panel.locator('#app-rows tr', { hasText: 'echo' });
+    await expect.poll(async () => await apps.textContent(), { timeout: 15_000 }).toContain(`from ${plan.id}`);
+    expect(await apps.textContent()).toContain('none');
 
     // The credential panel counts the simulator's OAuth portals.
     await expect

@@ -55,6 +55,9 @@ describe('per-rollout counts', () => {
     expect(await store.countsForRollout('r-1')).toEqual({ ...zero, needs_reauth: 1 });
     expect(await store.countsForRollout('r-2')).toEqual({ ...zero, registered: 1, pending: 1 });
     expect((await store.get(a.domain, a.code))?.rolloutId).toBe('r-2');
+    // r-1 keeps a record of what it handed over, in the states the pairs had then (docs/waves.md).
+    expect(await store.handedOverFromRollout('r-1')).toEqual({ ...zero, registered: 1, failed: 1 });
+    expect(await store.handedOverFromRollout('r-2')).toEqual(zero);
     await check();
 
     // Operator moves (retry, unregister) keep the pair in its rollout; its counts follow its state.
@@ -64,6 +67,9 @@ describe('per-rollout counts', () => {
     expect(await store.countsForRollout('r-1')).toEqual({ ...zero, unregistered: 1 });
     expect(await store.countsForRollout('r-2')).toEqual({ ...zero, registered: 1, pending: 1 });
     expect(await store.countsForRollout('r-unknown')).toEqual(zero);
+    // Moves within one rollout hand nothing over.
+    expect(await store.handedOverFromRollout('r-1')).toEqual({ ...zero, registered: 1, failed: 1 });
+    expect(await store.handedOverFromRollout('r-2')).toEqual(zero);
     await check();
   });
 

@@ -3,7 +3,7 @@ import { testRedisUrl } from '../support/redis.js';
 import { runCli } from '../support/run-cli.js';
 
 describe('demo --waves', () => {
-  it('shows a wave halting the plan with its reason and failing pairs, then the resumed plan ending done', async () => {
+  it('shows a wave halting the plan, an install meanwhile getting the stable version 1, then the resumed plan ending done and stable', async () => {
     const result = await runCli(
       ['demo', '--waves', '--portals', '60', '--workers', '1'],
       { REDIS_URL: testRedisUrl() },
@@ -19,6 +19,14 @@ describe('demo --waves', () => {
       / {4}portal-\d{5}\.sim\.test echo-\S+ failed PORTAL_DELETED: Portal was deleted/,
     );
     expect(result.stdout).toContain('wave 2/3 (12 portals): not started');
-    expect(result.stdout).toMatch(/demo: plan w-[a-z0-9-]+ is done/);
+    expect(result.stdout).toMatch(/demo: rollout (r-[a-z0-9-]+) is done; stable: echo-help from \1, /);
+    // docs/waves.md, "Stable definitions": the install during the halt gets version 1, the one after the end v2.
+    expect(result.stdout).toMatch(
+      /demo: meanwhile portal-\d{5}\.sim\.test installs the application: it gets the stable version 1 \("Echobot help"\), not the halted version 2 that wave 1's portals hold \("Echobot help v2"\)/,
+    );
+    expect(result.stdout).toMatch(/demo: plan w-[a-z0-9-]+ is done: version 2 is now the stable one/);
+    expect(result.stdout).toMatch(
+      /demo: portal-\d{5}\.sim\.test installs the application now: it gets version 2 \("Echobot help v2"\)/,
+    );
   }, 120_000);
 });

@@ -61,11 +61,13 @@ describe('wave options', () => {
     [{ waves: '10%,100%', apps: 'a.json' }, '--waves needs both --apps and --portals'],
     [
       { resume: 'w-1', abort: 'w-1' },
-      'give one of --resume, --abort and --skip-wave, not --resume and --abort',
+      'give one of --resume, --abort, --skip-wave and --promote, not --resume and --abort',
     ],
     [{ resume: 'w-1', apps: 'a.json' }, '--resume acts on a stored plan: drop --apps'],
     [{ skipWave: 'w-1', haltFailures: '1%' }, '--skip-wave acts on a stored plan: drop --halt-failures'],
     [{ abort: 'w 1; rm' }, '--abort: "w 1; rm" is not a plan id'],
+    [{ promote: 'r-1', apps: 'a.json' }, '--promote acts on a stored plan: drop --apps'],
+    [{ promote: 'r-1', skipWave: 'r-1' }, 'not --skip-wave and --promote'],
   ])('refuses the flags %j', (options, message) => {
     expect(() => parseWaveFlags(options)).toThrow(UsageError);
     expect(() => parseWaveFlags(options)).toThrow(message);

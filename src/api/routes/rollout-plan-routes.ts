@@ -5,7 +5,8 @@ import type { PairJob } from '../../pipeline/pair-job.js';
 import type { RedisClient } from '../../redis/redis-client.js';
 import type { RedisKeys } from '../../store/redis-keys.js';
 import type { ResultStore } from '../../store/result-store.js';
-import { controlWavePlan, type WavePlanCommand } from '../../waves/control-wave-plan.js';
+import { controlWavePlan, promoteWavePlan, type WavePlanCommand } from '../../waves/control-wave-plan.js';
+import { readAppVersions } from '../../waves/read-app-versions.js';
 import { UnknownWavePlanError, WavePlanStateError } from '../../waves/wave-plan-errors.js';
 import { createWavePlanStore } from '../../waves/wave-plan-store.js';
 import { PLANS_SHOWN, toWavePlanView } from '../../waves/wave-plan-view.js';
@@ -20,16 +21,44 @@ const planParamsSchema = z.object({
 const COMMANDS: readonly WavePlanCommand[] = ['resume', 'abort', 'skip-wave'];
 
 /**
- * Wave plans (`rollout --waves`, docs/waves.md): GET /api/rollouts (the newest plans with each wave's counts),
- * GET /api/rollouts/:id, and POST /api/rollouts/:id/resume | abort | skip-wave (the same as `rollout --resume`
- * ...: 404 for an unknown plan, 409 with the plan's state when the command does not apply to it). The POST routes
- * are behind the same token and same-origin checks as every other POST (build-api.ts).
+ * Wave plans (`rollout --waves`, docs/waves.md) and plain rollouts (one-wave plans under their rollout id):
+ * GET /api/rollouts (the newest plans with each wave's counts), GET /api/rollouts/:id, and
+ * POST /api/rollouts/:id/resume | abort | skip-wave | promote (the same as `rollout --resume` ...: 404 for an
+ * unknown plan, 409 with the plan's state when the command does not apply to it); GET /api/apps: each CODE's
+ * stable definition against its plans in flight. The POST routes are behind the same token and same-origin
+ * checks as every other POST (build-api.ts).
  */
 export function rolloutPlanRoutes(
   app: FastifyInstance,
-  deps: { redis: RedisClient; keys: RedisKeys; results: ResultStore; queue: Queue<PairJob> },
+  deps: {
+    redis: RedisClient;
+    keys: RedisKeys;
+    results: ResultStore;
+    queue: Queue<PairJob>;
+    /** `events.appsFile`: install events take that file instead of the stable definitions. */
+    appsFile?: string | undefined;
+  },
 ): void {
   const plans = createWavePlanStore(deps);
+
+  app.get('/api/apps', async () => ({
+    apps: await readAppVersions(deps),
+    installsFrom: deps.appsFile === undefined ? 'stable' : 'events.appsFile',
+    appsFile: deps.appsFile ?? null,
+  }));
+
+  app.post('/api/rollouts/:id/promote', async (request, reply) => {
+    const { id } = parseInput(planParamsSchema, request.params, 'params');
+    try {
+      return { plan: await toWavePlanView(deps, await promoteWavePlan({ plans }, id)) };
+    } catch (error) {
+      if (error instanceof UnknownWavePlanError)
+        return reply.code(404).send({ error: 'not_found', message: error.message });
+      if (error instanceof WavePlanStateError)
+        return reply.code(409).send({ error: 'wrong_state', message: error.message });
+      throw error;
+    }
+  });
 
   app.get('/api/rollouts', async () => {
     const list = await plans.list(PLANS_SHOWN);

@@ -10,13 +10,15 @@ import { createLogger } from '../../log/create-logger.js';
 import { findPairs } from '../../ops/find-pairs.js';
 import { formatTable } from '../../ops/format-table.js';
 import { createRolloutWorker } from '../../pipeline/create-rollout-worker.js';
-import { enqueueRollout } from '../../pipeline/enqueue-rollout.js';
 import { portalsFileSchema } from '../../portals/portal-entry-schema.js';
 import { connectRedis } from '../../redis/connect-redis.js';
 import { ensureRedis } from '../../redis/ensure-redis.js';
 import { connectedDataNodes, type RedisClient } from '../../redis/redis-client.js';
 import { createRuntime } from '../../runtime/create-runtime.js';
 import { startSimulator } from '../../simulator/start-simulator.js';
+import { advanceWavePlan } from '../../waves/advance-wave-plan.js';
+import { enqueuePlainRollout } from '../../waves/enqueue-plain-rollout.js';
+import { waveDeps } from '../../waves/wave-deps.js';
 import { demoInstallEvents } from '../demo-install-events.js';
 import { demoWaves } from '../demo-waves.js';
 import { waitForRollout } from '../wait-for-rollout.js';
@@ -67,8 +69,9 @@ export function demoCommand(): Command {
     .option('--keep', 'keep the demo keys in Redis afterwards (to try `status` with ROLLOUT_PREFIX)', false)
     .option(
       '--waves',
-      'roll out in waves (5%,25%,100%) with deleted portals in wave 1: shows the plan halting with its reason, ' +
-        'then resumed (docs/waves.md)',
+      'version 1 at once, then version 2 in waves (5%,25%,100%) with deleted portals in wave 1: shows the plan ' +
+        'halting with its reason, an install meanwhile getting the stable version 1, then the plan resumed ' +
+        '(docs/waves.md)',
       false,
     )
     .action(async (raw: Record<string, unknown>) => {
@@ -143,16 +146,20 @@ export function demoCommand(): Command {
           simulator.portalsFile().filter((p) => !installing.includes(p.domain)),
         );
         if (options.waves) {
-          process.exitCode = await demoWaves(runtime, simulator, apps, portals);
+          process.exitCode = await demoWaves(runtime, simulator, apps, portals, installing);
           return;
         }
         const started = Date.now();
-        const summary = await enqueueRollout({ apps, portals }, runtime);
+        // A plain rollout, recorded as a one-wave plan: once done, its definitions are the stable ones, what the
+        // install events below queue (docs/waves.md, "Stable definitions").
+        const deps = waveDeps(runtime);
+        const summary = await enqueuePlainRollout({ apps, portals, source: 'examples/apps.json' }, deps);
         process.stdout.write(
           `demo: queued ${summary.jobsAdded} jobs (${apps.length} apps x ${portals.length} portals)\n`,
         );
         const final = await waitForRollout(runtime.results, summary.pairs, { stream: process.stderr });
         const seconds = (Date.now() - started) / 1000;
+        await advanceWavePlan(deps, summary.rolloutId);
         const installRows = await demoInstallEvents(runtime, simulator, installing);
         const stats = simulator.stats();
         const adopted = countAdopted(

@@ -3,13 +3,15 @@ import { Command } from 'commander';
 import { loadAppsFile } from '../../apps/load-apps-file.js';
 import { EXIT_CODES, UsageError } from '../../errors/operator-error.js';
 import { QUEUE_PAUSED_HINT } from '../../ops/queue-paused-hint.js';
-import { enqueueRollout } from '../../pipeline/enqueue-rollout.js';
 import { loadPortalsFile } from '../../portals/load-portals-file.js';
 import { tokenOwnershipNotice } from '../../portals/token-ownership-notice.js';
 import { checkStoredKeyIds } from '../../secrets/check-stored-key-ids.js';
 import { requireSecretKey } from '../../secrets/require-secret-key.js';
+import { advanceWavePlan } from '../../waves/advance-wave-plan.js';
+import { enqueuePlainRollout } from '../../waves/enqueue-plain-rollout.js';
 import { parseWaveFlags, WAVE_HELP, type WaveFlagOptions } from '../../waves/parse-wave-flags.js';
 import { runWavePlanCommand, startWaveRollout } from '../../waves/run-wave-commands.js';
+import { waveDeps } from '../../waves/wave-deps.js';
 import { cliContext } from '../cli-context.js';
 import { openRuntime } from '../open-runtime.js';
 import { waitForRollout } from '../wait-for-rollout.js';
@@ -58,6 +60,7 @@ export function rolloutCommand(): Command {
     .option('--resume <planId>', WAVE_HELP.resume)
     .option('--abort <planId>', WAVE_HELP.abort)
     .option('--skip-wave <planId>', WAVE_HELP.skipWave)
+    .option('--promote <planId>', WAVE_HELP.promote)
     .addHelpText('after', WAVE_HELP.after)
     .action(async (options: RolloutOptions) => {
       // Wave flags are checked first: a wrong one is named before any file is read.
@@ -130,7 +133,9 @@ export function rolloutCommand(): Command {
           return;
         }
         const started = Date.now();
-        const summary = await enqueueRollout(
+        // Recorded as a one-wave plan under its rollout id (docs/waves.md, "Plain rollouts").
+        const deps = waveDeps(runtime);
+        const summary = await enqueuePlainRollout(
           {
             apps,
             portals,
@@ -139,7 +144,7 @@ export function rolloutCommand(): Command {
             replaceCredentials: options.replaceCredentials ?? false,
             ...(options.apps ? { source: basename(options.apps) } : {}),
           },
-          runtime,
+          deps,
         );
         const { counts } = summary;
         process.stdout.write(
@@ -192,6 +197,8 @@ export function rolloutCommand(): Command {
           isPaused: () => runtime.queue.isPaused(),
           rolloutId: summary.rolloutId,
         });
+        // Settled: end its plan now (done, its definitions stable) rather than at a worker's next tick.
+        if (summary.plan) await advanceWavePlan(deps, summary.plan.id);
         if (final.failed > 0 || final.needsReauth > 0) {
           process.exitCode = EXIT_CODES.failed;
           process.stdout.write(

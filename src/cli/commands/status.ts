@@ -4,6 +4,8 @@ import { QUEUE_PAUSED_HINT } from '../../ops/queue-paused-hint.js';
 import { sanitiseText } from '../../ops/sanitise-text.js';
 import { statusTableChunks } from '../../ops/status-table-chunks.js';
 import { writeChunks } from '../../ops/write-chunks.js';
+import { formatAppVersions } from '../../waves/format-app-versions.js';
+import { readAppVersions } from '../../waves/read-app-versions.js';
 import { wavePlansText } from '../../waves/wave-plan-view.js';
 import { cliContext } from '../cli-context.js';
 import { openRuntime } from '../open-runtime.js';
@@ -41,12 +43,16 @@ export function statusCommand(): Command {
         const credentialLine = credentials ? `${credentials}\n` : '';
         // Wave plans (`rollout --waves`): each with its current wave, per-wave counts and halt reason.
         const plansText = await wavePlansText(runtime);
+        // Each CODE's stable definition (what new installs get) against its plans in flight (docs/waves.md).
+        const appsText = formatAppVersions(await readAppVersions(runtime), config.events.appsFile);
         // The table streams a chunk of pairs at a time (statusTableChunks), then the totals follow.
         await writeChunks(statusTableChunks(runtime.results, scope), { stream: process.stdout });
         process.stdout.write(
           `\n\n${Object.entries(counts)
             .map(([state, n]) => sanitiseText(`${state} ${n}`))
-            .join(' | ')}\n${credentialLine}${plansText}${paused ? `\nstatus: ${QUEUE_PAUSED_HINT}\n` : ''}`,
+            .join(
+              ' | ',
+            )}\n${credentialLine}${plansText}${appsText}${paused ? `\nstatus: ${QUEUE_PAUSED_HINT}\n` : ''}`,
         );
       } finally {
         await runtime.close();
