@@ -13,6 +13,8 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: 'forks',
+    // Drops the user's REDIS_URL, ROLLOUT_* and the like from each test process (test/support/child-env.ts).
+    setupFiles: ['test/support/forget-user-config.ts'],
     reporters: ['default'],
     projects: [
       {

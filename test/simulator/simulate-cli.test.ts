@@ -7,6 +7,7 @@ import { CommanderError } from 'commander';
 import { afterEach, describe, expect, it } from 'vitest';
 import { simulateCommand } from '../../src/cli/commands/simulate.js';
 import type { PortalFileEntry } from '../../src/simulator/simulator-types.js';
+import { childEnv } from '../support/child-env.js';
 import { waitFor } from '../support/wait-for.js';
 
 const fixture = fileURLToPath(new URL('./fixtures/run-simulate-cli.ts', import.meta.url));
@@ -24,6 +25,7 @@ function runCli(args: string[]): {
   waitFor: (re: RegExp) => Promise<string>;
 } {
   const child = spawn(process.execPath, ['--import', 'tsx', fixture, ...args], {
+    env: childEnv(),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   children.push(child);
