@@ -26,13 +26,13 @@ function counts(pending: number): ProgressCounts {
 
 /** The lines a terminal shows: each "\r\x1b[2K" erases back to the line's start, "\n" ends a line. */
 function screen(writes: readonly string[]): string[] {
-  const lines = [''];
-  for (const part of writes.join('').split(/(\r\x1b\[2K|\n)/)) {
-    if (part === ERASE_LINE) lines[lines.length - 1] = '';
-    else if (part === '\n') lines.push('');
-    else lines[lines.length - 1] += part;
-  }
-  return lines;
+  return writes
+    .join('')
+    .split('\n')
+    .map((line) => {
+      const erased = line.lastIndexOf(ERASE_LINE);
+      return erased < 0 ? line : line.slice(erased + ERASE_LINE.length);
+    });
 }
 
 describe('log lines beside the progress bar', () => {
