@@ -3,8 +3,8 @@ import { defineConfig } from 'vitest/config';
 /**
  * Two projects, both run by `npm test` (`vitest run`):
  * - `single`: every suite against one private redis-server (test/support/global-setup.ts);
- * - `cluster`: the suites whose code talks to Redis the most (store, tokens, rate limit, pipeline, install
- *   events) and test/cluster, against a local 3-master Redis Cluster the cluster setup starts
+ * - `cluster`: the suites whose code talks to Redis the most (store, tokens, rate limit, pipeline, wave plans,
+ *   install events) and test/cluster, against a local 3-master Redis Cluster the cluster setup starts
  *   (test/support/global-setup-cluster.ts); the harness (test/support/redis.ts) hands out Cluster connections.
  *   `npm run test:cluster` runs it alone.
  */
@@ -13,6 +13,8 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 30_000,
     pool: 'forks',
+    // Drops the user's REDIS_URL, ROLLOUT_* and the like from each test process (test/support/child-env.ts).
+    setupFiles: ['test/support/forget-user-config.ts'],
     reporters: ['default'],
     projects: [
       {
@@ -34,6 +36,10 @@ export default defineConfig({
             'test/tokens/**/*.test.ts',
             'test/ratelimit/**/*.test.ts',
             'test/pipeline/**/*.test.ts',
+            // Wave plans: their scripts and the controller's CAS on a Cluster (demo-waves runs the one-node demo).
+            'test/waves/wave-plan-control.test.ts',
+            'test/waves/wave-plan-halt-resume.test.ts',
+            'test/waves/wave-plans-side-by-side.test.ts',
             // Install events: portal-store writes per portal tag, the event markers under {g}.
             'test/intake/install-event.test.ts',
             'test/intake/uninstall-event.test.ts',

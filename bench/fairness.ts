@@ -5,13 +5,13 @@ import { enqueueRollout } from '../src/pipeline/enqueue-rollout.js';
 import type { PortalEntry } from '../src/portals/portal-entry-schema.js';
 import { connectRedis } from '../src/redis/connect-redis.js';
 import { createRuntime } from '../src/runtime/create-runtime.js';
+import { waitFor } from '../test/support/wait-for.js';
 import { benchApps } from './support/bench-apps.js';
 import { benchConfig } from './support/bench-config.js';
 import type { BenchContext, BenchResult } from './support/bench-result.js';
 import { countDelayedMoves } from './support/count-delayed-moves.js';
 import { percentile } from './support/percentile.js';
 import { startSimProcess } from './support/start-sim-process.js';
-import { waitUntil } from './support/wait-until.js';
 
 const BIG_JOBS = 5_000;
 const SMALL_PORTALS = 500;
@@ -57,13 +57,12 @@ async function phase(
     const bigBefore = big ? await sim.portal(big.portal.domain) : undefined;
     const startedAt = Date.now();
     const worker = createRolloutWorker(runtime, { connection, concurrency: config.worker.concurrency });
-    const counts = await waitUntil(
-      `${name}: the ${SMALL_PORTALS} small pairs settled`,
+    const counts = await waitFor(
       async () => {
         const results = await runtime.results.getMany(summary.pairs);
-        return results.every((r) => r !== undefined && r.state !== 'pending') ? results : undefined;
+        return results.every((r) => r !== undefined && r.state !== 'pending') ? results : false;
       },
-      { timeoutMs: 120_000, intervalMs: 50 },
+      { message: `${name}: the ${SMALL_PORTALS} small pairs settled`, timeoutMs: 120_000, intervalMs: 50 },
     );
     const bigAfter = big ? await sim.portal(big.portal.domain) : undefined;
     await worker.close();

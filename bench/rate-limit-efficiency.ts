@@ -8,6 +8,7 @@ import { connectRedis } from '../src/redis/connect-redis.js';
 import type { RedisClient } from '../src/redis/redis-client.js';
 import { createRuntime } from '../src/runtime/create-runtime.js';
 import { maxInWindow } from '../test/support/max-in-window.js';
+import { waitFor } from '../test/support/wait-for.js';
 import { benchApps } from './support/bench-apps.js';
 import { benchConfig } from './support/bench-config.js';
 import type { BenchContext, BenchResult, BenchTarget } from './support/bench-result.js';
@@ -20,7 +21,6 @@ import {
 import { injectQueryLimit } from './support/inject-query-limit.js';
 import { spawnWorkerProcess, type WorkerProcess } from './support/spawn-worker-process.js';
 import { type SimPortalSnapshot, startSimProcess } from './support/start-sim-process.js';
-import { waitUntil } from './support/wait-until.js';
 
 const JOBS = 600;
 const RATE = 20;
@@ -120,13 +120,12 @@ async function measureRun(
       other?.start({ portal: target, rate: foreign.rate, durationMs: foreign.durationMs });
     const summary = await enqueueRollout({ apps, portals: sim.portals }, runtime);
     if (summary.jobsAdded !== JOBS) throw new Error(`expected ${JOBS} jobs, enqueued ${summary.jobsAdded}`);
-    const counts = await waitUntil(
-      `${label}: all ${JOBS} pairs settled`,
+    const counts = await waitFor(
       async () => {
         const c = await runtime.results.countsByState();
-        return c.pending === 0 ? c : undefined;
+        return c.pending === 0 ? c : false;
       },
-      { timeoutMs: 180_000, intervalMs: 100 },
+      { message: `${label}: all ${JOBS} pairs settled`, timeoutMs: 180_000, intervalMs: 100 },
     );
     const wallSeconds = (performance.now() - started) / 1000;
     const foreignStats = await other?.done();

@@ -7,6 +7,7 @@ import type { PairJob } from '../src/pipeline/pair-job.js';
 import { startRedisServer } from '../src/redis/start-redis-server.js';
 import { createRuntime } from '../src/runtime/create-runtime.js';
 import type { PairState } from '../src/store/pair-result.js';
+import { waitFor } from '../test/support/wait-for.js';
 import {
   type LatencySummary,
   sampleApiRounds,
@@ -25,7 +26,6 @@ import { startResourceSampler } from './support/resource-sampler.js';
 import { spawnApiProcess } from './support/spawn-api-process.js';
 import { spawnWorkerProcess, type WorkerProcess } from './support/spawn-worker-process.js';
 import { type SimProcess, type SimStats, startSimProcess } from './support/start-sim-process.js';
-import { waitUntil } from './support/wait-until.js';
 
 /** The two sizes compared, smaller first: `BENCH_SCALE_PORTALS=2000,20000` for a quick check. */
 const DEFAULT_SIZES: readonly [number, number] = [10_000, 100_000];
@@ -267,8 +267,7 @@ async function runSize(
     const settled: { seconds: number; settled: number }[] = [];
     let tenPercentSeconds = Number.NaN;
     let ninetyPercentSeconds = Number.NaN;
-    const counts = await waitUntil(
-      `all ${pairs} pairs settled`,
+    const counts = await waitFor(
       async () => {
         const c = await runtime.results.countsByState();
         const seconds = (performance.now() - started) / 1000;
@@ -282,9 +281,9 @@ async function runSize(
           lastLog = performance.now();
           ctx.log(`    ${done} of ${pairs} settled`);
         }
-        return c.pending === 0 ? c : undefined;
+        return c.pending === 0 ? c : false;
       },
-      { timeoutMs: 120_000 + pairs * 10, intervalMs: 250 },
+      { message: `all ${pairs} pairs settled`, timeoutMs: 120_000 + pairs * 10, intervalMs: 250 },
     );
     const rolloutSeconds = (performance.now() - started) / 1000;
     ctx.log(`    all pairs settled after ${rolloutSeconds.toFixed(1)} s; waiting for the queue to drain`);
@@ -297,11 +296,11 @@ async function runSize(
       dueInMs: Math.round(job.timestamp + job.delay - Date.now()),
       attemptsMade: job.attemptsMade,
     }));
-    await waitUntil(
-      'the rollout queue drained',
-      async () => (sum(await unfinishedJobs(runtime.queue)) === 0 ? true : undefined),
-      { timeoutMs: 120_000 + pairs * 10, intervalMs: 250 },
-    );
+    await waitFor(async () => sum(await unfinishedJobs(runtime.queue)) === 0, {
+      message: 'the rollout queue drained',
+      timeoutMs: 120_000 + pairs * 10,
+      intervalMs: 250,
+    });
     const drainedSeconds = (performance.now() - started) / 1000;
     const during = await sampler.stop();
     // The steady part of the rollout (10% to 90% of the pairs settled): the same load at every size, without the

@@ -3,6 +3,7 @@ import { pino } from 'pino';
 import { readPipelineMetrics } from '../src/metrics/pipeline-metrics.js';
 import { enqueueRollout } from '../src/pipeline/enqueue-rollout.js';
 import { createRuntime } from '../src/runtime/create-runtime.js';
+import { waitFor } from '../test/support/wait-for.js';
 import { benchApps } from './support/bench-apps.js';
 import { benchConfig } from './support/bench-config.js';
 import type { BenchContext, BenchResult } from './support/bench-result.js';
@@ -13,7 +14,6 @@ import { processMemory } from './support/process-memory.js';
 import { redisUsedMemory } from './support/redis-used-memory.js';
 import { spawnWorkerProcess } from './support/spawn-worker-process.js';
 import { type SimStats, startSimProcess } from './support/start-sim-process.js';
-import { waitUntil } from './support/wait-until.js';
 
 const PORTALS = 10_000;
 const APPS = 3;
@@ -91,13 +91,12 @@ async function latencyRun(
     const worker = await spawnWorkerProcess(config, CONCURRENCY, entry);
     stopWorker = () => worker.stop();
     const startupSeconds = (performance.now() - started) / 1000;
-    const counts = await waitUntil(
-      `${LATENCY_MS} ms run: all ${PAIRS} pairs settled`,
+    const counts = await waitFor(
       async () => {
         const c = await runtime.results.countsByState();
-        return c.pending === 0 ? c : undefined;
+        return c.pending === 0 ? c : false;
       },
-      { timeoutMs: 300_000, intervalMs: 100 },
+      { message: `${LATENCY_MS} ms run: all ${PAIRS} pairs settled`, timeoutMs: 300_000, intervalMs: 100 },
     );
     const rolloutSeconds = (performance.now() - started) / 1000;
     const cpuSeconds = {
@@ -182,8 +181,7 @@ export async function runScale(ctx: BenchContext): Promise<BenchResult> {
     stopWorker = () => worker.stop();
     // RSS over time: a plateau is V8 sizing its heap for the allocation rate, a steady climb would be a leak.
     const rssSamples: { seconds: number; settled: number; rssMb: number }[] = [];
-    const counts = await waitUntil(
-      `all ${PAIRS} pairs settled`,
+    const counts = await waitFor(
       async () => {
         const c = await runtime.results.countsByState();
         const seconds = (performance.now() - started) / 1000;
@@ -191,9 +189,9 @@ export async function runScale(ctx: BenchContext): Promise<BenchResult> {
           const rssMb = Math.round(mb((await processMemory(worker.pid)).rss));
           rssSamples.push({ seconds: Math.round(seconds * 10) / 10, settled: PAIRS - c.pending, rssMb });
         }
-        return c.pending === 0 ? c : undefined;
+        return c.pending === 0 ? c : false;
       },
-      { timeoutMs: 240_000, intervalMs: 250 },
+      { message: `all ${PAIRS} pairs settled`, timeoutMs: 240_000, intervalMs: 250 },
     );
     const rolloutSeconds = (performance.now() - started) / 1000;
     const memory = await processMemory(worker.pid);

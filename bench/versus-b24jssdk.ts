@@ -5,12 +5,12 @@ import { enqueueRollout } from '../src/pipeline/enqueue-rollout.js';
 import { connectRedis } from '../src/redis/connect-redis.js';
 import { createRuntime, type Runtime } from '../src/runtime/create-runtime.js';
 import type { SimFaults } from '../src/simulator/simulator-types.js';
+import { waitFor } from '../test/support/wait-for.js';
 import { benchApps } from './support/bench-apps.js';
 import { benchConfig } from './support/bench-config.js';
 import type { BenchContext, BenchResult } from './support/bench-result.js';
 import { sdkRollout } from './support/sdk-rollout.js';
 import { type SimProcess, type SimStats, startSimProcess } from './support/start-sim-process.js';
-import { waitUntil } from './support/wait-until.js';
 
 const PORTALS = 500;
 const LATENCY_MS = 20;
@@ -79,13 +79,12 @@ async function runImbot(
   const before = await sim.stats();
   const started = performance.now();
   const summary = await enqueueRollout({ apps: [app], portals: sim.portals }, runtime);
-  const counts = await waitUntil(
-    `${scenario}: imbot-rollout settled`,
+  const counts = await waitFor(
     async () => {
       const c = await runtime.results.countsByState();
-      return c.pending === 0 ? c : undefined;
+      return c.pending === 0 ? c : false;
     },
-    { timeoutMs: 120_000, intervalMs: 50 },
+    { message: `${scenario}: imbot-rollout settled`, timeoutMs: 120_000, intervalMs: 50 },
   );
   const seconds = (performance.now() - started) / 1000;
   const results = await runtime.results.getMany(summary.pairs);

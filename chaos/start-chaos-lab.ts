@@ -20,8 +20,9 @@ import type { RedisClient } from '../src/redis/redis-client.js';
 import { createRuntime, type Runtime } from '../src/runtime/create-runtime.js';
 import type { SimulatorHandle, SimulatorOptions } from '../src/simulator/start-simulator.js';
 import { startSimulator } from '../src/simulator/start-simulator.js';
+import { type CliProcess, runCli, spawnCli } from '../test/support/run-cli.js';
+import { waitFor } from '../test/support/wait-for.js';
 import { chaosConfig } from './chaos-config.js';
-import { type CliProcess, runCli, spawnCli } from './spawn-cli.js';
 import { startChaosRedis } from './start-chaos-redis.js';
 
 /** `status --json` rows (the public contract, see src/ops/status-row.ts), validated: it is another process's output. */
@@ -182,12 +183,13 @@ export async function startChaosLab(options: ChaosLabOptions): Promise<ChaosLab>
     async spawnWorker(concurrency) {
       const worker = spawnCli(['worker', '--concurrency', String(concurrency)], cliEnv());
       processes.push(worker);
-      const deadline = Date.now() + 30_000;
-      while (!worker.output().includes('worker: started')) {
-        if (!worker.alive()) throw new Error(`worker process exited at start:\n${worker.output()}`);
-        if (Date.now() > deadline) throw new Error(`worker process did not start:\n${worker.output()}`);
-        await delay(25);
-      }
+      await waitFor(
+        () => {
+          if (!worker.alive()) throw new Error(`worker process exited at start:\n${worker.output()}`);
+          return worker.output().includes('worker: started');
+        },
+        { timeoutMs: 30_000, intervalMs: 25, message: `worker process ${worker.pid} to start` },
+      );
       started.push(worker);
       return worker;
     },
@@ -238,15 +240,7 @@ export async function startChaosLab(options: ChaosLabOptions): Promise<ChaosLab>
       return statusRowsSchema.parse(JSON.parse(stdout));
     },
     async close({ keepDir }) {
-      await Promise.all(
-        processes.map(async (p) => {
-          if (!p.alive()) return;
-          p.child.kill('SIGTERM');
-          const timer = setTimeout(() => p.child.kill('SIGKILL'), 5_000);
-          await p.exited;
-          clearTimeout(timer);
-        }),
-      );
+      await Promise.all(processes.map((p) => p.stop(5_000)));
       for (const p of processes) writeFileSync(join(dir, `worker-${p.pid}.log`), p.output());
       await Promise.all(workers.map(({ worker }) => worker.close(true)));
       await Promise.all(workers.map(({ connection }) => connection.quit().catch(() => undefined)));

@@ -1,5 +1,5 @@
 import type { Worker } from 'bullmq';
-import { BenchTimeoutError } from './wait-until.js';
+import { BenchTimeoutError } from './bench-timeout-error.js';
 
 export interface DrainTiming {
   /** ms from the worker's creation to its last completed job. */

@@ -1,12 +1,9 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Config } from '../../src/config/config-schema.js';
-import { benchChildEnv } from './bench-child-env.js';
-import { BenchTimeoutError } from './wait-until.js';
-
-const CLI = join(import.meta.dirname, '../../src/cli/main.ts');
+import { spawnCli } from '../../test/support/run-cli.js';
+import { waitFor } from '../../test/support/wait-for.js';
 
 export interface CliProcess {
   readonly pid: number;
@@ -30,38 +27,26 @@ export async function spawnCliProcess<T>(
   const dir = mkdtempSync(join(tmpdir(), `imbot-bench-${args[0] ?? 'cli'}-`));
   const configFile = join(dir, 'config.json');
   writeFileSync(configFile, JSON.stringify(config), { mode: 0o600 });
-  const child: ChildProcess = spawn(
-    process.execPath,
-    [...(entry ? [entry] : ['--import', 'tsx', CLI]), ...args],
-    {
-      env: benchChildEnv({ ROLLOUT_CONFIG: configFile, LOG_LEVEL: 'warn' }),
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
+  const cli = spawnCli(
+    args,
+    { ROLLOUT_CONFIG: configFile, LOG_LEVEL: 'warn' },
+    entry === undefined ? {} : { entry },
   );
-  let output = '';
-  const append = (d: Buffer) => {
-    output += d.toString();
-  };
-  child.stdout?.on('data', append);
-  child.stderr?.on('data', append);
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const stop = async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-      child.kill('SIGTERM');
-      await exited;
-      clearTimeout(timer);
-    }
+    await cli.stop(10_000);
     rmSync(dir, { recursive: true, force: true });
   };
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    const value = ready(output);
-    if (value !== undefined) return { pid: child.pid ?? 0, output: () => output, stop, ready: value };
-    if (child.exitCode !== null || Date.now() > deadline) {
-      await stop();
-      throw new BenchTimeoutError(`imbot-rollout ${args[0]} did not start:\n${output}`);
-    }
-    await new Promise((r) => setTimeout(r, 50));
+  try {
+    const value = await waitFor(
+      () => {
+        if (!cli.alive()) throw new Error(`exited:\n${cli.output()}`);
+        return ready(cli.output()) ?? false;
+      },
+      { message: `imbot-rollout ${args[0]} to start`, timeoutMs: 30_000, intervalMs: 50 },
+    );
+    return { pid: cli.pid, output: cli.output, stop, ready: value as T };
+  } catch (error) {
+    await stop();
+    throw error;
   }
 }

@@ -1,4 +1,3 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,9 +5,8 @@ import { z } from 'zod';
 import { loadPortalsFile } from '../../src/portals/load-portals-file.js';
 import type { PortalEntry } from '../../src/portals/portal-entry-schema.js';
 import type { SimFaults } from '../../src/simulator/simulator-types.js';
-import { BenchTimeoutError } from './wait-until.js';
-
-const CLI = join(import.meta.dirname, '../../src/cli/main.ts');
+import { spawnCli } from '../../test/support/run-cli.js';
+import { waitFor } from '../../test/support/wait-for.js';
 
 export interface SimProcessOptions {
   portals: number;
@@ -94,18 +92,6 @@ async function control(url: string, action: Record<string, unknown>): Promise<vo
   });
 }
 
-function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-    child.once('exit', () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    child.kill('SIGTERM');
-  });
-}
-
 /**
  * Runs `imbot-rollout simulate` as its own OS process, so the simulator never shares an event loop (or a core)
  * with the worker being measured. Inspection goes through its HTTP API (/_sim/...).
@@ -114,9 +100,6 @@ export async function startSimProcess(options: SimProcessOptions): Promise<SimPr
   const dir = await mkdtemp(join(tmpdir(), 'imbot-bench-sim-'));
   const portalsPath = join(dir, 'portals.json');
   const args = [
-    '--import',
-    'tsx',
-    CLI,
     'simulate',
     '--port',
     '0',
@@ -135,39 +118,17 @@ export async function startSimProcess(options: SimProcessOptions): Promise<SimPr
   ];
   const startTimeoutMs = options.startTimeoutMs ?? 60_000;
   const spawnedAt = performance.now();
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout?.on('data', (d: Buffer) => {
-    output += d.toString();
-  });
-  child.stderr?.on('data', (d: Buffer) => {
-    output += d.toString();
-  });
+  const child = spawnCli(args, {});
   try {
-    const url = await new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(
-        () =>
-          reject(
-            new BenchTimeoutError(`the simulator did not start in ${startTimeoutMs / 1000} s:\n${output}`),
-          ),
-        startTimeoutMs,
-      );
-      const check = () => {
-        const match = LISTENING.exec(output);
-        // The portals file is written before the banner, so it is complete once the banner is out.
-        if (match?.[1] && output.includes('Press Ctrl+C')) {
-          clearTimeout(timer);
-          child.stdout?.off('data', check);
-          resolve(match[1]);
-        }
-      };
-      child.stdout?.on('data', check);
-      child.once('exit', (code) => {
-        clearTimeout(timer);
-        reject(new Error(`the simulator exited (code ${code}):\n${output}`));
-      });
-    });
-    child.removeAllListeners('exit');
+    // The portals file is written before the banner, so it is complete once the banner is out.
+    const url = await waitFor(
+      () => {
+        if (!child.alive()) throw new Error(`the simulator exited:\n${child.output()}`);
+        const match = LISTENING.exec(child.stdout());
+        return match?.[1] && child.stdout().includes('Press Ctrl+C') ? match[1] : false;
+      },
+      { message: 'the simulator to start', timeoutMs: startTimeoutMs, intervalMs: 50 },
+    );
     const startSeconds = (performance.now() - spawnedAt) / 1000;
     const loadStarted = performance.now();
     const portals = await loadPortalsFile(portalsPath, {
@@ -180,7 +141,7 @@ export async function startSimProcess(options: SimProcessOptions): Promise<SimPr
     return {
       url,
       oauthUrl: `${url}/oauth/token/`,
-      pid: child.pid ?? 0,
+      pid: child.pid,
       portals,
       startSeconds,
       portalsLoadSeconds,
@@ -189,12 +150,12 @@ export async function startSimProcess(options: SimProcessOptions): Promise<SimPr
       portal: (domain) => getJson(`${url}/_sim/portals/${encodeURIComponent(domain)}`, simPortalSchema),
       resetStats: () => control(url, { action: 'resetStats' }),
       async stop() {
-        await stopChild(child);
+        await child.stop(5_000);
         await rm(dir, { recursive: true, force: true });
       },
     };
   } catch (error) {
-    await stopChild(child);
+    await child.stop(5_000);
     await rm(dir, { recursive: true, force: true });
     throw error;
   }

@@ -6,11 +6,11 @@ import type { ApplicationBackend } from '../../src/simulator/start-simulator.js'
 import { createKeepAliveLoop, type KeepAliveTick } from '../../src/tokens/keep-alive-loop.js';
 import { minRefreshLockTtlMs } from '../../src/tokens/min-refresh-lock-ttl.js';
 import { keepAliveLeaseMs } from '../../src/tokens/start-token-keep-alive.js';
+import { waitFor } from '../../test/support/wait-for.js';
 import { baseApps, chaosApp } from '../chaos-apps.js';
 import type { ChaosScenario, ScenarioContext, ScenarioOutcome } from '../chaos-scenario.js';
 import { allRegistered, collectCheck } from '../collect-check.js';
 import { type ChaosLab, startChaosLab } from '../start-chaos-lab.js';
-import { waitFor } from '../wait-for.js';
 
 /** Issue 18: 100 portals x 3 apps, 30% of the access tokens expired at the start. */
 const PORTALS = 100;
@@ -80,7 +80,10 @@ async function strikeMidRun(
   total: number,
   log: (line: string) => void,
 ): Promise<{ tick: KeepAliveTick; expired: string[] }> {
-  await waitFor(() => lab.sim.stats().registrations >= total / 3, 'a third of the pairs registered', 90_000);
+  await waitFor(() => lab.sim.stats().registrations >= total / 3, {
+    message: 'a third of the pairs registered',
+    timeoutMs: 90_000,
+  });
   const expired = entries
     .map((entry) => entry.domain)
     .filter((domain) => lab.sim.portal(domain).refreshes === 0)
@@ -217,22 +220,20 @@ async function runBorrow({ seed, log }: ScenarioContext): Promise<ScenarioOutcom
       secret,
       callIntervalMs: BACKEND_INTERVAL_MS,
     });
-    await waitFor(
-      () => borrower.stats().callsOk >= PORTALS,
-      'the backend calling with borrowed tokens',
-      60_000,
-    );
+    await waitFor(() => borrower.stats().callsOk >= PORTALS, {
+      message: 'the backend calling with borrowed tokens',
+      timeoutMs: 60_000,
+    });
     lab.startWorker(25);
     lab.startWorker(25);
     const { tick, expired } = await strikeMidRun(lab, entries, summary.pairs.length, log);
     const afterTick = borrower.stats().callsOk;
     const settled = await lab.waitSettled(summary.pairs, 120_000);
     // Every portal's token was replaced by the tick: the backend must be back on all of them.
-    await waitFor(
-      () => borrower.stats().callsOk >= afterTick + PORTALS,
-      'the backend calling after the tick',
-      60_000,
-    ).catch(() =>
+    await waitFor(() => borrower.stats().callsOk >= afterTick + PORTALS, {
+      message: 'the backend calling after the tick',
+      timeoutMs: 60_000,
+    }).catch(() =>
       problems.push('the backend did not get back to calling its portals after the keep-alive tick'),
     );
     const check = await collectCheck(

@@ -1,12 +1,12 @@
 import type { PortalEntry } from '../../src/portals/portal-entry-schema.js';
 import { generatePortalSeeds } from '../../src/simulator/generate-portal-seeds.js';
 import { createSeededRandom } from '../../src/simulator/seeded-random.js';
+import { waitFor } from '../../test/support/wait-for.js';
 import { BASE_APP_CODES, baseApps, chaosApp } from '../chaos-apps.js';
 import type { ChaosScenario } from '../chaos-scenario.js';
 import type { PairExpectation } from '../check-rollout.js';
 import { allRegistered, collectCheck, expectPair } from '../collect-check.js';
 import { startChaosLab } from '../start-chaos-lab.js';
-import { waitFor } from '../wait-for.js';
 
 const DELETED = 'deleted.chaos.test';
 const REVOKED = 'revoked.chaos.test';
@@ -63,11 +63,19 @@ export const brokenPortals: ChaosScenario = {
       // Each fault strikes once a third of the portal's apps are registered.
       const third = (domain: string) => appsOn(domain) >= specialApps / 3;
       const strikes = [
-        waitFor(() => third(DELETED), `a third of ${DELETED}`).then(() => {
+        waitFor(() => third(DELETED), {
+          message: `a third of ${DELETED}`,
+          timeoutMs: 60_000,
+          intervalMs: 5,
+        }).then(() => {
           lab.sim.control.deletePortal(DELETED);
           log(`  deleted ${DELETED} with ${appsOn(DELETED)}/${specialApps} apps registered`);
         }),
-        waitFor(() => third(REVOKED), `a third of ${REVOKED}`).then(() => {
+        waitFor(() => third(REVOKED), {
+          message: `a third of ${REVOKED}`,
+          timeoutMs: 60_000,
+          intervalMs: 5,
+        }).then(() => {
           lab.sim.control.revokeRefreshToken(REVOKED);
           lab.sim.control.expireAccessToken(REVOKED);
           log(

@@ -1,8 +1,8 @@
+import { waitFor } from '../../test/support/wait-for.js';
 import { baseApps } from '../chaos-apps.js';
 import type { ChaosScenario } from '../chaos-scenario.js';
 import { allRegistered, collectCheck } from '../collect-check.js';
 import { startChaosLab } from '../start-chaos-lab.js';
-import { waitFor } from '../wait-for.js';
 
 /** Chunks of the second producer run (half the portals x 2 apps): Redis dies after the first of them. */
 const PRODUCER_CHUNKS = 12;
@@ -35,7 +35,11 @@ export const redisRestart: ChaosScenario = {
 
       // Restart 1: while the second producer run enqueues, right after its first chunk (its next commands are in
       // flight or wait for the reconnect).
-      await waitFor(() => lab.sim.stats().registrations >= first.pairs.length * 0.3, '30% of the first half');
+      await waitFor(() => lab.sim.stats().registrations >= first.pairs.length * 0.3, {
+        message: '30% of the first half',
+        timeoutMs: 60_000,
+        intervalMs: 5,
+      });
       const restarts: string[] = [];
       const registeredNow = async () => (await lab.runtime.results.countsByState()).registered;
       // Registered pairs only grow: fewer after the restart than `before` (read ahead, so the kill is not held
@@ -74,7 +78,11 @@ export const redisRestart: ChaosScenario = {
 
       // Restart 2: mid-processing.
       const total = first.pairs.length + second.pairs.length;
-      await waitFor(() => lab.sim.stats().registrations >= total * 0.6, '60% of the registrations');
+      await waitFor(() => lab.sim.stats().registrations >= total * 0.6, {
+        message: '60% of the registrations',
+        timeoutMs: 60_000,
+        intervalMs: 5,
+      });
       await restart(await registeredNow());
 
       const pairs = [...first.pairs, ...second.pairs];

@@ -2,10 +2,10 @@ import { pino } from 'pino';
 import { enqueueRollout } from '../../src/pipeline/enqueue-rollout.js';
 import { createRuntime } from '../../src/runtime/create-runtime.js';
 import { minRefreshLockTtlMs } from '../../src/tokens/min-refresh-lock-ttl.js';
+import { spawnCli } from '../../test/support/run-cli.js';
 import { BASE_APP_CODES, chaosApp, chaosAppJson } from '../chaos-apps.js';
 import type { ChaosScenario } from '../chaos-scenario.js';
 import { allRegistered, collectCheck } from '../collect-check.js';
-import { spawnCli } from '../spawn-cli.js';
 import { startChaosLab } from '../start-chaos-lab.js';
 
 /** The summary line of `imbot-rollout rollout` ("rollout <id>: N pairs: ..."). */

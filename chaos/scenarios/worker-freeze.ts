@@ -1,10 +1,10 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { createSeededRandom } from '../../src/simulator/seeded-random.js';
+import { waitFor } from '../../test/support/wait-for.js';
 import { baseApps } from '../chaos-apps.js';
 import type { ChaosScenario } from '../chaos-scenario.js';
 import { allRegistered, collectCheck } from '../collect-check.js';
 import { startChaosLab } from '../start-chaos-lab.js';
-import { waitFor } from '../wait-for.js';
 
 /**
  * A worker process is frozen (SIGSTOP, like a long GC pause or a suspended VM) for longer than its job locks
@@ -29,7 +29,11 @@ export const workerFreeze: ChaosScenario = {
       const total = portals * apps.length;
       const summary = await lab.rollout(apps);
       const at = Math.floor(total * (0.2 + random() * 0.4));
-      await waitFor(() => lab.sim.stats().registrations >= at, `${at} registrations`);
+      await waitFor(() => lab.sim.stats().registrations >= at, {
+        message: `${at} registrations`,
+        timeoutMs: 60_000,
+        intervalMs: 5,
+      });
       const workers = lab.workerProcesses();
       const victim = workers[Math.floor(random() * workers.length)];
       if (!victim) throw new Error('no worker process to freeze');

@@ -1,9 +1,9 @@
 import { createSeededRandom } from '../../src/simulator/seeded-random.js';
+import { waitFor } from '../../test/support/wait-for.js';
 import { baseApps } from '../chaos-apps.js';
 import type { ChaosScenario } from '../chaos-scenario.js';
 import { allRegistered, collectCheck } from '../collect-check.js';
 import { startChaosLab } from '../start-chaos-lab.js';
-import { waitFor } from '../wait-for.js';
 
 const WORKERS = 3;
 const KILLS = 3;
@@ -49,10 +49,11 @@ export const workerKills: ChaosScenario = {
       for (const threshold of thresholds) {
         // Kill only started workers, and keep one running: replacements take a second or two to start.
         const running = () => lab.workerProcesses().filter((w) => w.alive());
-        await waitFor(
-          () => lab.sim.stats().registrations >= threshold && running().length >= 2,
-          `${threshold} registrations with two workers running`,
-        );
+        await waitFor(() => lab.sim.stats().registrations >= threshold && running().length >= 2, {
+          message: `${threshold} registrations with two workers running`,
+          timeoutMs: 60_000,
+          intervalMs: 5,
+        });
         const alive = running();
         const victim = alive[Math.floor(random() * alive.length)];
         if (!victim) throw new Error('no worker process left to kill');

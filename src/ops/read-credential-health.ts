@@ -23,7 +23,11 @@ export interface CredentialSummary {
   needsReauth: number;
   /** The active OAuth portal refreshed longest ago, and when its refresh token lapses if nothing refreshes it. */
   oldest: { domain: string; lastRefreshAt: string; ageDays: number; lapsesAt: string } | null;
-  /** False until a worker indexed portals stored by a version before the index (store/build-credential-index.ts). */
+  /**
+   * False while stored portals may be missing from the index: more portals stored than indexed, and no worker has
+   * yet indexed those a version before the index stored (store/build-credential-index.ts). True on a fresh
+   * install, whose portals are indexed as they are stored.
+   */
   indexBuilt: boolean;
   /** Who owns the tokens: owned and borrowed portals, the handout, the source's health (docs/tokens.md). */
   arrangement: TokenArrangement;
@@ -80,7 +84,7 @@ export async function readCredentialSummary(
   const { keepAliveAfterDays, now } = options;
   const on = keepAliveAfterDays > 0;
   const cutoff = now - keepAliveAfterDays * DAY_MS;
-  const [oauth, active, within, due, oldest, built, arrangement] = await Promise.all([
+  const [oauth, active, within, due, oldest, built, arrangement, stored] = await Promise.all([
     redis.zcard(keys.credentialsByRefresh),
     redis.zcard(keys.keepAliveDue),
     on ? redis.zcount(keys.credentialsByRefresh, `(${cutoff}`, '+inf') : Promise.resolve(null),
@@ -88,6 +92,7 @@ export async function readCredentialSummary(
     redis.zrange(keys.keepAliveDue, 0, 0, 'WITHSCORES'),
     redis.exists(keys.credentialIndexBuilt),
     readTokenArrangement(redis, keys, options.arrangement ?? { handout: false, sourceConfigured: false }),
+    redis.scard(keys.portals),
   ]);
   const [oldestDomain, oldestScore] = oldest;
   const oldestAt = Number(oldestScore);
@@ -106,7 +111,8 @@ export async function readCredentialSummary(
             ageDays: ageDays(oldestAt, now),
             lapsesAt: iso(oldestAt + REFRESH_TOKEN_LIFETIME_MS),
           },
-    indexBuilt: built === 1,
+    // Webhook portals are stored and never indexed: until a worker has run, they keep the note (harmless).
+    indexBuilt: built === 1 || stored <= oauth,
     arrangement,
   };
 }

@@ -25,11 +25,20 @@ export async function retryFailedPairs(
     const scope = [filter.portal && `portal ${filter.portal}`, filter.code && `code ${filter.code}`].filter(
       Boolean,
     );
+    // Parked pairs are not retried (a new token is what they wait for): say so, and what resumes them.
+    const parked = await findPairs(deps.results, { ...filter, states: ['needs_reauth'] });
+    const fix =
+      parked.length === 0
+        ? ''
+        : `; ${parked.length} pair(s) wait for re-authorisation (needs_reauth), which retry does not re-queue: ` +
+          're-authorise the application on the portal, then import its new credentials with ' +
+          '`imbot-rollout rollout --portals FILE` (that resumes them)';
     throw new NothingMatchedError(
       `no failed pair${scope.length ? ` for ${scope.join(' and ')}` : ''} to retry` +
         (removed.size > 0
           ? ` (${removed.size} removed portal(s) skipped: import them again to call them)`
-          : ''),
+          : '') +
+        fix,
     );
   }
   await addPairJobs(deps.queue, retried);

@@ -6,8 +6,17 @@ import type { Writable } from 'node:stream';
 
 export type ChunkDestination = { file: string } | { stream: Writable };
 
+/** The reader of a pipe went away (`export | head`): nothing more can be written, and nothing is wrong. */
+function isReaderGone(error: unknown): boolean {
+  return (error as NodeJS.ErrnoException | undefined)?.code === 'EPIPE';
+}
+
+/**
+ * Writes to a stream honouring back-pressure. A write error arrives as an event: it stops the writing, and is
+ * thrown, but for EPIPE (the reader closed the pipe: `export --format csv | head`), which ends the export
+ * quietly, as `cat | head` does; later EPIPE events of the stream are ignored too.
+ */
 async function writeToStream(chunks: AsyncIterable<string>, stream: Writable): Promise<void> {
-  // A write error (EPIPE: the reader went away) arrives as an event; keep it and stop instead of crashing.
   let failure: Error | undefined;
   const onError = (error: Error) => {
     failure ??= error;
@@ -16,12 +25,13 @@ async function writeToStream(chunks: AsyncIterable<string>, stream: Writable): P
   try {
     for await (const chunk of chunks) {
       if (failure) break;
-      if (!stream.write(chunk)) await once(stream, 'drain');
+      if (!stream.write(chunk)) await once(stream, 'drain').catch(onError);
     }
   } finally {
-    stream.off('error', onError);
+    // Keep listening once the reader is gone: writes already handed over fail later with the same EPIPE.
+    if (!isReaderGone(failure)) stream.off('error', onError);
   }
-  if (failure) throw failure;
+  if (failure && !isReaderGone(failure)) throw failure;
 }
 
 /**

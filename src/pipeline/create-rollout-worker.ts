@@ -1,9 +1,11 @@
 import { DelayedError, Job, type Queue, UnrecoverableError, Worker } from 'bullmq';
+import type { Logger } from 'pino';
 import type { RedisClient } from '../redis/redis-client.js';
 import { createRedisKeys } from '../store/redis-keys.js';
 import { addPairJobs } from './add-pair-jobs.js';
 import { type PairJob, pairJobId, pairJobSchema, ROLLOUT_QUEUE } from './pair-job.js';
 import { DUE_SLACK_MS, type PairOutcome, type PairProcessorDeps, processPair } from './process-pair.js';
+import { retimeDelayedJob } from './retime-delayed-job.js';
 
 export interface RolloutWorkerOptions {
   /** A connection with `maxRetriesPerRequest: null` (BullMQ duplicates it for its blocking reads). */
@@ -24,7 +26,7 @@ export function createRolloutWorker(
   const { config, logger } = deps;
   const processorDeps: PairProcessorDeps = {
     ...deps,
-    wakePairs: deps.wakePairs ?? ((domain, wake) => wakePairJobs(deps.queue, domain, wake)),
+    wakePairs: deps.wakePairs ?? ((domain, wake) => wakePairJobs(deps.queue, domain, wake, logger)),
   };
   const worker = new Worker<PairJob, PairOutcome>(
     ROLLOUT_QUEUE,
@@ -38,7 +40,7 @@ export function createRolloutWorker(
         // after the move closes that gap: either this read sees the batch's write, or the batch's wake, which
         // follows its write, finds the job delayed. Without it the job waits out the whole claim.
         if (outcome.reason === 'not_due' && (await dueNow(deps, data)))
-          await job.promote().catch(() => undefined);
+          await retimeDelayedJob(job, 0, Date.now(), logger);
         throw new DelayedError();
       }
       if (outcome.kind === 'failed')
@@ -99,14 +101,14 @@ async function wakePairJobs(
   queue: Queue<PairJob>,
   domain: string,
   wake: readonly { code: string; at: number }[],
+  logger: Logger,
 ): Promise<void> {
   await Promise.all(
     wake.map(async ({ code, at }) => {
       // A handle without reading the job (its id is all BullMQ's promote/changeDelay scripts need): one round
-      // trip per job. Either throws when the job is not delayed: then there is nothing to re-time.
+      // trip per job.
       const job = new Job<PairJob>(queue, 'pair', { domain, code }, {}, pairJobId(domain, code));
-      const delay = at - Date.now();
-      await (delay <= 0 ? job.promote() : job.changeDelay(delay)).catch(() => undefined);
+      await retimeDelayedJob(job, at, Date.now(), logger);
     }),
   );
 }

@@ -6,6 +6,7 @@ import { createRedisPipelineMetrics } from '../metrics/pipeline-metrics.js';
 import { type PairJob, ROLLOUT_QUEUE } from '../pipeline/pair-job.js';
 import type { PairProcessorDeps } from '../pipeline/process-pair.js';
 import { createPortalRateLimiter } from '../ratelimit/portal-rate-limiter.js';
+import { closeBullmq } from '../redis/close-bullmq.js';
 import { connectRedis } from '../redis/connect-redis.js';
 import type { RedisClient } from '../redis/redis-client.js';
 import { secretCodecFromConfig } from '../secrets/secret-codec-from-config.js';
@@ -121,7 +122,7 @@ export function createRuntime(options: RuntimeOptions): Runtime {
     metrics,
     async close() {
       if (redis.status === 'ready') await metrics.flush();
-      await queue.close();
+      await closeBullmq(queue, redis);
       // QUIT waits for Redis to answer: while it cannot be reached (serve stopped during an outage) that is
       // for ever, so the connection is dropped instead.
       if (redis.status === 'ready') await redis.quit().catch(() => redis.disconnect());

@@ -10,6 +10,7 @@ import { isLoopbackHost } from '../../src/api/is-loopback-host.js';
 import { HEALTH_TIMEOUT_MS } from '../../src/api/routes/health-routes.js';
 import { loadConfig } from '../../src/config/load-config.js';
 import { createRuntime, type Runtime } from '../../src/runtime/create-runtime.js';
+import { childEnv } from '../support/child-env.js';
 import { testRedisUrl, uniquePrefix } from '../support/redis.js';
 import { waitFor } from '../support/wait-for.js';
 
@@ -37,13 +38,12 @@ function newRuntime(): Runtime {
 /** Runs the CLI as a child process; `until` ends it early (SIGTERM) once its output contains that text. */
 async function runCli(args: string[], env: Record<string, string>, until?: (out: string) => Promise<void>) {
   const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], {
-    env: {
-      ...process.env,
+    env: childEnv({
       LOG_LEVEL: 'silent',
       REDIS_URL: testRedisUrl(),
       ROLLOUT_PREFIX: uniquePrefix('cli'),
       ...env,
-    },
+    }),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';

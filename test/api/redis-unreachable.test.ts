@@ -7,6 +7,7 @@ import { buildApi } from '../../src/api/build-api.js';
 import { loadConfig } from '../../src/config/load-config.js';
 import { findFreePort } from '../../src/redis/start-redis-server.js';
 import { createRuntime, type Runtime } from '../../src/runtime/create-runtime.js';
+import { childEnv } from '../support/child-env.js';
 import { testRedisUrl, uniquePrefix } from '../support/redis.js';
 import { CLI_ENTRY } from '../support/run-cli.js';
 import { waitFor } from '../support/wait-for.js';
@@ -155,14 +156,13 @@ describe('the API while Redis cannot be reached', () => {
   it('`serve` starts without Redis and answers 503 over HTTP', async () => {
     const port = await findFreePort();
     child = spawn(process.execPath, ['--import', 'tsx', CLI_ENTRY, 'serve', '--port', '0'], {
-      env: {
-        ...process.env,
+      env: childEnv({
         LOG_LEVEL: 'silent',
         ROLLOUT_CONFIG: '',
         ROLLOUT_API_TOKEN: TOKEN,
         REDIS_URL: `redis://127.0.0.1:${port}`,
         ROLLOUT_PREFIX: uniquePrefix('redis-down'),
-      },
+      }),
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';

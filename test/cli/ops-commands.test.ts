@@ -237,6 +237,22 @@ describe('retry', () => {
   });
 });
 
+describe('retry of a needs_reauth pair', () => {
+  it('says retry does not re-queue it, and names the fix: re-authorise, then import the new credentials', async () => {
+    const h = await troubledRollout({ only: ['good.sim.test', 'revoked.sim.test'] });
+
+    const parked = await run(['retry', '--portal', 'revoked.sim.test'], cliEnv(h));
+
+    expectOneLineError(
+      parked,
+      1,
+      'no failed pair for portal revoked.sim.test to retry; 1 pair(s) wait for re-authorisation (needs_reauth), ' +
+        'which retry does not re-queue: re-authorise the application on the portal, then import its new ' +
+        'credentials with `imbot-rollout rollout --portals FILE` (that resumes them)',
+    );
+  });
+});
+
 describe('export', () => {
   const AT = '2025-01-02T03:04:05.000Z';
 

@@ -1,7 +1,7 @@
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
+import { PassThrough, Writable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
 import { exportChunks } from '../../src/ops/export-chunks.js';
 import { formatCsvRow, neutraliseFormula } from '../../src/ops/format-csv-row.js';
@@ -113,6 +113,48 @@ describe('writeChunks', () => {
     await expect(writeChunks(parts(true), { file })).rejects.toThrow('redis went away');
     expect(readFileSync(file, 'utf8')).toBe('previous export\n');
     expect(readdirSync(dir)).toEqual(['out.csv']);
+  });
+
+  /** A stream whose reader went away after the first chunk, as stdout under `export | head -1`. */
+  function closedPipe(): { stream: Writable; written: string[] } {
+    const written: string[] = [];
+    const stream = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        if (written.length > 0) {
+          done(Object.assign(new Error('write EPIPE'), { code: 'EPIPE' }));
+          return;
+        }
+        written.push(chunk.toString());
+        done();
+      },
+    });
+    return { stream, written };
+  }
+
+  it('stops quietly when the reader closed the pipe (EPIPE), as `export | head` does', async () => {
+    const { stream, written } = closedPipe();
+    async function* many(): AsyncGenerator<string> {
+      for (let i = 0; i < 50; i++) yield `row ${i}\n`;
+    }
+
+    await expect(writeChunks(many(), { stream })).resolves.toBeUndefined();
+
+    expect(written).toEqual(['row 0\n']);
+    // Writes already handed over fail later with the same EPIPE: still listened to, so nothing crashes.
+    expect(stream.listenerCount('error')).toBeGreaterThan(0);
+  });
+
+  it('fails with any other write error', async () => {
+    const stream = new Writable({
+      write(_chunk: Buffer, _encoding, done) {
+        done(Object.assign(new Error('write ENOSPC'), { code: 'ENOSPC' }));
+      },
+    });
+    async function* many(): AsyncGenerator<string> {
+      for (let i = 0; i < 50; i++) yield `row ${i}\n`;
+    }
+
+    await expect(writeChunks(many(), { stream })).rejects.toThrow('ENOSPC');
   });
 
   it('waits for a full stream to drain before writing more', async () => {

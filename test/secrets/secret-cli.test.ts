@@ -10,6 +10,7 @@ import { createKeyringSecretCodec } from '../../src/secrets/keyring-secret-codec
 import { decodeSecretKey, type SecretKey } from '../../src/secrets/secret-key.js';
 import { createPortalStore } from '../../src/store/portal-store.js';
 import { createRedisKeys } from '../../src/store/redis-keys.js';
+import { childEnv } from '../support/child-env.js';
 import { newRedis, testRedisUrl, uniquePrefix } from '../support/redis.js';
 import { waitFor } from '../support/wait-for.js';
 
@@ -28,7 +29,7 @@ const CLEAN_ENV = {
 
 function start(args: string[], env: Record<string, string>): ChildProcess {
   return spawn(process.execPath, ['--import', 'tsx', CLI, ...args], {
-    env: { ...process.env, ...CLEAN_ENV, ...env },
+    env: childEnv({ ...CLEAN_ENV, ...env }),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
 }

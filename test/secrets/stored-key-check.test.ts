@@ -12,6 +12,7 @@ import { parseSealedSecret } from '../../src/secrets/sealed-secret.js';
 import { decodeSecretKey, type SecretKey } from '../../src/secrets/secret-key.js';
 import { createPortalStore } from '../../src/store/portal-store.js';
 import { createRedisKeys, type RedisKeys } from '../../src/store/redis-keys.js';
+import { childEnv } from '../support/child-env.js';
 import { newRedis, testRedisUrl, uniquePrefix } from '../support/redis.js';
 import { CLI_ENTRY, runCli } from '../support/run-cli.js';
 import { waitFor } from '../support/wait-for.js';
@@ -101,7 +102,7 @@ function startCli(
   extra: Record<string, string>,
 ): { child: ChildProcess; output: () => string } {
   const child = spawn(process.execPath, ['--import', 'tsx', CLI_ENTRY, ...args], {
-    env: { ...process.env, ...env, ...extra },
+    env: childEnv({ ...env, ...extra }),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   children.push(child);

@@ -7,7 +7,12 @@ import { CommanderError } from 'commander';
 import { afterEach, describe, expect, it } from 'vitest';
 import { simulateCommand } from '../../src/cli/commands/simulate.js';
 import type { PortalFileEntry } from '../../src/simulator/simulator-types.js';
+import { childEnv } from '../support/child-env.js';
+import { testRedisUrl, uniquePrefix } from '../support/redis.js';
+import { runCli as runImbotRollout } from '../support/run-cli.js';
 import { waitFor } from '../support/wait-for.js';
+
+const EXAMPLE_APPS = join(import.meta.dirname, '../../examples/apps.json');
 
 const fixture = fileURLToPath(new URL('./fixtures/run-simulate-cli.ts', import.meta.url));
 const children: ChildProcess[] = [];
@@ -24,6 +29,7 @@ function runCli(args: string[]): {
   waitFor: (re: RegExp) => Promise<string>;
 } {
   const child = spawn(process.execPath, ['--import', 'tsx', fixture, ...args], {
+    env: childEnv(),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   children.push(child);
@@ -110,6 +116,50 @@ describe('imbot-rollout simulate', () => {
       access_token: expect.any(String),
       expires_in: expect.any(Number),
     });
+    cli.child.kill('SIGTERM');
+    expect(await exitCode(cli.child)).toBe(0);
+  });
+
+  it('prints an environment the next command runs with: a rollout of the printed portals file is queued', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'sim-cli-'));
+    dirs.push(dir);
+    const out = join(dir, 'portals.json');
+    const cli = runCli([
+      '--portals',
+      '3',
+      '--port',
+      '0',
+      '--out',
+      out,
+      '--webhook-share',
+      '0',
+      '--seed',
+      '7',
+    ]);
+    const printed = await cli.waitFor(/Press Ctrl\+C/);
+    const start = printed.indexOf('Environment for the rollout:');
+    const printedEnv = Object.fromEntries(
+      printed
+        .slice(start)
+        .split('\n')
+        .slice(1)
+        .map((line) => /^ {2}([A-Z0-9_]+)=(\S*)$/.exec(line))
+        .filter((match) => match !== null)
+        .map((match) => [match[1] ?? '', match[2] ?? '']),
+    );
+    expect(Object.keys(printedEnv)).toEqual(
+      expect.arrayContaining(['B24_CLIENT_ID', 'ROLLOUT_SECRET_KEY', 'ROLLOUT_HASH_SECRET']),
+    );
+
+    const rollout = await runImbotRollout(['rollout', '--apps', EXAMPLE_APPS, '--portals', out], {
+      ...printedEnv,
+      REDIS_URL: testRedisUrl(),
+      ROLLOUT_PREFIX: uniquePrefix('sim-env'),
+    });
+
+    expect(rollout.stderr).toBe('');
+    expect(rollout.code).toBe(0);
+    expect(rollout.stdout).toContain('9 pairs: 9 queued');
     cli.child.kill('SIGTERM');
     expect(await exitCode(cli.child)).toBe(0);
   });

@@ -1,12 +1,39 @@
-import { spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
+import { childEnv } from './child-env.js';
 
+/** The CLI's TypeScript entry, run through tsx. */
 export const CLI_ENTRY = join(import.meta.dirname, '../../src/cli/main.ts');
+
+/** Interleaved output kept per process: enough for the last error lines, bounded for long runs. */
+const MAX_OUTPUT_CHARS = 200_000;
 
 export interface CliRun {
   code: number | null;
   stdout: string;
   stderr: string;
+  /** stdout and stderr interleaved as they arrived (the tail). */
+  output: string;
+}
+
+export interface CliExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+/** A process started by spawnCli. */
+export interface CliProcess {
+  readonly child: ChildProcess;
+  readonly pid: number;
+  stdout(): string;
+  stderr(): string;
+  /** stdout and stderr interleaved as they arrived (the tail, at most 200,000 characters). */
+  output(): string;
+  readonly exited: Promise<CliExit>;
+  /** True until the process has exited. */
+  alive(): boolean;
+  /** SIGTERM (what is in flight finishes), SIGKILL after `graceMs`; resolves when the process is gone. */
+  stop(graceMs?: number): Promise<CliExit>;
 }
 
 /** A CLI run under way: its output so far, and its end. */
@@ -16,10 +43,77 @@ export interface StartedCli {
   done: Promise<CliRun>;
 }
 
+export interface SpawnCliOptions {
+  /**
+   * The script to run: by default the CLI's TypeScript sources (through tsx); a compiled dist/cli/main.js (as the
+   * Docker image runs it), or a test fixture (`.ts`, through tsx).
+   */
+  entry?: string;
+}
+
 /**
- * Runs `imbot-rollout <args>` as a child process, as an operator would, without blocking this process (tests
- * keep the simulator and workers in-process: a synchronous spawn would freeze them). Logs are silent unless
- * `env` says otherwise; the child is killed after `timeoutMs`.
+ * Runs `imbot-rollout <args>` as its own OS process, as an operator would, without blocking this process (tests,
+ * chaos and benchmarks keep the simulator in-process). The environment is this process's without the user's
+ * configuration variables (childEnv), plus `env`: the child connects only where `env` says. The one spawner of
+ * test/, chaos/ and bench/.
+ */
+export function spawnCli(
+  args: readonly string[],
+  env: Record<string, string>,
+  options: SpawnCliOptions = {},
+): CliProcess {
+  const entry = options.entry ?? CLI_ENTRY;
+  const node = entry.endsWith('.ts') ? ['--import', 'tsx', entry] : [entry];
+  const child = spawn(process.execPath, [...node, ...args], {
+    env: childEnv(env),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  if (child.pid === undefined) throw new Error(`could not start ${entry} ${args.join(' ')}`);
+  let stdout = '';
+  let stderr = '';
+  let output = '';
+  const keep = (text: string) => {
+    output = (output + text).slice(-MAX_OUTPUT_CHARS);
+  };
+  child.stdout.on('data', (d: Buffer) => {
+    stdout += d.toString();
+    keep(d.toString());
+  });
+  child.stderr.on('data', (d: Buffer) => {
+    stderr += d.toString();
+    keep(d.toString());
+  });
+  let running = true;
+  const exited = new Promise<CliExit>((resolve) =>
+    child.once('close', (code, signal) => {
+      running = false;
+      resolve({ code, signal });
+    }),
+  );
+  const stop = async (graceMs = 10_000): Promise<CliExit> => {
+    if (running) {
+      const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+      child.kill('SIGTERM');
+      await exited;
+      clearTimeout(timer);
+    }
+    return await exited;
+  };
+  return {
+    child,
+    pid: child.pid,
+    stdout: () => stdout,
+    stderr: () => stderr,
+    output: () => output,
+    exited,
+    alive: () => running,
+    stop,
+  };
+}
+
+/**
+ * Runs `imbot-rollout <args>` to its end (killed after `timeoutMs`) and returns its exit code and output. Logs
+ * are silent unless `env` says otherwise.
  */
 export async function runCli(
   args: readonly string[],
@@ -35,24 +129,11 @@ export function startCli(
   env: Record<string, string> = {},
   timeoutMs = 60_000,
 ): StartedCli {
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI_ENTRY, ...args], {
-    env: { ...process.env, LOG_LEVEL: 'silent', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+  const cli = spawnCli(args, { LOG_LEVEL: 'silent', ...env });
+  const timer = setTimeout(() => cli.child.kill('SIGKILL'), timeoutMs);
+  const done = cli.exited.then(({ code }) => {
+    clearTimeout(timer);
+    return { code, stdout: cli.stdout(), stderr: cli.stderr(), output: cli.output() };
   });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => {
-    stdout += d.toString();
-  });
-  child.stderr.on('data', (d: Buffer) => {
-    stderr += d.toString();
-  });
-  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-  const done = new Promise<number | null>((resolve) => child.once('close', (c) => resolve(c))).then(
-    (code) => {
-      clearTimeout(timer);
-      return { code, stdout, stderr };
-    },
-  );
-  return { stdout: () => stdout, stderr: () => stderr, done };
+  return { stdout: cli.stdout, stderr: cli.stderr, done };
 }

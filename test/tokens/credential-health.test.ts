@@ -2,7 +2,7 @@ import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { buildApi } from '../../src/api/build-api.js';
 import { loadConfig } from '../../src/config/load-config.js';
-import { readCredentialPage } from '../../src/ops/read-credential-health.js';
+import { readCredentialPage, readCredentialSummary } from '../../src/ops/read-credential-health.js';
 import type { PortalEntry } from '../../src/portals/portal-entry-schema.js';
 import { createRuntime } from '../../src/runtime/create-runtime.js';
 import { buildCredentialIndex } from '../../src/store/build-credential-index.js';
@@ -79,11 +79,15 @@ describe('credential index and health', () => {
     // As a version without the index would have left it.
     await env.redis.del(env.keys.credentialsByRefresh, env.keys.keepAliveDue, env.keys.credentialIndexBuilt);
 
+    const options = { keepAliveAfterDays: 30, now: Date.now() };
+    const before = await readCredentialSummary(env.redis, env.keys, options);
     const built = await buildCredentialIndex(env.redis, env.keys, Date.now);
     const again = await buildCredentialIndex(env.redis, env.keys, Date.now);
+    const after = await readCredentialSummary(env.redis, env.keys, options);
 
     expect(built).toEqual({ indexed: 2, skipped: false });
     expect(again).toEqual({ indexed: 0, skipped: true });
+    expect([before.indexBuilt, after.indexBuilt]).toEqual([false, true]);
     expect((await env.redis.zrange(env.keys.credentialsByRefresh, 0, -1)).sort()).toEqual([OLD, PARKED]);
     expect(await env.redis.zrange(env.keys.keepAliveDue, 0, -1)).toEqual([OLD]);
     expect(Number(await env.redis.zscore(env.keys.keepAliveDue, OLD))).toBe(scoreBefore);
@@ -198,6 +202,8 @@ describe('credential index and health', () => {
     );
     expect(summary.stdout).toContain('1 need re-auth');
     expect(summary.stdout).toContain(`(${OLD}, 40 d)`);
+    // Portals stored by this version are indexed as they are stored: no note about older ones.
+    expect(summary.stdout).not.toContain('stored before this version');
     expect(detail.code).toBe(0);
     const lines = detail.stdout.split('\n');
     expect(lines.find((l) => l.startsWith(OLD))).toContain('due for keep-alive');

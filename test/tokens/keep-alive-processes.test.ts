@@ -3,6 +3,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { KeepAliveTick } from '../../src/tokens/keep-alive-loop.js';
+import { childEnv } from '../support/child-env.js';
 import { installLeakCheck, testRedisEnv } from '../support/redis.js';
 import { waitFor } from '../support/wait-for.js';
 import { makeStale } from './support/keep-alive-env.js';
@@ -24,15 +25,14 @@ interface KeepAliveProcess {
 /** Starts the fixture process and resolves once it printed `ready`; its tick lines are collected in `ticks`. */
 async function startProcess(owner: TokenEnv): Promise<KeepAliveProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', WORKER], {
-    env: {
-      ...process.env,
+    env: childEnv({
       ...testRedisEnv(),
       PREFIX: owner.prefix,
       OAUTH_URL: owner.sim.oauthUrl,
       CLIENT_ID,
       CLIENT_SECRET,
       INTERVAL_MS: '40',
-    },
+    }),
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   owner.adopt(`keep-alive:${child.pid}`, child, async (c) => {

@@ -5,6 +5,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { createPortalStore, type StoredPortal } from '../../src/store/portal-store.js';
+import { childEnv } from '../support/child-env.js';
 import { installLeakCheck, testRedisEnv } from '../support/redis.js';
 import { accessTokenOf, CLIENT_ID, CLIENT_SECRET, type TokenEnv, useTokenEnvs } from './support/token-env.js';
 
@@ -27,7 +28,7 @@ async function startWorker(
   result: Promise<{ hashes: string[] }>;
 }> {
   const child = spawn(process.execPath, ['--import', 'tsx', WORKER], {
-    env: { ...process.env, ...env },
+    env: childEnv({ ...env }),
     stdio: ['pipe', 'pipe', 'pipe'],
   });
   owner.adopt(`worker:${child.pid}`, child, async (c) => {

@@ -11,6 +11,7 @@ import { findPairs } from '../../ops/find-pairs.js';
 import { formatTable } from '../../ops/format-table.js';
 import { createRolloutWorker } from '../../pipeline/create-rollout-worker.js';
 import { portalsFileSchema } from '../../portals/portal-entry-schema.js';
+import { closeBullmq } from '../../redis/close-bullmq.js';
 import { connectRedis } from '../../redis/connect-redis.js';
 import { ensureRedis } from '../../redis/ensure-redis.js';
 import { connectedDataNodes, type RedisClient } from '../../redis/redis-client.js';
@@ -212,7 +213,7 @@ export function demoCommand(): Command {
         const unexpected = attention.filter((r) => !expectedBroken.has(r.portal));
         if (final.pending > 0 || unexpected.length > 0) process.exitCode = EXIT_CODES.failed;
       } finally {
-        await Promise.all(workers.map((w) => w.close()));
+        await Promise.all(workers.map((w, i) => closeBullmq(w, connections[i] ?? runtime.redis)));
         await Promise.all(connections.map((c) => c.quit()));
         if (!options.keep) await deleteKeys(runtime.redis, prefix);
         await runtime.close();

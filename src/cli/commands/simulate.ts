@@ -145,6 +145,10 @@ function describeStart(
     `  B24_OAUTH_URL=${sim.oauthUrl}`,
     '  ROLLOUT_ALLOW_HTTP=1',
     `  ROLLOUT_ALLOW_HOSTS=${new URL(sim.url).hostname}`,
+    // Generated for this run (rollout, worker and serve refuse to start without them: docs/security.md): the
+    // simulated tokens are sealed like real ones. Never reuse them for real portals.
+    `  ROLLOUT_SECRET_KEY=${randomBytes(32).toString('base64')}`,
+    `  ROLLOUT_HASH_SECRET=sim-hash-secret-${randomBytes(8).toString('hex')}`,
     ...describeBackend(sim, generatedSecret),
     `Inspect: GET ${sim.url}/_sim/stats, GET ${sim.url}/_sim/portals/<domain>, POST ${sim.url}/_sim/control`,
     'Press Ctrl+C to stop.',

@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { z } from 'zod';
 import { UsageError } from '../../errors/operator-error.js';
 import { createRolloutWorker } from '../../pipeline/create-rollout-worker.js';
+import { closeBullmq } from '../../redis/close-bullmq.js';
 import { connectRedis } from '../../redis/connect-redis.js';
 import { requireSecretKey } from '../../secrets/require-secret-key.js';
 import { startTokenKeepAlive } from '../../tokens/start-token-keep-alive.js';
@@ -63,7 +64,7 @@ export function workerCommand(): Command {
       await keepAlive
         .stop()
         .then(() => waves.stop())
-        .then(() => worker.close())
+        .then(() => closeBullmq(worker, connection))
         .then(() => runtime.close())
         .then(() => connection.quit())
         .catch((error: unknown) => logger.warn({ err: error }, 'worker stop was not clean'));

@@ -9,6 +9,7 @@ import { enqueueRollout } from '../../../src/pipeline/enqueue-rollout.js';
 import type { PairJob } from '../../../src/pipeline/pair-job.js';
 import type { PairOutcome } from '../../../src/pipeline/process-pair.js';
 import { type PortalEntry, portalsFileSchema } from '../../../src/portals/portal-entry-schema.js';
+import { closeBullmq } from '../../../src/redis/close-bullmq.js';
 import { connectRedis } from '../../../src/redis/connect-redis.js';
 import type { RedisClient } from '../../../src/redis/redis-client.js';
 import { createRuntime, type Runtime } from '../../../src/runtime/create-runtime.js';
@@ -125,7 +126,7 @@ export async function startHarness(
     async close() {
       // Graceful: let the jobs in flight finish before their connection is closed under them (a forced close
       // left a processor writing to a quit connection: an unhandled "Connection is closed").
-      await Promise.all(workers.map(({ worker }) => worker.close()));
+      await Promise.all(workers.map(({ worker, connection }) => closeBullmq(worker, connection)));
       await Promise.all(workers.map(({ connection }) => connection.quit()));
       await runtime.queue.obliterate({ force: true }).catch(() => undefined);
       await runtime.close();
