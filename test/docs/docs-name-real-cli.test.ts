@@ -78,8 +78,11 @@ function codeOf(text: string): { line: number; code: string }[] {
 
 const FLAG = /(?<![\w-])(--[a-zA-Z][a-zA-Z0-9-]*\*?)/g;
 const VARIABLE = /\b(?:(?:ROLLOUT|REDIS|B24)_[A-Z0-9_]+|LOG_LEVEL)\b/g;
-/** `imbot-rollout <command> [<subcommand>] ...` up to the end of that shell command. */
-const INVOCATION = /imbot-rollout ([a-z][a-z-]*)([^|;&#]*)/g;
+/**
+ * `imbot-rollout <command> [<subcommand>] ...` up to the end of that shell command. Not right after a quote: a
+ * quoted string is a message the program prints ("imbot-rollout now owns ..."), not a command line.
+ */
+const INVOCATION = /(?<!["'])imbot-rollout ([a-z][a-z-]*)([^|;&#]*)/g;
 
 /** `--halt-*` names a family of flags: some flag must start with `--halt-`. */
 function flagExists(flag: string, options: Set<string>): boolean {
