@@ -155,7 +155,8 @@ function credentialFieldsWith(codec: SecretCodec, entry: PortalEntry): Record<st
   return { ...fields, state: 'active', stateReason: '' };
 }
 
-function credentialSource(entry: PortalEntry): string {
+/** Digest of an entry's credentials: an import writes them (and the portal is active again) only when it differs. */
+export function credentialSource(entry: PortalEntry): string {
   const auth = entry.auth;
   const material =
     auth.type === 'oauth'
@@ -165,7 +166,7 @@ function credentialSource(entry: PortalEntry): string {
 }
 
 /** How long a botCode found missing on a portal fails its pairs without another imbot.bot.list call. */
-const BOT_RESOLVE_FAILURE_TTL_MS = 10 * 60_000;
+export const BOT_RESOLVE_FAILURE_TTL_MS = 10 * 60_000;
 
 export interface PortalStoreOptions {
   redis: RedisClient;
