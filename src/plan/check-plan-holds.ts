@@ -57,11 +57,18 @@ export async function checkPlanHolds(
     );
   }
   const inputs: string[] = [];
-  if (
-    canonicalJson(plan.request.apps?.definitions ?? null) !==
-    canonicalJson(current.record.apps?.definitions ?? null)
-  )
-    inputs.push(`the definitions in ${plan.request.apps?.file ?? 'the apps file'} changed since the plan`);
+  const planned = plan.request.apps?.definitions ?? [];
+  const now = current.record.apps?.definitions ?? [];
+  if (canonicalJson(planned) !== canonicalJson(now)) {
+    const hashes = new Map(now.map((d) => [d.code, d.defHash] as const));
+    const codes = new Set([...planned.map((d) => d.code), ...now.map((d) => d.code)]);
+    const changed = [...codes].filter(
+      (code) => planned.find((d) => d.code === code)?.defHash !== hashes.get(code),
+    );
+    inputs.push(
+      `the definitions in ${plan.request.apps?.file ?? 'the apps file'} changed since the plan (${changed.length > 0 ? changed.join(', ') : 'their order'})`,
+    );
+  }
   if (canonicalJson(plan.request.portals) !== canonicalJson(current.record.portals))
     inputs.push(`the portals in ${plan.request.portals?.file ?? 'the portals file'} changed since the plan`);
   if (inputs.length > 0) {
