@@ -15,11 +15,18 @@ const MIB = 1024 * 1024;
 /** Valid webhook portals (no OAuth server needed: nothing is called). */
 function portals(count: number, offset: number) {
   return portalsFileSchema({ allowHttp: true, allowHosts: ['127.0.0.1'] }).parse(
-    Array.from({ length: count }, (_, i) => ({
-      domain: `p${String(offset + i).padStart(6, '0')}.plan.test`,
-      botId: 1,
-      auth: { type: 'webhook', url: `http://127.0.0.1:9/rest/1/${'k'.repeat(16)}${i}/` },
-    })),
+    Array.from({ length: count }, (_, i) => {
+      const domain = `p${String(offset + i).padStart(6, '0')}.plan.test`;
+      return {
+        domain,
+        botId: 1,
+        auth: {
+          type: 'webhook',
+          url: `https://${domain}/rest/1/${'k'.repeat(16)}${i}/`,
+          clientId: 'app.bench',
+        },
+      };
+    }),
   );
 }
 
