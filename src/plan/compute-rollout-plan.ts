@@ -12,6 +12,7 @@ import type { PortalStore } from '../store/portal-store.js';
 import type { RedisKeys } from '../store/redis-keys.js';
 import type { ResultStore } from '../store/result-store.js';
 import { splitWaves } from '../waves/split-waves.js';
+import { changedFields } from './changed-fields.js';
 import {
   emptyPlanCounts,
   type PlanCounts,
@@ -81,6 +82,15 @@ export async function computeRolloutPlan(
     return known.get(defHash);
   }
 
+  const diffs = new Map<string, string[]>();
+  const diffOf =
+    (appliedHash: string | undefined, wantedHash: string) =>
+    (before: AppDefinition, after: AppDefinition) => {
+      const key = `${appliedHash}|${wantedHash}`;
+      const known = diffs.get(key) ?? changedFields(before, after);
+      diffs.set(key, known);
+      return known;
+    };
   const summary: PlanSummary = {
     pairs: 0,
     totals: emptyPlanCounts(),
@@ -142,6 +152,7 @@ export async function computeRolloutPlan(
         checks: request.apps !== undefined,
         recreate: request.recreate,
         replace: request.replace,
+        diff: diffOf(result?.appliedDefHash, pair.defHash),
       });
       const wave = waveOf.get(pair.domain);
       const entry: PlanEntry = {

@@ -55,6 +55,8 @@ export interface PairPlanInput {
   checks: boolean;
   recreate: boolean;
   replace: boolean;
+  /** changedFields, or a memo of it (a plan computes the same few differences for thousands of pairs). */
+  diff?: (before: AppDefinition, after: AppDefinition) => string[];
 }
 
 /**
@@ -98,7 +100,7 @@ export function predictPairAction(input: PairPlanInput): PairPrediction {
   if (op === 'unregister') return { action: 'recreate', ...(reason ? { recreateReason: reason } : {}) };
   const fields =
     after.appliedDefHash !== undefined && input.applied && input.wanted
-      ? changedFields(input.applied, input.wanted)
+      ? (input.diff ?? changedFields)(input.applied, input.wanted)
       : undefined;
   return { action: 'update', ...(fields ? { fields } : {}) };
 }
