@@ -8,6 +8,7 @@ import { queueCommand } from './commands/queue.js';
 import { retryCommand } from './commands/retry.js';
 import { rolloutCommand } from './commands/rollout.js';
 import { rotateKeyCommand } from './commands/rotate-key.js';
+import { schemaCommand } from './commands/schema.js';
 import { serveCommand } from './commands/serve.js';
 import { simulateCommand } from './commands/simulate.js';
 import { statusCommand } from './commands/status.js';
@@ -33,6 +34,7 @@ export function buildProgram(): Command {
     unregisterCommand(),
     serveCommand(),
     queueCommand(),
+    schemaCommand(),
   ]) {
     program.addCommand(command.exitOverride());
   }
