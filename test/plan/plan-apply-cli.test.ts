@@ -35,7 +35,7 @@ function files(h: Harness, apps: unknown[]) {
 }
 
 describe('rollout --plan and --apply on the command line', () => {
-  it('plans without calling a portal, saves a plan with no secret in it, and --apply queues exactly that plan', async () => {
+  it('plans without calling a portal, saves a plan with no secret in it, and --apply --wait queues exactly that plan and sums it up by app', async () => {
     harness = await startHarness({ portals: 4, webhookShare: 0.5, seed: 31 });
     const h = harness;
     const f = files(h, [jsApp('echo'), iframeApp('panel')]);
@@ -68,10 +68,14 @@ describe('rollout --plan and --apply on the command line', () => {
     for (const secret of secrets) if (secret) expect(text).not.toContain(secret);
     expect(secrets.length).toBeGreaterThan(4);
 
-    const applied = await f.run(['rollout', '--apply', f.plan]);
+    h.startWorker();
+    const applied = await f.run(['rollout', '--apply', f.plan, '--wait']);
     expect(applied.code, applied.stderr).toBe(0);
     expect(applied.stdout).toContain(`(plan ${plan.id}): 8 pairs: 8 queued`);
-    h.startWorker();
+    // --wait ends with the pairs by state, per app and in total.
+    expect(applied.stdout).toMatch(
+      /settled, by app:\n {2}echo: 4 registered\n {2}panel: 4 registered\n {2}total: 8 registered\n/,
+    );
     const counts = await h.settle(plan.pairs);
     expect(counts).toMatchObject({ registered: 8 });
   }, 120_000);

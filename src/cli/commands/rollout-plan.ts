@@ -10,6 +10,7 @@ import { CommandFailedError, EXIT_CODES, UsageError } from '../../errors/operato
 import { formatZodIssues } from '../../input/format-zod-issues.js';
 import { InputError } from '../../input/input-error.js';
 import { readJsonFile } from '../../input/read-json-file.js';
+import { summariseByCode } from '../../ops/summarise-by-code.js';
 import { enqueueRollout } from '../../pipeline/enqueue-rollout.js';
 import { checkPlanHolds } from '../../plan/check-plan-holds.js';
 import { computeRolloutPlan } from '../../plan/compute-rollout-plan.js';
@@ -233,7 +234,11 @@ export async function applyRolloutPlan(
       stream: process.stderr,
       isPaused: () => runtime.queue.isPaused(),
       rolloutId: summary.rolloutId,
+      unchanged: summary.counts.unchanged,
     });
+    process.stdout.write(
+      `rollout ${summary.rolloutId} settled, by app:\n${(await summariseByCode(runtime.results, summary.pairs)).join('\n')}\n`,
+    );
     if (final.failed > 0 || final.needsReauth > 0) {
       process.exitCode = EXIT_CODES.failed;
       process.stdout.write(

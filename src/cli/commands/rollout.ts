@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { loadAppsFile } from '../../apps/load-apps-file.js';
 import { EXIT_CODES, UsageError } from '../../errors/operator-error.js';
 import { QUEUE_PAUSED_HINT } from '../../ops/queue-paused-hint.js';
+import { summariseByCode } from '../../ops/summarise-by-code.js';
 import { enqueueRollout } from '../../pipeline/enqueue-rollout.js';
 import { loadPortalsFile } from '../../portals/load-portals-file.js';
 import { checkStoredKeyIds } from '../../secrets/check-stored-key-ids.js';
@@ -183,7 +184,11 @@ export function rolloutCommand(): Command {
             stream: process.stderr,
             isPaused: () => runtime.queue.isPaused(),
             rolloutId: summary.rolloutId,
+            unchanged: summary.counts.unchanged,
           });
+          process.stdout.write(
+            `rollout ${summary.rolloutId} settled, by app:\n${(await summariseByCode(runtime.results, summary.pairs)).join('\n')}\n`,
+          );
           if (final.failed > 0 || final.needsReauth > 0) {
             process.exitCode = EXIT_CODES.failed;
             process.stdout.write(
