@@ -9,8 +9,10 @@ import { checkPlanHolds } from '../../src/plan/check-plan-holds.js';
 import { computeRolloutPlan } from '../../src/plan/compute-rollout-plan.js';
 import { formatPlanSummary } from '../../src/plan/format-plan-summary.js';
 import { createPlanWriter, type PlanFile, planFileSchema } from '../../src/plan/plan-file.js';
+import type { PlanEntry } from '../../src/plan/plan-summary.js';
 import { recordPlanRequest } from '../../src/plan/record-plan-request.js';
 import { StalePlanError } from '../../src/plan/stale-plan-error.js';
+import { splitWaves } from '../../src/waves/split-waves.js';
 import { type Harness, iframeApp, jsApp, startHarness } from '../pipeline/support/pipeline-harness.js';
 import { runCli } from '../support/run-cli.js';
 
@@ -211,5 +213,32 @@ describe('a saved plan that no longer holds', () => {
     await expect(applyCheck(h, replacing, apps)).resolves.toMatchObject({ pairs: 2 });
     const changed = await refusal(applyCheck(h, replacing, [jsApp('echo', '/changed')]));
     expect(changed.message).toMatch(/the definitions in \S*apps\.json changed since the plan \(echo\)/);
+  });
+});
+
+describe('a plan in waves', () => {
+  it('breaks the counts down per wave, the waves the rollout will use (same split as rollout --waves)', async () => {
+    harness = await startHarness({ portals: 10, seed: 36 });
+    const h = harness;
+    const portals = h.portals();
+    const apps = [jsApp('echo'), jsApp('help')];
+    const entries: PlanEntry[] = [];
+    const summary = await computeRolloutPlan(
+      { apps, portals, recreate: false, replace: false, waves: [20, 100] },
+      h.runtime,
+      (entry) => {
+        entries.push(entry);
+      },
+    );
+    const waves = splitWaves(
+      portals.map((p) => p.domain),
+      [20, 100],
+    );
+    expect(summary.byWave.map((w) => w.register)).toEqual(waves.map((w) => w.length * 2));
+    for (const entry of entries) expect(waves[(entry.wave ?? 0) - 1]).toContain(entry.domain);
+    expect(formatPlanSummary(summary).filter((line) => line.startsWith('wave '))).toEqual([
+      `wave 1: ${(waves[0]?.length ?? 0) * 2} register`,
+      `wave 2: ${(waves[1]?.length ?? 0) * 2} register`,
+    ]);
   });
 });
