@@ -18,6 +18,7 @@ import { connectedDataNodes, type RedisClient } from '../../redis/redis-client.j
 import { createRuntime } from '../../runtime/create-runtime.js';
 import { startSimulator } from '../../simulator/start-simulator.js';
 import { demoInstallEvents } from '../demo-install-events.js';
+import { demoPlan } from '../demo-plan.js';
 import { demoWaves } from '../demo-waves.js';
 import { waitForRollout } from '../wait-for-rollout.js';
 
@@ -52,6 +53,7 @@ const optionsSchema = z.object({
   concurrency: z.coerce.number().int().min(1).max(500),
   keep: z.boolean(),
   waves: z.boolean(),
+  plan: z.boolean(),
 });
 
 export function demoCommand(): Command {
@@ -69,6 +71,12 @@ export function demoCommand(): Command {
       '--waves',
       'roll out in waves (5%,25%,100%) with deleted portals in wave 1: shows the plan halting with its reason, ' +
         'then resumed (docs/waves.md)',
+      false,
+    )
+    .option(
+      '--plan',
+      'show rollout --plan for a new version of one app (updates with field diffs, a recreate refused on one ' +
+        'portal, blocked portals), then apply it and compare the plan with what the rollout did (docs/operations.md)',
       false,
     )
     .action(async (raw: Record<string, unknown>) => {
@@ -142,6 +150,10 @@ export function demoCommand(): Command {
         const portals = portalsFileSchema({ allowHttp: true, allowHosts: config.allowHosts }).parse(
           simulator.portalsFile().filter((p) => !installing.includes(p.domain)),
         );
+        if (options.plan) {
+          process.exitCode = await demoPlan(runtime, apps, portals);
+          return;
+        }
         if (options.waves) {
           process.exitCode = await demoWaves(runtime, simulator, apps, portals);
           return;
