@@ -20,6 +20,7 @@ import { credentialsRoutes } from './routes/credentials-routes.js';
 import { dashboardRoutes } from './routes/dashboard-routes.js';
 import { healthRoutes } from './routes/health-routes.js';
 import { metricsRoutes } from './routes/metrics-routes.js';
+import { planRoutes } from './routes/plan-routes.js';
 import { progressRoutes } from './routes/progress-routes.js';
 import { queueBoardRoutes } from './routes/queue-board-routes.js';
 import { resultsRoutes } from './routes/results-routes.js';
@@ -166,6 +167,16 @@ export async function buildApi(runtime: ApiRuntime, options: ApiOptions): Promis
     results,
     queue,
   });
+  // Plans before apply (docs/operations.md, "Plan before apply"); the POST routes pass the same checks as retry.
+  if (runtime.portals && runtime.definitions && runtime.keys) {
+    planRoutes(app, {
+      ...runtime,
+      portals: runtime.portals,
+      definitions: runtime.definitions,
+      keys: runtime.keys,
+      now,
+    });
+  }
   credentialsRoutes(app, {
     redis,
     keys: runtime.keys ?? createRedisKeys(runtime.config.prefix),

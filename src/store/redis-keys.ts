@@ -104,6 +104,10 @@ export interface RedisKeys {
   wavePortals(id: string, wave: number): string;
   /** String with a TTL: the controller tick advancing this plan right now (src/waves/start-wave-controller.ts). */
   wavePlanLease(id: string): string;
+  /** String with a TTL: a plan made through the API (`POST /api/plans`): request, summary (src/plan/plan-store.ts). */
+  savedPlan(id: string): string;
+  /** List with a TTL: that plan's pairs, one JSON entry each, in plan order (same hash tag as savedPlan). */
+  savedPlanPairs(id: string): string;
 }
 
 /** Hash tag of the result store: every key a result script changes together (one slot). */
@@ -112,6 +116,11 @@ export const RESULTS_TAG = '{r}';
 export const GLOBAL_TAG = '{g}';
 /** Hash tag of BullMQ's keys (through `queuePrefix`). */
 export const QUEUE_TAG = '{q}';
+
+/** Hash tag of one saved plan's keys (a plan id holds no braces: src/plan/plan-store.ts). */
+export function planTag(id: string): string {
+  return `{plan:${id}}`;
+}
 
 /** Hash tag of one portal's own keys (a domain holds no braces: portal-entry-schema). */
 export function portalTag(domain: string): string {
@@ -160,6 +169,8 @@ export function createRedisKeys(prefix: string): RedisKeys {
     wavePlan: (id) => `${r}:wave-plan:${id}`,
     wavePortals: (id, wave) => `${r}:wave-plan:${id}:portals:${wave}`,
     wavePlanLease: (id) => `${r}:wave-plan:${id}:lease`,
+    savedPlan: (id) => `${prefix}:${planTag(id)}:plan`,
+    savedPlanPairs: (id) => `${prefix}:${planTag(id)}:pairs`,
   };
 }
 
