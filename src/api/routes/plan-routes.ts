@@ -12,7 +12,7 @@ import type { Runtime } from '../../runtime/create-runtime.js';
 import { createWavePlanStore } from '../../waves/wave-plan-store.js';
 import { parseInput } from '../parse-input.js';
 
-const planIdSchema = z
+export const planIdSchema = z
   .object({ id: z.string().regex(/^p-[a-z0-9-]{1,60}$/, 'must be a plan id such as p-lx2k9a-1f2e3d') })
   .strict();
 
