@@ -6,6 +6,7 @@ import { formatTable } from '../src/ops/format-table.js';
 import { startRedisServer } from '../src/redis/start-redis-server.js';
 import { runFairness } from './fairness.js';
 import { runPipelineOverhead } from './pipeline-overhead.js';
+import { runPlan100k } from './plan-100k.js';
 import { runRateLimitEfficiency } from './rate-limit-efficiency.js';
 import { runScale } from './scale.js';
 import { runScale100k } from './scale-100k.js';
@@ -20,13 +21,14 @@ const BENCHMARKS: Record<string, (ctx: BenchContext) => Promise<BenchResult>> = 
   scale: runScale,
   'vs-b24jssdk': runVersusB24jssdk,
   'scale-100k': runScale100k,
+  'plan-100k': runPlan100k,
 };
 
 /**
  * Benchmarks that run only when named (`npm run bench -- scale-100k`): too long for the default run
  * (docs/performance.md says how long).
  */
-const ONLY_WHEN_NAMED = new Set(['scale-100k']);
+const ONLY_WHEN_NAMED = new Set(['scale-100k', 'plan-100k']);
 
 const RESULTS_DIR = join(import.meta.dirname, 'results');
 

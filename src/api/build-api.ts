@@ -7,7 +7,9 @@ import { readCredentialSummary } from '../ops/read-credential-health.js';
 import { arrangementOf } from '../ops/read-token-arrangement.js';
 import type { Runtime } from '../runtime/create-runtime.js';
 import { createRedisKeys } from '../store/redis-keys.js';
+import { API_ROUTES } from './api-route-table.js';
 import { apiTokenProblem, TOKEN_HINT } from './api-token-problem.js';
+import { buildOpenApi } from './build-openapi.js';
 import { createFailedAuthLimit } from './failed-auth-limit.js';
 import { isLoopbackHost } from './is-loopback-host.js';
 import { ApiInputError } from './parse-input.js';
@@ -22,6 +24,7 @@ import { credentialsRoutes } from './routes/credentials-routes.js';
 import { dashboardRoutes } from './routes/dashboard-routes.js';
 import { healthRoutes } from './routes/health-routes.js';
 import { metricsRoutes } from './routes/metrics-routes.js';
+import { planRoutes } from './routes/plan-routes.js';
 import { portalRoutes } from './routes/portal-routes.js';
 import { progressRoutes } from './routes/progress-routes.js';
 import { queueBoardRoutes } from './routes/queue-board-routes.js';
@@ -64,7 +67,12 @@ export interface ApiOptions {
   /** Where request problems are logged (default: the runtime's logger). */
   logger?: Logger;
   now?: () => number;
+  /** Told every route Fastify registers (Fastify's onRoute): the OpenAPI test compares them with API_ROUTES. */
+  onRoute?: (route: { method: string | string[]; url: string }) => void;
 }
+
+/** The version the OpenAPI document states (package.json's). */
+const API_VERSION = '0.1.0';
 
 /** Small bodies only: the API takes a filter at most. */
 const BODY_LIMIT_BYTES = 16 * 1024;
@@ -121,6 +129,8 @@ export async function buildApi(runtime: ApiRuntime, options: ApiOptions): Promis
       ? undefined
       : createSessionStore({ redis: runtime.redis, prefix: runtime.config.prefix, token, now });
 
+  const onRoute = options.onRoute;
+  if (onRoute) app.addHook('onRoute', (route) => onRoute({ method: route.method, url: route.url }));
   await app.register(fastifyCookie);
   await app.register(fastifyFormbody);
   requireSameOrigin(app, { tokenRequired: token !== undefined });
@@ -194,6 +204,19 @@ export async function buildApi(runtime: ApiRuntime, options: ApiOptions): Promis
     queue,
     appsFile: runtime.config.events.appsFile,
   });
+  // The OpenAPI document of the JSON API, from the route table (src/api/api-route-table.ts).
+  const openApi = buildOpenApi(API_ROUTES, API_VERSION);
+  app.get('/api/openapi.json', async () => openApi);
+  // Plans before apply (docs/operations.md, "Plan before apply"); the POST routes pass the same checks as retry.
+  if (runtime.portals && runtime.definitions && runtime.keys) {
+    planRoutes(app, {
+      ...runtime,
+      portals: runtime.portals,
+      definitions: runtime.definitions,
+      keys: runtime.keys,
+      now,
+    });
+  }
   credentialsRoutes(app, {
     redis,
     keys: runtime.keys ?? createRedisKeys(runtime.config.prefix),

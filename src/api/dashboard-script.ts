@@ -1,3 +1,4 @@
+import { PLAN_PANEL_SCRIPT } from './render-plan-panel.js';
 import { WAVES_PANEL_SCRIPT } from './render-waves-panel.js';
 
 /**
@@ -287,6 +288,7 @@ export const DASHBOARD_SCRIPT = `
   }
   setTimeout(refreshCredentials, cfg.pollMs * 5);
 ${WAVES_PANEL_SCRIPT}
+${PLAN_PANEL_SCRIPT}
   setInterval(setLive, 1000);
   timer = setTimeout(refresh, 0);
 })();

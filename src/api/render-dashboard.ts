@@ -8,6 +8,7 @@ import { escapeHtml } from './escape-html.js';
 import type { Attention, AttentionPair } from './read-attention.js';
 import type { PortalPage, PortalSummary } from './read-portal-page.js';
 import type { Progress } from './read-progress.js';
+import { PLAN_PANEL_HTML } from './render-plan-panel.js';
 import { WAVES_PANEL_HTML } from './render-waves-panel.js';
 
 /** Order of the states in bars and legends: done first, then work left, then trouble. */
@@ -312,6 +313,7 @@ ${view.canLogOut ? '<form method="post" action="/logout"><button type="submit">L
 ${renderOverview(view)}
 ${renderAttention(view)}
 ${WAVES_PANEL_HTML}
+${PLAN_PANEL_HTML}
 ${renderCredentials(view)}
 ${renderPortals(view)}
 </main>

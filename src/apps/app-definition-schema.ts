@@ -12,6 +12,7 @@
  * LANG always; HIDDEN, IFRAME_WIDTH and IFRAME_HEIGHT for IFRAME apps. Defaults fill what the file leaves out.
  */
 import { z } from 'zod';
+import { nearestKey } from '../input/nearest-key.js';
 import { strictObject } from '../input/strict-object.js';
 import { iconFileSchema } from './icon-file-schema.js';
 
@@ -436,6 +437,8 @@ function unknownKeyMessage(key: string, kind: 'js' | 'iframe'): string {
   if (upper !== key && allowed.includes(upper)) {
     return `unknown key "${key}"; did you mean "${upper}"? (parameter names are upper case, as in the spec)`;
   }
+  const near = nearestKey(key, allowed);
+  if (near !== undefined) return `unknown key "${key}"; did you mean ${near}?`;
   return `unknown key "${key}"; allowed keys for ${kind === 'js' ? 'a JS command' : 'an IFRAME app'}: ${allowed.join(', ')}`;
 }
 
@@ -458,6 +461,14 @@ export const appDefinitionSchema = z.unknown().transform((input, ctx): JsCommand
         ? `has both JS_METHOD and IFRAME; a definition is either a JS command (JS_METHOD, JS_PARAM) or an IFRAME app (IFRAME, HASH, ...), not both (${SPEC_TWO_KINDS})`
         : `is neither a JS command nor an IFRAME app: give JS_METHOD and JS_PARAM, or IFRAME and HASH (${SPEC_TWO_KINDS}; the server answers PARAMS_ERROR otherwise)`,
     });
+    // A misspelt JS_METHOD or IFRAME is the likely cause: name it (did you mean JS_METHOD?).
+    const allKeys = [...new Set([...JS_KEYS, ...IFRAME_KEYS])];
+    for (const key of Object.keys(input)) {
+      if (allKeys.includes(key)) continue;
+      const near = nearestKey(key, allKeys);
+      const hint = near === undefined ? '' : `; did you mean ${near}?`;
+      ctx.addIssue({ code: 'custom', path: [key], message: `unknown key "${key}"${hint}` });
+    }
     const code = codeSchema.safeParse(input['CODE']);
     if (!code.success) for (const issue of code.error.issues) ctx.addIssue({ ...issue, path: ['CODE'] });
     return z.NEVER;

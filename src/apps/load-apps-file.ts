@@ -4,6 +4,7 @@ import { formatZodIssues } from '../input/format-zod-issues.js';
 import { InputError, type InputProblem } from '../input/input-error.js';
 import { orderProblemsByEntry } from '../input/order-problems-by-entry.js';
 import { readJsonFile } from '../input/read-json-file.js';
+import { unwrapInputFile } from '../input/unwrap-input-file.js';
 import { type AppDefinition, appsFileSchema } from './app-definition-schema.js';
 import { inspectIcon } from './detect-icon-format.js';
 import { iconFileSchema } from './icon-file-schema.js';
@@ -27,7 +28,7 @@ export async function loadAppsFile(
   opts: { maxFileBytes: number; maxIconBytes: number },
 ): Promise<AppDefinition[]> {
   const label = basename(path);
-  const raw = await readJsonFile(path, { maxBytes: opts.maxFileBytes, label });
+  const raw = unwrapInputFile(await readJsonFile(path, { maxBytes: opts.maxFileBytes, label }), 'apps');
   const problems: InputProblem[] = [];
   const parsed = appsFileSchema.safeParse(raw);
   if (!parsed.success) problems.push(...formatZodIssues(parsed.error, label));

@@ -9,6 +9,7 @@ import { removePortalCommand } from './commands/remove-portal.js';
 import { retryCommand } from './commands/retry.js';
 import { rolloutCommand } from './commands/rollout.js';
 import { rotateKeyCommand } from './commands/rotate-key.js';
+import { schemaCommand } from './commands/schema.js';
 import { serveCommand } from './commands/serve.js';
 import { simulateCommand } from './commands/simulate.js';
 import { statusCommand } from './commands/status.js';
@@ -35,6 +36,7 @@ export function buildProgram(): Command {
     serveCommand(),
     queueCommand(),
     removePortalCommand(),
+    schemaCommand(),
   ]) {
     program.addCommand(command.exitOverride());
   }

@@ -24,9 +24,14 @@ export async function waitForRollout(
     signal?: AbortSignal;
     isPaused?: () => Promise<boolean>;
     rolloutId?: string;
+    /** Pairs that needed no work (the producer's `unchanged`): left out of the progress (createProgressReporter). */
+    unchanged?: number;
   } = {},
 ): Promise<ProgressCounts> {
-  const reporter = createProgressReporter({ stream: options.stream ?? process.stderr });
+  const reporter = createProgressReporter({
+    stream: options.stream ?? process.stderr,
+    ...(options.unchanged === undefined ? {} : { unchanged: options.unchanged }),
+  });
   let wasPaused = false;
   for (;;) {
     const counts =

@@ -198,6 +198,11 @@ export const configSchema = z
       })
       .strict(),
     producer: z.object({ chunkSize: positiveInt.max(100_000) }).strict(),
+    /** `rollout --apply`: the oldest saved plan accepted (docs/operations.md, "Plan before apply"). */
+    plan: z
+      .object({ maxAgeMs: positiveInt.default(86_400_000) })
+      .strict()
+      .default({ maxAgeMs: 86_400_000 }),
     /**
      * One request per portal: a worker about to call a portal takes the portal's other due pairs along in one
      * Bitrix24 `batch` request (docs/bitrix24.md, "Batch"). `enabled: false` calls each pair alone (for a

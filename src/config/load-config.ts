@@ -23,6 +23,7 @@ export const ENV_KEYS = {
   ROLLOUT_CONCURRENCY: 'worker.concurrency',
   ROLLOUT_MAX_ATTEMPTS: 'retry.maxAttempts',
   ROLLOUT_REQUEST_TIMEOUT_MS: 'request.timeoutMs',
+  ROLLOUT_PLAN_MAX_AGE_MS: 'plan.maxAgeMs',
   ROLLOUT_TOKEN_KEEPALIVE_DAYS: 'tokens.keepAliveAfterDays',
   ROLLOUT_TOKEN_SOURCE_URL: 'tokens.source.url',
   ROLLOUT_TOKEN_SOURCE_SECRET: 'tokens.source.secret',
@@ -56,6 +57,7 @@ const NUMERIC_ENV = new Set([
   'ROLLOUT_CONCURRENCY',
   'ROLLOUT_MAX_ATTEMPTS',
   'ROLLOUT_REQUEST_TIMEOUT_MS',
+  'ROLLOUT_PLAN_MAX_AGE_MS',
   'ROLLOUT_TOKEN_KEEPALIVE_DAYS',
   'ROLLOUT_EVENTS_RATE_PER_MINUTE',
 ]);

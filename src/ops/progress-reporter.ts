@@ -7,6 +7,12 @@ export interface ProgressReporterOptions {
   now?: () => number;
   /** Minimum ms between plain lines (default 5000). */
   plainIntervalMs?: number;
+  /**
+   * Pairs of the rollout that needed no work (registered with the same definition already: the producer's
+   * `unchanged`). Left out of the counts, the rate and the ETA, which are about the pairs that need work: thousands
+   * of unchanged pairs settled at once would otherwise show rates like 6000000.0/s.
+   */
+  unchanged?: number;
 }
 
 function formatDuration(ms: number): string {
@@ -26,8 +32,10 @@ export function createProgressReporter(options: ProgressReporterOptions) {
   const plainInterval = options.plainIntervalMs ?? 5_000;
   let lastPlain = Number.NEGATIVE_INFINITY; // the first update prints at once
 
-  function describe(c: ProgressCounts, paused = false): string {
-    const done = c.registered + c.unregistered;
+  const unchanged = Math.max(0, options.unchanged ?? 0);
+  function describe(all: ProgressCounts, paused = false): string {
+    const c = { ...all, total: Math.max(0, all.total - unchanged) };
+    const done = Math.max(0, all.registered + all.unregistered - unchanged);
     const finished = c.total - c.pending;
     const elapsed = now() - started;
     const rate = elapsed > 0 ? (finished / elapsed) * 1000 : 0;
@@ -40,6 +48,7 @@ export function createProgressReporter(options: ProgressReporterOptions) {
       `${rate.toFixed(1)}/s`,
       `ETA ${c.pending === 0 ? '0s' : formatDuration(eta)}`,
     ];
+    if (unchanged > 0) parts.push(`${unchanged} unchanged`);
     if (paused) parts.push('QUEUE PAUSED');
     return parts.join(' | ');
   }
@@ -49,7 +58,8 @@ export function createProgressReporter(options: ProgressReporterOptions) {
     update(c: ProgressCounts, paused = false): void {
       if (tty) {
         const width = 30;
-        const ratio = c.total === 0 ? 1 : (c.total - c.pending) / c.total;
+        const work = Math.max(0, c.total - unchanged);
+        const ratio = work === 0 ? 1 : (work - c.pending) / work;
         const filled = Math.round(ratio * width);
         const bar = `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${(ratio * 100).toFixed(0).padStart(3)}%`;
         options.stream.write(`\r\x1b[2K${bar} ${describe(c, paused)}`);

@@ -9,6 +9,16 @@ export interface RolloutRecord {
 }
 
 /**
+ * Whether a pair is still in flight (pending) towards another definition than `defHash`: a rollout asking for
+ * `defHash` then conflicts with the one in flight. Shared by the producer (findInFlightConflicts) and the plan
+ * (src/plan/predict-pair-action.ts), so the two cannot disagree.
+ */
+export function isInFlightConflict(result: PairResult | undefined, defHash: string): boolean {
+  if (result?.state !== 'pending' || result.desired !== 'present') return false;
+  return result.desiredDefHash !== undefined && result.desiredDefHash !== defHash;
+}
+
+/**
  * Pairs still in flight (pending) towards another definition than the one now asked, grouped by app CODE and the
  * rollout that asked for them. Two rollouts with different definitions of one CODE would otherwise race, and the
  * last writer would win silently. `current` is each wanted pair's stored result (same order).
@@ -21,10 +31,9 @@ export async function findInFlightConflicts(
   const byCode = new Map<string, Map<string, number>>();
   for (const [index, pair] of wanted.entries()) {
     const result = current[index];
-    if (result?.state !== 'pending' || result.desired !== 'present') continue;
-    if (result.desiredDefHash === undefined || result.desiredDefHash === pair.defHash) continue;
+    if (!isInFlightConflict(result, pair.defHash)) continue;
     const rollouts = byCode.get(pair.code) ?? new Map<string, number>();
-    const id = result.rolloutId ?? '';
+    const id = result?.rolloutId ?? '';
     rollouts.set(id, (rollouts.get(id) ?? 0) + 1);
     byCode.set(pair.code, rollouts);
   }

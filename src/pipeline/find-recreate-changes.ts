@@ -18,6 +18,22 @@ export function recreateReason(before: AppDefinition, after: AppDefinition): Rec
   return undefined;
 }
 
+/**
+ * Why the pair's app must be replaced to reach `defHash` (undefined: update can apply the change, or the pair holds
+ * no app with a known applied definition). `before` is the pair's applied definition, `after` the wanted one.
+ * Shared by the producer (findRecreateChanges) and the plan (src/plan/predict-pair-action.ts).
+ */
+export function pairRecreateReason(
+  result: PairResult | undefined,
+  defHash: string,
+  before: AppDefinition | undefined,
+  after: AppDefinition | undefined,
+): RecreateReason | undefined {
+  if (!result || result.appId === null || !result.appliedDefHash) return undefined;
+  if (result.appliedDefHash === defHash) return undefined;
+  return before && after ? recreateReason(before, after) : undefined;
+}
+
 export interface RecreateChanges {
   /** `domain|code` of each registered pair whose change needs unregister + register. */
   pairs: Set<string>;
@@ -46,9 +62,12 @@ export async function findRecreateChanges(
     if (!applied.has(result.appliedDefHash)) {
       applied.set(result.appliedDefHash, await deps.definitions.get(result.appliedDefHash));
     }
-    const before = applied.get(result.appliedDefHash);
-    const after = newDefinitions.get(pair.defHash);
-    const reason = before && after ? recreateReason(before, after) : undefined;
+    const reason = pairRecreateReason(
+      result,
+      pair.defHash,
+      applied.get(result.appliedDefHash),
+      newDefinitions.get(pair.defHash),
+    );
     if (reason === undefined) continue;
     pairs.add(`${pair.domain}|${pair.code}`);
     const entry = byCode.get(pair.code) ?? { reason, portals: 0 };

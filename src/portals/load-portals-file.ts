@@ -3,6 +3,7 @@ import { formatZodIssues } from '../input/format-zod-issues.js';
 import { InputError } from '../input/input-error.js';
 import { orderProblemsByEntry } from '../input/order-problems-by-entry.js';
 import { readJsonFile } from '../input/read-json-file.js';
+import { unwrapInputFile } from '../input/unwrap-input-file.js';
 import { type PortalEntry, portalsFileSchema } from './portal-entry-schema.js';
 
 /**
@@ -14,7 +15,7 @@ export async function loadPortalsFile(
   opts: { allowHttp: boolean; allowHosts?: readonly string[]; tokenSource?: boolean; maxFileBytes: number },
 ): Promise<PortalEntry[]> {
   const label = basename(path);
-  const raw = await readJsonFile(path, { maxBytes: opts.maxFileBytes, label });
+  const raw = unwrapInputFile(await readJsonFile(path, { maxBytes: opts.maxFileBytes, label }), 'portals');
   const parsed = portalsFileSchema({
     allowHttp: opts.allowHttp,
     allowHosts: opts.allowHosts ?? [],

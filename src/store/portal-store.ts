@@ -214,7 +214,7 @@ function credentialFieldsWith(codec: SecretCodec, entry: PortalEntry): Record<st
 }
 
 /** Digest of an entry's credentials; a source entry has none: `nonce` makes it new (a parked portal re-imported). */
-function credentialSource(entry: PortalEntry, nonce = ''): string {
+export function credentialSource(entry: PortalEntry, nonce = ''): string {
   const auth = entry.auth;
   if (auth.type === 'source') return createHash('sha256').update(`source\n${nonce}`).digest('hex');
   const material =
@@ -225,7 +225,7 @@ function credentialSource(entry: PortalEntry, nonce = ''): string {
 }
 
 /** How long a botCode found missing on a portal fails its pairs without another imbot.bot.list call. */
-const BOT_RESOLVE_FAILURE_TTL_MS = 10 * 60_000;
+export const BOT_RESOLVE_FAILURE_TTL_MS = 10 * 60_000;
 
 export interface PortalStoreOptions {
   redis: RedisClient;

@@ -134,6 +134,10 @@ export interface RedisKeys {
    * the application gets; written with the plan that made it stable, in one script (src/waves/wave-plan-scripts.ts).
    */
   readonly stableApps: string;
+  /** String with a TTL: a plan made through the API (`POST /api/plans`): request, summary (src/plan/plan-store.ts). */
+  savedPlan(id: string): string;
+  /** List with a TTL: that plan's pairs, one JSON entry each, in plan order (same hash tag as savedPlan). */
+  savedPlanPairs(id: string): string;
 }
 
 /** Hash tag of the result store: every key a result script changes together (one slot). */
@@ -142,6 +146,11 @@ export const RESULTS_TAG = '{r}';
 export const GLOBAL_TAG = '{g}';
 /** Hash tag of BullMQ's keys (through `queuePrefix`). */
 export const QUEUE_TAG = '{q}';
+
+/** Hash tag of one saved plan's keys (a plan id holds no braces: src/plan/plan-store.ts). */
+export function planTag(id: string): string {
+  return `{plan:${id}}`;
+}
 
 /** Hash tag of one portal's own keys (a domain holds no braces: portal-entry-schema). */
 export function portalTag(domain: string): string {
@@ -200,6 +209,8 @@ export function createRedisKeys(prefix: string): RedisKeys {
     wavePlanLease: (id) => `${r}:wave-plan:${id}:lease`,
     openWavePlans: `${r}:wave-plans:open`,
     stableApps: `${r}:stable-apps`,
+    savedPlan: (id) => `${prefix}:${planTag(id)}:plan`,
+    savedPlanPairs: (id) => `${prefix}:${planTag(id)}:pairs`,
   };
 }
 

@@ -70,8 +70,12 @@ describe('imbot-rollout CLI', () => {
       (await run(['status', '--json', '--portal', 'portal-00001.sim.test'], env)).stdout,
     ) as unknown[];
     expect(one).toHaveLength(3);
-    const text = await run(['status'], env);
+    const text = await run(['status', '--pairs'], env);
     expect(text.stdout).toContain('PORTAL');
+    const summary = await run(['status'], env);
+    expect(summary.stdout).toContain('no pair needs attention');
+    expect(summary.stdout).toContain('registered 12');
+    expect(summary.stdout).not.toContain('PORTAL');
     expect(text.stdout).toContain('registered 12');
     // No secret on stdout or stderr.
     for (const entry of harness.sim.portalsFile()) {

@@ -49,4 +49,18 @@ describe('progress reporter', () => {
       'progress: done 99/100 | failed 1 | needs_reauth 0 | pending 0 | 12.5/s | ETA 0s\n',
     ]);
   });
+
+  it('counts only the pairs that need work: unchanged pairs settled at once give no rate and no share of the bar', () => {
+    let now = 0;
+    const out = sink(false);
+    const reporter = createProgressReporter({ stream: out.stream, now: () => now, unchanged: 6_000 });
+    now = 1_000;
+    reporter.update(counts({ total: 6_100, registered: 6_010, pending: 90 }));
+    now = 10_000;
+    reporter.finish(counts({ total: 6_100, registered: 6_100, pending: 0 }));
+    expect(out.chunks).toEqual([
+      'progress: done 10/100 | failed 0 | needs_reauth 0 | pending 90 | 10.0/s | ETA 9s | 6000 unchanged\n',
+      'progress: done 100/100 | failed 0 | needs_reauth 0 | pending 0 | 10.0/s | ETA 0s | 6000 unchanged\n',
+    ]);
+  });
 });

@@ -13,7 +13,7 @@ const wholeNumber = (min: number, max: number, fallback: number) =>
     .max(max, `must be a whole number from ${min} to ${max}`)
     .default(fallback);
 
-const credentialsQuerySchema = z
+export const credentialsQuerySchema = z
   .object({
     offset: wholeNumber(0, 10_000_000, 0),
     limit: wholeNumber(1, 500, 50),

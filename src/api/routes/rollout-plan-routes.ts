@@ -12,7 +12,7 @@ import { createWavePlanStore } from '../../waves/wave-plan-store.js';
 import { PLANS_SHOWN, toWavePlanView } from '../../waves/wave-plan-view.js';
 import { parseInput } from '../parse-input.js';
 
-const planParamsSchema = z.object({
+export const planParamsSchema = z.object({
   id: z
     .string({ error: 'must be a wave plan id' })
     .regex(/^[A-Za-z0-9._-]{1,100}$/, 'must be a wave plan id, as GET /api/rollouts lists them'),

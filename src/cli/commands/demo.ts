@@ -21,6 +21,7 @@ import { advanceWavePlan } from '../../waves/advance-wave-plan.js';
 import { enqueuePlainRollout } from '../../waves/enqueue-plain-rollout.js';
 import { waveDeps } from '../../waves/wave-deps.js';
 import { demoInstallEvents } from '../demo-install-events.js';
+import { demoPlan } from '../demo-plan.js';
 import { demoWaves } from '../demo-waves.js';
 import { waitForRollout } from '../wait-for-rollout.js';
 
@@ -55,6 +56,7 @@ const optionsSchema = z.object({
   concurrency: z.coerce.number().int().min(1).max(500),
   keep: z.boolean(),
   waves: z.boolean(),
+  plan: z.boolean(),
 });
 
 export function demoCommand(): Command {
@@ -73,6 +75,12 @@ export function demoCommand(): Command {
       'version 1 at once, then version 2 in waves (5%,25%,100%) with deleted portals in wave 1: shows the plan ' +
         'halting with its reason, an install meanwhile getting the stable version 1, then the plan resumed ' +
         '(docs/waves.md)',
+      false,
+    )
+    .option(
+      '--plan',
+      'show rollout --plan for a new version of one app (updates with field diffs, a recreate refused on one ' +
+        'portal, blocked portals), then apply it and compare the plan with what the rollout did (docs/operations.md)',
       false,
     )
     .action(async (raw: Record<string, unknown>) => {
@@ -146,6 +154,10 @@ export function demoCommand(): Command {
         const portals = portalsFileSchema({ allowHttp: true, allowHosts: config.allowHosts }).parse(
           simulator.portalsFile().filter((p) => !installing.includes(p.domain)),
         );
+        if (options.plan) {
+          process.exitCode = await demoPlan(runtime, apps, portals);
+          return;
+        }
         if (options.waves) {
           process.exitCode = await demoWaves(runtime, simulator, apps, portals, installing);
           return;

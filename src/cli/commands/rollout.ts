@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { loadAppsFile } from '../../apps/load-apps-file.js';
 import { EXIT_CODES, UsageError } from '../../errors/operator-error.js';
 import { QUEUE_PAUSED_HINT } from '../../ops/queue-paused-hint.js';
+import { summariseByCode } from '../../ops/summarise-by-code.js';
 import { loadPortalsFile } from '../../portals/load-portals-file.js';
 import { tokenOwnershipNotice } from '../../portals/token-ownership-notice.js';
 import { checkStoredKeyIds } from '../../secrets/check-stored-key-ids.js';
@@ -15,13 +16,21 @@ import { waveDeps } from '../../waves/wave-deps.js';
 import { cliContext } from '../cli-context.js';
 import { openRuntime } from '../open-runtime.js';
 import { waitForRollout } from '../wait-for-rollout.js';
+import {
+  applyRolloutPlan,
+  checkPlanFlags,
+  PLAN_HELP,
+  type PlanFlagOptions,
+  planRollout,
+} from './rollout-plan.js';
 
-type RolloutOptions = WaveFlagOptions & {
-  wait?: boolean;
-  recreate?: boolean;
-  replace?: boolean;
-  replaceCredentials?: boolean;
-};
+type RolloutOptions = WaveFlagOptions &
+  PlanFlagOptions & {
+    wait?: boolean;
+    recreate?: boolean;
+    replace?: boolean;
+    replaceCredentials?: boolean;
+  };
 
 export function rolloutCommand(): Command {
   return new Command('rollout')
@@ -61,9 +70,20 @@ export function rolloutCommand(): Command {
     .option('--abort <planId>', WAVE_HELP.abort)
     .option('--skip-wave <planId>', WAVE_HELP.skipWave)
     .option('--promote <planId>', WAVE_HELP.promote)
+    .option('--plan', PLAN_HELP.plan)
+    .option('--json', PLAN_HELP.json)
+    .option('--out <file>', PLAN_HELP.out)
+    .option('--apply <plan>', PLAN_HELP.apply)
+    .option('--max-age <duration>', PLAN_HELP.maxAge)
     .addHelpText('after', WAVE_HELP.after)
     .action(async (options: RolloutOptions) => {
-      // Wave flags are checked first: a wrong one is named before any file is read.
+      // Wave and plan flags are checked first: a wrong one is named before any file is read.
+      checkPlanFlags(options);
+      if (options.apply) {
+        const { config, logger } = cliContext();
+        await applyRolloutPlan({ ...options, apply: options.apply }, config, logger);
+        return;
+      }
       const waveFlags = parseWaveFlags(options);
       if (waveFlags.control) {
         const { config, logger } = cliContext();
@@ -107,6 +127,24 @@ export function rolloutCommand(): Command {
             maxFileBytes: config.input.maxFileBytes,
           })
         : undefined;
+      if (options.plan) {
+        await planRollout(
+          {
+            apps,
+            appsFile: options.apps,
+            portals,
+            portalsFile: options.portals,
+            recreate: options.recreate ?? false,
+            replace: options.replace ?? false,
+            waves: waveFlags.waves,
+            json: options.json ?? false,
+            out: options.out,
+          },
+          config,
+          logger,
+        );
+        return;
+      }
       requireSecretKey(config, 'rollout');
       // Said before anything is stored: from now on imbot-rollout refreshes these tokens (single-use).
       const notice = portals ? tokenOwnershipNotice(portals) : undefined;
@@ -196,7 +234,11 @@ export function rolloutCommand(): Command {
           stream: process.stderr,
           isPaused: () => runtime.queue.isPaused(),
           rolloutId: summary.rolloutId,
+          unchanged: summary.counts.unchanged,
         });
+        process.stdout.write(
+          `rollout ${summary.rolloutId} settled, by app:\n${(await summariseByCode(runtime.results, summary.pairs)).join('\n')}\n`,
+        );
         // Settled: end its plan now (done, its definitions stable) rather than at a worker's next tick.
         if (summary.plan) await advanceWavePlan(deps, summary.plan.id);
         if (final.failed > 0 || final.needsReauth > 0) {

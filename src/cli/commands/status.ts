@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { exportChunks } from '../../ops/export-chunks.js';
 import { QUEUE_PAUSED_HINT } from '../../ops/queue-paused-hint.js';
 import { sanitiseText } from '../../ops/sanitise-text.js';
+import { statusSummaryText } from '../../ops/status-summary-text.js';
 import { statusTableChunks } from '../../ops/status-table-chunks.js';
 import { writeChunks } from '../../ops/write-chunks.js';
 import { formatAppVersions } from '../../waves/format-app-versions.js';
@@ -13,14 +14,18 @@ import { credentialStatusLine, printCredentialStatus } from '../print-credential
 
 export function statusCommand(): Command {
   return new Command('status')
-    .description('Show the result of every portal x app pair (state, APP_ID, attempts, last error).')
+    .description(
+      'Sum up the results: pairs by state, the pairs that need attention, credential health and wave plans; ' +
+        '--pairs (or --portal) shows every portal x app pair (state, APP_ID, attempts, last error).',
+    )
+    .option('--pairs', 'the table of every pair instead of the summary (the default view before)')
     .option('--json', 'print a JSON array: [{portal, code, state, appId, attempts, lastError, updatedAt}]')
     .option('--portal <domain>', 'only this portal')
     .option(
       '--credentials',
       "each OAuth portal's credential health instead: last refresh, due for keep-alive, needs re-auth (docs/tokens.md)",
     )
-    .action(async (options: { json?: boolean; portal?: string; credentials?: boolean }) => {
+    .action(async (options: { json?: boolean; portal?: string; credentials?: boolean; pairs?: boolean }) => {
       const { config, logger } = cliContext();
       const runtime = await openRuntime(config, logger);
       try {
@@ -45,8 +50,13 @@ export function statusCommand(): Command {
         const plansText = await wavePlansText(runtime);
         // Each CODE's stable definition (what new installs get) against its plans in flight (docs/waves.md).
         const appsText = formatAppVersions(await readAppVersions(runtime), config.events.appsFile);
-        // The table streams a chunk of pairs at a time (statusTableChunks), then the totals follow.
-        await writeChunks(statusTableChunks(runtime.results, scope), { stream: process.stdout });
+        if (options.pairs || options.portal) {
+          // The table streams a chunk of pairs at a time (statusTableChunks), then the totals follow.
+          await writeChunks(statusTableChunks(runtime.results, scope), { stream: process.stdout });
+        } else {
+          // The summary: the pairs needing attention (one page of an index), then the totals.
+          process.stdout.write(await statusSummaryText(runtime.results));
+        }
         process.stdout.write(
           `\n\n${Object.entries(counts)
             .map(([state, n]) => sanitiseText(`${state} ${n}`))
