@@ -8,11 +8,17 @@ import {
 } from './request-schemas.js';
 import { credentialsQuerySchema } from './routes/credentials-routes.js';
 import { createPlanBodySchema, planIdSchema, planPageQuerySchema } from './routes/plan-routes.js';
+import { portalsBodySchema } from './routes/portal-routes.js';
 import { planParamsSchema } from './routes/rollout-plan-routes.js';
+import {
+  handoutParamsSchema,
+  handoutQueryOfPath,
+  handoutQueryWithDomain,
+} from './routes/token-handout-routes.js';
 
 /** One route of the JSON API, with the zod schemas its handler validates its input with (parseInput). */
 export interface ApiRouteSpec {
-  method: 'GET' | 'POST';
+  method: 'GET' | 'POST' | 'DELETE';
   /** Fastify's pattern (`/api/portals/:domain`). */
   url: string;
   summary: string;
@@ -75,6 +81,38 @@ export const API_ROUTES: readonly ApiRouteSpec[] = [
     url: '/api/rollouts/:id/skip-wave',
     summary: 'Start the next wave now',
     params: planParamsSchema,
+  },
+  {
+    method: 'POST',
+    url: '/api/rollouts/:id/promote',
+    summary: "Make a finished plan's definitions the stable ones new installs get",
+    params: planParamsSchema,
+  },
+  { method: 'GET', url: '/api/apps', summary: "Each CODE's stable definition and its plans in flight" },
+  {
+    method: 'POST',
+    url: '/api/portals',
+    summary: 'Add or update portals (portals-file entries), optionally queueing the stable apps',
+    body: portalsBodySchema({ allowHttp: false, allowHosts: [], tokenSource: true }),
+  },
+  {
+    method: 'DELETE',
+    url: '/api/portals/:domain',
+    summary: 'Remove a portal: its queued jobs dropped, its results kept, never called again',
+    params: portalParamsSchema,
+  },
+  {
+    method: 'GET',
+    url: '/api/tokens',
+    summary: 'Token handout: a fresh access token (ROLLOUT_TOKEN_HANDOUT_SECRET as bearer)',
+    query: handoutQueryWithDomain,
+  },
+  {
+    method: 'GET',
+    url: '/api/tokens/:domain',
+    summary: 'Token handout, the portal in the path',
+    params: handoutParamsSchema,
+    query: handoutQueryOfPath,
   },
   { method: 'POST', url: '/api/plans', summary: 'Compute and keep a plan', body: createPlanBodySchema },
   {

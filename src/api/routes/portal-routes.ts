@@ -4,7 +4,7 @@ import { OperatorError } from '../../errors/operator-error.js';
 import { loadDesiredApps } from '../../events/load-desired-apps.js';
 import { removePortals } from '../../ops/remove-portals.js';
 import { type EnqueueDeps, enqueueRollout } from '../../pipeline/enqueue-rollout.js';
-import { portalsFileSchema } from '../../portals/portal-entry-schema.js';
+import { type PortalSchemaOptions, portalsFileSchema } from '../../portals/portal-entry-schema.js';
 import { tokenOwnershipNotice } from '../../portals/token-ownership-notice.js';
 import type { Runtime } from '../../runtime/create-runtime.js';
 import { parseInput } from '../parse-input.js';
@@ -24,19 +24,24 @@ export type PortalRouteDeps = EnqueueDeps & Pick<Runtime, 'definitions'>;
  * (src/events/load-desired-apps.ts) are queued for these portals. It answers the import summary, and a `warning`
  * when OAuth refresh tokens were handed over (token-ownership-notice.ts).
  */
-export function portalRoutes(app: FastifyInstance, deps: PortalRouteDeps): void {
-  const { config } = deps;
-  const bodySchema = z
+/** The body of POST /api/portals: portals-file entries checked like the file's (ROLLOUT_ALLOW_HTTP/HOSTS, a source). */
+export function portalsBodySchema(options: PortalSchemaOptions) {
+  return z
     .object({
-      portals: portalsFileSchema({
-        allowHttp: config.allowHttp,
-        allowHosts: config.allowHosts,
-        tokenSource: config.tokens.source.url !== undefined,
-      }),
+      portals: portalsFileSchema(options),
       queueApps: z.boolean({ error: 'must be true or false' }).optional(),
       replaceCredentials: z.boolean({ error: 'must be true or false' }).optional(),
     })
     .strict();
+}
+
+export function portalRoutes(app: FastifyInstance, deps: PortalRouteDeps): void {
+  const { config } = deps;
+  const bodySchema = portalsBodySchema({
+    allowHttp: config.allowHttp,
+    allowHosts: config.allowHosts,
+    tokenSource: config.tokens.source.url !== undefined,
+  });
 
   // A portals list is larger than the API's other bodies: as large as a portals file may be.
   app.post('/api/portals', { bodyLimit: config.input.maxFileBytes }, async (request, reply) => {

@@ -54,15 +54,15 @@ function forceTogether(query: ForceQuery, ctx: z.RefinementCtx): void {
   }
 }
 
-const queryWithDomain = z
+export const handoutQueryWithDomain = z
   .object({ domain: domainSchema, force_refresh: forceSchema, stale: staleSchema })
   .strict()
   .superRefine(forceTogether);
-const queryOfPath = z
+export const handoutQueryOfPath = z
   .object({ force_refresh: forceSchema, stale: staleSchema })
   .strict()
   .superRefine(forceTogether);
-const paramsSchema = z.object({ domain: domainSchema }).strict();
+export const handoutParamsSchema = z.object({ domain: domainSchema }).strict();
 
 export interface TokenHandoutDeps {
   redis: RedisClient;
@@ -86,10 +86,10 @@ function bearerOf(request: FastifyRequest): string | undefined {
 function inputOf(request: FastifyRequest): HandoutRequest {
   const params = request.params as Record<string, unknown> | undefined;
   if (params !== undefined && 'domain' in params) {
-    const { domain } = parseInput(paramsSchema, params, 'params');
-    return { domain, stale: parseInput(queryOfPath, request.query, 'query').stale };
+    const { domain } = parseInput(handoutParamsSchema, params, 'params');
+    return { domain, stale: parseInput(handoutQueryOfPath, request.query, 'query').stale };
   }
-  const query = parseInput(queryWithDomain, request.query, 'query');
+  const query = parseInput(handoutQueryWithDomain, request.query, 'query');
   return { domain: query.domain, stale: query.stale };
 }
 
