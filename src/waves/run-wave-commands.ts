@@ -1,6 +1,7 @@
 import type { AppDefinition } from '../apps/app-definition-schema.js';
 import { EXIT_CODES } from '../errors/operator-error.js';
 import type { PortalEntry } from '../portals/portal-entry-schema.js';
+import { tokenOwnershipNotice } from '../portals/token-ownership-notice.js';
 import type { Runtime } from '../runtime/create-runtime.js';
 import { advanceWavePlan } from './advance-wave-plan.js';
 import { controlWavePlan, type PlanControlCommand, promoteWavePlan } from './control-wave-plan.js';
@@ -63,6 +64,9 @@ export async function startWaveRollout(
       `${plan.apps.length} apps; a wave halts the plan above ${pct(plan.haltFailures)} failed or ` +
       `${pct(plan.haltNeedsReauth)} needing re-authorisation; pause between waves ${plan.pauseMs / 1000}s\n`,
   );
+  // From now on imbot-rollout refreshes the tokens it wrote (single-use): said once they are stored.
+  const notice = tokenOwnershipNotice(input.portals, imported.credentialsReplaced);
+  if (notice !== undefined) process.stderr.write(`rollout: ${notice}\n`);
   if (imported.reactivated.length > 0) {
     process.stdout.write(
       `rollout: new credentials for ${imported.reactivated.length} portal(s) that needed them\n`,

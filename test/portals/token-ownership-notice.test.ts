@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { tokenOwnershipNotice } from '../../src/portals/token-ownership-notice.js';
 
 const oauth = {
+  domain: 'a.example.com',
   auth: {
     type: 'oauth',
     accessToken: 'access-secret',
@@ -10,6 +11,7 @@ const oauth = {
   },
 } as const;
 const webhook = {
+  domain: 'w.example.com',
   auth: { type: 'webhook', url: 'https://p.example.com/rest/1/code123/', clientId: 'c' },
 } as const;
 
@@ -27,5 +29,11 @@ describe('tokenOwnershipNotice: one line whenever OAuth refresh tokens are impor
   it('says nothing when no entry carries a refresh token', () => {
     expect(tokenOwnershipNotice([webhook])).toBeUndefined();
     expect(tokenOwnershipNotice([])).toBeUndefined();
+  });
+
+  it('counts only the portals whose pair the import wrote: a kept, newer stored pair takes no new ownership', () => {
+    const other = { ...oauth, domain: 'b.example.com' };
+    expect(tokenOwnershipNotice([oauth, other], ['b.example.com'])).toContain('tokens of 1 portal(s)');
+    expect(tokenOwnershipNotice([oauth, other], [])).toBeUndefined();
   });
 });

@@ -11,6 +11,7 @@ import { childEnv } from '../support/child-env.js';
 import { testRedisUrl, uniquePrefix } from '../support/redis.js';
 import { runCli as runImbotRollout } from '../support/run-cli.js';
 import { waitFor } from '../support/wait-for.js';
+import { withoutOwnershipNotice } from '../support/without-ownership-notice.js';
 
 const EXAMPLE_APPS = join(import.meta.dirname, '../../examples/apps.json');
 
@@ -157,7 +158,7 @@ describe('imbot-rollout simulate', () => {
       ROLLOUT_PREFIX: uniquePrefix('sim-env'),
     });
 
-    expect(rollout.stderr).toBe('');
+    expect(withoutOwnershipNotice(rollout.stderr)).toBe('');
     expect(rollout.code).toBe(0);
     expect(rollout.stdout).toContain('9 pairs: 9 queued');
     cli.child.kill('SIGTERM');

@@ -61,7 +61,7 @@ export function portalRoutes(app: FastifyInstance, deps: PortalRouteDeps): void 
         },
         deps,
       );
-      const warning = tokenOwnershipNotice(body.portals);
+      const warning = tokenOwnershipNotice(body.portals, summary.imported?.credentialsReplaced ?? []);
       request.log.info(
         {
           portals: body.portals.length,

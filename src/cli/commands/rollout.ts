@@ -146,9 +146,6 @@ export function rolloutCommand(): Command {
         return;
       }
       requireSecretKey(config, 'rollout');
-      // Said before anything is stored: from now on imbot-rollout refreshes these tokens (single-use).
-      const notice = portals ? tokenOwnershipNotice(portals) : undefined;
-      if (notice !== undefined) process.stderr.write(`rollout: ${notice}\n`);
       const runtime = await openRuntime(config, logger);
       try {
         // Before anything is stored: changed credentials must not be sealed with a key the workers lack.
@@ -185,6 +182,12 @@ export function rolloutCommand(): Command {
           deps,
         );
         const { counts } = summary;
+        // From now on imbot-rollout refreshes the tokens it wrote (single-use): said once they are stored.
+        const notice =
+          portals && summary.imported
+            ? tokenOwnershipNotice(portals, summary.imported.credentialsReplaced)
+            : undefined;
+        if (notice !== undefined) process.stderr.write(`rollout: ${notice}\n`);
         process.stdout.write(
           `rollout ${summary.rolloutId}: ${summary.pairs.length} pairs: ${counts.queued} queued, ${counts.already_pending} already pending, ` +
             `${counts.unchanged} already registered, ${counts.parked} parked (portal needs re-authorisation)` +
