@@ -2,16 +2,14 @@ import type { Logger } from 'pino';
 import { BitrixError, InvalidClientError } from '../bitrix/bitrix-error.js';
 import type { RefreshedTokens } from '../bitrix/refresh-access-token.js';
 import type { Config } from '../config/config-schema.js';
-import { createAllowList } from '../outbound/allow-list.js';
 import { OutboundRefusedError } from '../outbound/outbound-refused-error.js';
 import { missingClientCredentials, type RefreshTokens } from '../tokens/create-token-refresher.js';
-
-/** What the event endpoint answers when it refuses: an HTTP status and a JSON body (never a token). */
-export interface VerificationRefusal {
-  status: number;
-  body: { error: string; message: string };
-  retryAfterSeconds?: number;
-}
+import { endpointIsPortal } from './endpoint-is-portal.js';
+import {
+  VERIFY_RETRY_AFTER_SECONDS as RETRY_AFTER_SECONDS,
+  refuseVerification as refused,
+  type VerificationRefusal,
+} from './refuse-verification.js';
 
 export type InstallVerification =
   | { kind: 'verified'; tokens: RefreshedTokens }
@@ -30,33 +28,6 @@ export interface InstallClaims {
   /** The event's `client_endpoint`, already accepted by the outbound rule for `domain`. */
   restUrl: string;
   refreshToken: string;
-}
-
-/** How long Bitrix24 is asked to wait before sending an event again when the OAuth server cannot answer now. */
-const RETRY_AFTER_SECONDS = 30;
-
-const refused = (
-  status: number,
-  error: string,
-  message: string,
-  retryAfterSeconds?: number,
-): InstallVerification => ({
-  kind: 'refused',
-  reply: {
-    status,
-    body: { error, message },
-    ...(retryAfterSeconds === undefined ? {} : { retryAfterSeconds }),
-  },
-});
-
-/** Whether `answered` (the refresh answer's client_endpoint) is the event's portal. */
-function endpointIsPortal(answered: string, claims: InstallClaims, allowHosts: readonly string[]): boolean {
-  if (!URL.canParse(answered)) return false;
-  const url = new URL(answered);
-  if (url.hostname.toLowerCase() === claims.domain.toLowerCase()) return true;
-  // A host exempt from the outbound rule (ROLLOUT_ALLOW_HOSTS: a simulator, a proxy in front of an on-premise
-  // portal) is not the domain: there the answer must name the very REST address the event named.
-  return createAllowList(allowHosts).allowsHost(url.hostname) && url.href === new URL(claims.restUrl).href;
 }
 
 /**

@@ -1,8 +1,12 @@
 import type { Logger } from 'pino';
-import { createAllowList } from '../outbound/allow-list.js';
 import type { TokenSourceClient } from '../tokens/token-source-client.js';
 import { TokenSourceError } from '../tokens/token-source-error.js';
-import type { VerificationRefusal } from './verify-install-tokens.js';
+import { endpointIsPortal } from './endpoint-is-portal.js';
+import {
+  VERIFY_RETRY_AFTER_SECONDS as RETRY_AFTER_SECONDS,
+  refuseVerification as refused,
+  type VerificationRefusal,
+} from './refuse-verification.js';
 
 export type SourceVerification = { kind: 'verified' } | { kind: 'refused'; reply: VerificationRefusal };
 
@@ -12,31 +16,6 @@ export interface SourceClaims {
   memberId: string;
   /** The event's `client_endpoint`, already accepted by the outbound rule for `domain`. */
   restUrl: string;
-}
-
-/** How long Bitrix24 is asked to wait before sending the event again when the source cannot answer now. */
-const RETRY_AFTER_SECONDS = 30;
-
-const refused = (
-  status: number,
-  error: string,
-  message: string,
-  retryAfterSeconds?: number,
-): SourceVerification => ({
-  kind: 'refused',
-  reply: {
-    status,
-    body: { error, message },
-    ...(retryAfterSeconds === undefined ? {} : { retryAfterSeconds }),
-  },
-});
-
-/** Whether the source's client_endpoint is the event's portal (as verify-install-tokens.ts checks the OAuth answer). */
-function endpointIsPortal(answered: string, claims: SourceClaims, allowHosts: readonly string[]): boolean {
-  if (!URL.canParse(answered)) return false;
-  const url = new URL(answered);
-  if (url.hostname.toLowerCase() === claims.domain.toLowerCase()) return true;
-  return createAllowList(allowHosts).allowsHost(url.hostname) && url.href === new URL(claims.restUrl).href;
 }
 
 /**
