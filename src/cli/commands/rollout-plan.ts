@@ -4,7 +4,6 @@ import { basename } from 'node:path';
 import { finished } from 'node:stream/promises';
 import type { Logger } from 'pino';
 import type { AppDefinition } from '../../apps/app-definition-schema.js';
-import { loadAppsFile } from '../../apps/load-apps-file.js';
 import type { Config } from '../../config/config-schema.js';
 import { CommandFailedError, EXIT_CODES, UsageError } from '../../errors/operator-error.js';
 import { formatZodIssues } from '../../input/format-zod-issues.js';
@@ -16,7 +15,6 @@ import { computeRolloutPlan } from '../../plan/compute-rollout-plan.js';
 import { formatPlanSummary } from '../../plan/format-plan-summary.js';
 import { createPlanWriter, type PlanFile, planFileSchema } from '../../plan/plan-file.js';
 import { recordPlanRequest } from '../../plan/record-plan-request.js';
-import { loadPortalsFile } from '../../portals/load-portals-file.js';
 import type { PortalEntry } from '../../portals/portal-entry-schema.js';
 import type { Runtime } from '../../runtime/create-runtime.js';
 import { checkStoredKeyIds } from '../../secrets/check-stored-key-ids.js';
@@ -27,6 +25,7 @@ import { parseDuration } from '../../waves/parse-wave-options.js';
 import type { WaveOptions } from '../../waves/run-wave-commands.js';
 import { startWaveRollout } from '../../waves/run-wave-commands.js';
 import { waveDeps } from '../../waves/wave-deps.js';
+import { loadRolloutFiles } from '../load-rollout-files.js';
 import { openRuntime } from '../open-runtime.js';
 import { waitForRollout } from '../wait-for-rollout.js';
 
@@ -176,20 +175,7 @@ export async function applyRolloutPlan(
     throw new UsageError('--apps: this plan was made without an apps file');
   if (options.portals && !plan.request.portals)
     throw new UsageError('--portals: this plan was made without a portals file');
-  const apps = appsFile
-    ? await loadAppsFile(appsFile, {
-        maxFileBytes: config.input.maxFileBytes,
-        maxIconBytes: config.input.maxIconBytes,
-      })
-    : undefined;
-  const portals = portalsFile
-    ? await loadPortalsFile(portalsFile, {
-        allowHttp: config.allowHttp,
-        allowHosts: config.allowHosts,
-        tokenSource: config.tokens.source.url !== undefined,
-        maxFileBytes: config.input.maxFileBytes,
-      })
-    : undefined;
+  const { apps, portals } = await loadRolloutFiles({ apps: appsFile, portals: portalsFile }, config);
   const { recreate, replace } = plan.request;
   const waves = plan.request.waves ?? undefined;
   requireSecretKey(config, 'rollout');

@@ -1,10 +1,8 @@
 import { basename } from 'node:path';
 import { Command } from 'commander';
-import { loadAppsFile } from '../../apps/load-apps-file.js';
 import { EXIT_CODES, UsageError } from '../../errors/operator-error.js';
 import { QUEUE_PAUSED_HINT } from '../../ops/queue-paused-hint.js';
 import { summariseByCode } from '../../ops/summarise-by-code.js';
-import { loadPortalsFile } from '../../portals/load-portals-file.js';
 import { tokenOwnershipNotice } from '../../portals/token-ownership-notice.js';
 import { checkStoredKeyIds } from '../../secrets/check-stored-key-ids.js';
 import { requireSecretKey } from '../../secrets/require-secret-key.js';
@@ -14,6 +12,7 @@ import { parseWaveFlags, WAVE_HELP, type WaveFlagOptions } from '../../waves/par
 import { runWavePlanCommand, startWaveRollout } from '../../waves/run-wave-commands.js';
 import { waveDeps } from '../../waves/wave-deps.js';
 import { cliContext } from '../cli-context.js';
+import { loadRolloutFiles } from '../load-rollout-files.js';
 import { openRuntime } from '../open-runtime.js';
 import { waitForRollout } from '../wait-for-rollout.js';
 import {
@@ -113,20 +112,10 @@ export function rolloutCommand(): Command {
         );
       const { config, logger } = cliContext();
       // Validate both files whole before anything is written: a bad entry leaves no partial state.
-      const apps = options.apps
-        ? await loadAppsFile(options.apps, {
-            maxFileBytes: config.input.maxFileBytes,
-            maxIconBytes: config.input.maxIconBytes,
-          })
-        : undefined;
-      const portals = options.portals
-        ? await loadPortalsFile(options.portals, {
-            allowHttp: config.allowHttp,
-            allowHosts: config.allowHosts,
-            tokenSource: config.tokens.source.url !== undefined,
-            maxFileBytes: config.input.maxFileBytes,
-          })
-        : undefined;
+      const { apps, portals } = await loadRolloutFiles(
+        { apps: options.apps, portals: options.portals },
+        config,
+      );
       if (options.plan) {
         await planRollout(
           {
