@@ -26,6 +26,8 @@ const OTHER_PROGRAMS_FLAGS: Record<string, string> = {
   '--profile': 'docker-compose --profile',
   '--scale': 'docker-compose up --scale',
   '--cpu-prof': 'node --cpu-prof',
+  '--expose-gc': 'node --expose-gc (docs/performance.md, the plan-100k heap figures)',
+  '--import': 'node --import tsx',
   '--appendfsync': 'redis-server --appendfsync',
   '--noEmit': 'tsc --noEmit',
 };
