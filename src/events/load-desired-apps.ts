@@ -11,7 +11,7 @@ export interface DesiredApps {
 }
 
 /**
- * The apps a portal installing the application gets (docs/install-events.md, "Which apps"), first match wins:
+ * The apps a portal installing the application gets (docs/install-events.md, "Configuration": Which apps), first match wins:
  * 1. the file named by `events.appsFile` (ROLLOUT_EVENTS_APPS_FILE), read and checked on every install like
  *    `rollout --apps`;
  * 2. the stable definition of every CODE (docs/waves.md, "Stable definitions"): the last plan or plain rollout

@@ -4,7 +4,7 @@ import type { ErrorClass } from '../../src/bitrix/error-class.js';
 
 // [code, HTTP status it arrives with (spec / docs/bitrix24.md), expected class]
 const KNOWN: ReadonlyArray<readonly [string, number | undefined, ErrorClass]> = [
-  // the imbot.app.register docs page (docs/bitrix24.md, "Sources"), "Possible Error Codes" (method errors come with a 4xx in practice)
+  // the imbot.app.register docs page (docs/bitrix24.md, the sources listed at its top), "Possible Error Codes" (method errors come with a 4xx in practice)
   ['BOT_ID_ERROR', 400, 'permanent'],
   ['APP_ID_ERROR', 400, 'permanent'],
   ['IFRAME_HTTPS', 400, 'permanent'],

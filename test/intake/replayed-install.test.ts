@@ -4,7 +4,7 @@ import { keysMatching } from '../support/keys-matching.js';
 import { type IntakeHarness, startIntakeHarness } from './support/intake-harness.js';
 
 /**
- * Issue 19 item 1, docs/install-events.md "Replays": tokens an event carries never replace the stored pair
+ * Issue 19 item 1, docs/install-events.md "Idempotency and replays": tokens an event carries never replace the stored pair
  * unless they refresh now with our client id (the verification a first install gets). A captured event posted
  * again, with any `ts` and after any time, changes nothing.
  */

@@ -4,7 +4,7 @@ import { expectPortalsHold } from './support/expect-portals-hold.js';
 import { type Harness, iframeApp, jsApp, startHarness } from './support/pipeline-harness.js';
 
 /**
- * One request per portal (README and docs/architecture.md, "One request per portal"; docs/bitrix24.md,
+ * One request per portal (docs/architecture.md, "One request per portal"; docs/bitrix24.md,
  * "Batch"): a worker about to call a portal takes the portal's other due pairs along in one `batch` request,
  * and every pair ends exactly as it would with single calls.
  */

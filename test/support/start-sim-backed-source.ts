@@ -16,7 +16,7 @@ export interface SimBackedSource extends TokenSourceServer {
 
 /**
  * A token source as an application backend that keeps CRest-style tokens would run it (docs/tokens.md, "A
- * source endpoint for a CRest-style backend"): it holds each simulator portal's OAuth pair, answers the current
+ * source endpoint for a backend that keeps CRest-style tokens"): it holds each simulator portal's OAuth pair, answers the current
  * access token, and on `force_refresh` refreshes at the simulator only when `stale` is the hash of its current
  * token (a request about an older token gets the current one). `override` answers instead for a request it
  * returns a reply to (a bad answer under test).
