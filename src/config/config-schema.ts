@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { allowHostProblem, createAllowList, splitAllowHosts } from '../outbound/allow-list.js';
 import { outboundHostProblem } from '../outbound/outbound-host-problem.js';
 import { parseClusterSeed, splitClusterNodes } from '../redis/redis-target.js';
-import { decodeSecretKey, splitKeyList } from '../secrets/secret-key.js';
+import { decodeSecretKey, splitKeyList } from './secret-key.js';
 
 const positiveInt = z.number().int().positive();
 
