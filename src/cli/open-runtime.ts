@@ -2,8 +2,8 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/config-schema.js';
 import { requireRedis } from '../redis/require-redis.js';
 import { createRuntime, type Runtime } from '../runtime/create-runtime.js';
-import { checkStoredKeyIds } from '../secrets/check-stored-key-ids.js';
 import { checkKeyLayout } from '../store/check-key-layout.js';
+import { checkStoredKeyIds } from '../store/check-stored-key-ids.js';
 
 /**
  * How every command opens the runtime: Redis must answer first (a command never hangs on an outage:

@@ -72,7 +72,7 @@ export interface RedisKeys {
   readonly resultIndexLock: string;
   /**
    * Set: key ids of the keys stored secrets are sealed with (added whenever a secret is sealed, brought up to
-   * date by `rotate-key`); `worker`, `rollout` and `serve` check it at start (secrets/check-stored-key-ids.ts).
+   * date by `rotate-key`); `worker`, `rollout` and `serve` check it at start (store/check-stored-key-ids.ts).
    */
   readonly keyIds: string;
   /**

@@ -5,8 +5,8 @@ import { CommandFailedError, OperatorError, UsageError } from '../../errors/oper
 import { RedisUnavailableError } from '../../redis/redis-unavailable-error.js';
 import { requireRedis } from '../../redis/require-redis.js';
 import { createRuntime } from '../../runtime/create-runtime.js';
-import { checkStoredKeyIds } from '../../secrets/check-stored-key-ids.js';
 import { checkKeyLayout } from '../../store/check-key-layout.js';
+import { checkStoredKeyIds } from '../../store/check-stored-key-ids.js';
 import { cliContext } from '../cli-context.js';
 import { listenForStopSignals } from '../stop-signals.js';
 
