@@ -3,7 +3,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 
 /**
  * The static import graph of src/: every `import … from './x.js'` / `export … from './x.js'` /
- * `import './x.js'` of a .ts file under src/ (type imports included, dynamic `import()` left out), resolved to
+ * `import './x.js'` / `import('./x.js')` of a .ts file under src/ (type imports included), resolved to
  * paths relative to the repository root (`src/pipeline/process-pair.ts`).
  */
 export interface ImportGraph {
@@ -13,6 +13,7 @@ export interface ImportGraph {
 
 const FROM_CLAUSE = /^\s*(?:import|export)\b[^;'"]*?\bfrom\s*['"]([^'"]+)['"]/gm;
 const BARE_IMPORT = /^\s*import\s*['"]([^'"]+)['"]/gm;
+const DYNAMIC_IMPORT = /\bimport\(\s*['"]([^'"]+)['"]\s*\)/g;
 
 function listTsFiles(dir: string): string[] {
   const found: string[] = [];
@@ -32,7 +33,7 @@ export function readImportGraph(root: string): ImportGraph {
   for (const file of files) {
     const text = readFileSync(join(root, file), 'utf8');
     const targets = new Set<string>();
-    for (const pattern of [FROM_CLAUSE, BARE_IMPORT]) {
+    for (const pattern of [FROM_CLAUSE, BARE_IMPORT, DYNAMIC_IMPORT]) {
       for (const match of text.matchAll(pattern)) {
         const specifier = match[1] ?? '';
         if (!specifier.startsWith('.')) continue;
@@ -71,7 +72,7 @@ export function findFolderLoops(graph: ImportGraph): { pair: string; examples: s
 
 /** Module-level cycles: each strongly connected component of more than one file (or a file importing itself). */
 export function findModuleCycles(graph: ImportGraph): string[][] {
-  // Tarjan's strongly connected components, iterative enough for src/'s depth (recursion is fine at this size).
+  // Tarjan's strongly connected components (recursive: src/'s import chains are a few dozen deep at most).
   let index = 0;
   const indexOf = new Map<string, number>();
   const lowOf = new Map<string, number>();
