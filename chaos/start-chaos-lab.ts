@@ -13,7 +13,7 @@ import type { StatusRow } from '../src/ops/status-row.js';
 import { createRolloutWorker } from '../src/pipeline/create-rollout-worker.js';
 import { type EnqueueSummary, enqueueRollout } from '../src/pipeline/enqueue-rollout.js';
 import type { PairJob } from '../src/pipeline/pair-job.js';
-import type { PairOutcome } from '../src/pipeline/process-pair.js';
+import type { PairOutcome } from '../src/pipeline/pair-outcome.js';
 import { type PortalEntry, portalsFileSchema } from '../src/portals/portal-entry-schema.js';
 import { connectRedis } from '../src/redis/connect-redis.js';
 import type { RedisClient } from '../src/redis/redis-client.js';

@@ -1,15 +1,15 @@
 import type { Logger } from 'pino';
 import type { Config } from '../config/config-schema.js';
-import { checkKeyLayout } from '../redis/check-key-layout.js';
 import { requireRedis } from '../redis/require-redis.js';
 import { createRuntime, type Runtime } from '../runtime/create-runtime.js';
-import { checkStoredKeyIds } from '../secrets/check-stored-key-ids.js';
+import { checkKeyLayout } from '../store/check-key-layout.js';
+import { checkStoredKeyIds } from '../store/check-stored-key-ids.js';
 
 /**
  * How every command opens the runtime: Redis must answer first (a command never hangs on an outage:
  * docs/operations.md, "Exit codes"), then, for the commands that seal or open secrets (`keyCheck` names the
  * command), the stored key ids must be ones the configured keys open (docs/security.md, "Secrets at rest").
- * Data of the key layout before Redis Cluster support is refused (src/redis/check-key-layout.ts).
+ * Data of the key layout before Redis Cluster support is refused (src/store/check-key-layout.ts).
  */
 export async function openRuntime(
   config: Config,

@@ -3,14 +3,14 @@ import { z } from 'zod';
 import { allowHostProblem, createAllowList, splitAllowHosts } from '../outbound/allow-list.js';
 import { outboundHostProblem } from '../outbound/outbound-host-problem.js';
 import { parseClusterSeed, splitClusterNodes } from '../redis/redis-target.js';
-import { decodeSecretKey, splitKeyList } from '../secrets/secret-key.js';
+import { decodeSecretKey, splitKeyList } from './secret-key.js';
 
 const positiveInt = z.number().int().positive();
 
 const KEEP_ALIVE_DAYS_HINT =
   'must be a whole number of days from 1 to 150 (refresh tokens lapse after 180 days), or 0 to turn token keep-alive off';
 
-/** ROLLOUT_SECRET_KEY: 32 bytes as base64 or hex (see secrets/secret-key.ts); the value is never echoed. */
+/** ROLLOUT_SECRET_KEY: 32 bytes as base64 or hex (see config/secret-key.ts); the value is never echoed. */
 const secretKeyText = z.string().superRefine((value, ctx) => {
   const decoded = decodeSecretKey(value);
   if (!decoded.ok) ctx.addIssue({ code: 'custom', message: decoded.problem });

@@ -1,7 +1,7 @@
 import type { Queue } from 'bullmq';
 import type { Logger } from 'pino';
 import { pairJobId } from '../pipeline/pair-job.js';
-import { PORTAL_REMOVED } from '../pipeline/process-pair.js';
+import { PORTAL_REMOVED } from '../pipeline/portal-removed.js';
 import type { PortalStore } from '../store/portal-store.js';
 import type { ResultStore } from '../store/result-store.js';
 

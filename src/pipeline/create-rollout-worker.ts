@@ -4,7 +4,9 @@ import type { RedisClient } from '../redis/redis-client.js';
 import { createRedisKeys } from '../store/redis-keys.js';
 import { addPairJobs } from './add-pair-jobs.js';
 import { type PairJob, pairJobId, pairJobSchema, ROLLOUT_QUEUE } from './pair-job.js';
-import { DUE_SLACK_MS, type PairOutcome, type PairProcessorDeps, processPair } from './process-pair.js';
+import type { PairOutcome } from './pair-outcome.js';
+import type { PairProcessorDeps } from './pair-processor-deps.js';
+import { DUE_SLACK_MS, processPair } from './process-pair.js';
 import { retimeDelayedJob } from './retime-delayed-job.js';
 
 export interface RolloutWorkerOptions {

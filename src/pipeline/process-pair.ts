@@ -1,68 +1,18 @@
-import type { Logger } from 'pino';
 import { BitrixError } from '../bitrix/bitrix-error.js';
-import type { BatchAnswer, BatchCommand } from '../bitrix/call-batch.js';
-import type { MethodAnswer } from '../bitrix/call-method.js';
 import type { PortalTarget } from '../bitrix/portal-target.js';
-import type { Config } from '../config/config-schema.js';
-import type { PipelineMetrics } from '../metrics/pipeline-metrics.js';
-import type { PortalRateLimiter } from '../ratelimit/portal-rate-limiter.js';
 import { APP_UNINSTALLED } from '../store/app-uninstalled.js';
-import type { DefinitionStore } from '../store/definition-store.js';
-import type { PairError, PairState } from '../store/pair-result.js';
-import type { PortalStore, StoredPortal } from '../store/portal-store.js';
-import type { ResultStore } from '../store/result-store.js';
+import type { StoredPortal } from '../store/portal-store.js';
 import { ReauthRequiredError } from '../tokens/reauth-required-error.js';
-import type { TokenManager } from '../tokens/token-manager.js';
+import { callAlone } from './call-alone.js';
 import type { PairJob } from './pair-job.js';
+import type { PairOutcome } from './pair-outcome.js';
+import type { PairProcessorDeps } from './pair-processor-deps.js';
 import { METHOD_OF, planOperation } from './plan-operation.js';
+import { PORTAL_REMOVED } from './portal-removed.js';
 import { prepareCall } from './prepare-call.js';
-import { handleFailure, type PairCall, recordCallError, recordSuccess } from './record-call-outcome.js';
+import { handleFailure, type PairCall } from './record-call-outcome.js';
 import { resolveBotId } from './resolve-bot-id.js';
 import { runPortalBatch } from './run-portal-batch.js';
-
-export interface PairProcessorDeps {
-  config: Config;
-  results: ResultStore;
-  definitions: DefinitionStore;
-  portals: PortalStore;
-  tokens: TokenManager;
-  limiter: PortalRateLimiter;
-  rest: {
-    call<T = unknown>(
-      target: PortalTarget,
-      method: string,
-      params: Record<string, unknown>,
-    ): Promise<MethodAnswer<T>>;
-    callBatch(
-      target: PortalTarget,
-      commands: readonly BatchCommand[],
-      options: { halt: boolean },
-    ): Promise<BatchAnswer>;
-  };
-  logger: Logger;
-  now: () => number;
-  random: () => number;
-  metrics: PipelineMetrics;
-  /**
-   * Re-times the jobs of pairs another job's batch took along: a claimed pair's job that ran meanwhile waits
-   * for the claim to end; when the batch leaves the pair wanting another call sooner, its job is woken then.
-   * Provided by the queue adapter (createRolloutWorker); without it those jobs run when their delay ends.
-   */
-  wakePairs?: (domain: string, wake: readonly { code: string; at: number }[]) => Promise<void>;
-}
-
-/** What the queue adapter does next: finish the job, move it to delayed until `until`, or fail it for good. */
-export type PairOutcome =
-  | { kind: 'done'; state: PairState | 'unknown_pair' }
-  | { kind: 'delay'; until: number; reason: string }
-  | { kind: 'failed'; error: PairError };
-
-/** The pair's error once its portal was removed (`remove-portal`, DELETE /api/portals); importing it again lifts it. */
-export const PORTAL_REMOVED: PairError = {
-  code: 'PORTAL_REMOVED',
-  message:
-    'the portal was removed (remove-portal or DELETE /api/portals): nothing calls it; import it again (rollout --portals or POST /api/portals) to bring it back',
-};
 
 /** Bounds the loop that follows a definition changed while the job ran, token refreshes and re-registers. */
 const MAX_STEPS = 8;
@@ -189,25 +139,4 @@ export async function processPair(job: PairJob, deps: PairProcessorDeps): Promis
     return followUp;
   }
   return { kind: 'delay', until: now() + 1_000, reason: 'loop_bound' };
-}
-
-/** The single-call path: one HTTP request for this pair's call (`batch.enabled: false`, or a call too large). */
-export async function callAlone(
-  pair: PairCall,
-  deps: PairProcessorDeps,
-): Promise<PairOutcome | 'again' | 'look_again'> {
-  const { method, params } = pair.call;
-  const started = performance.now();
-  try {
-    const answer = await deps.rest.call(pair.target as PortalTarget, method, params);
-    deps.metrics.call(method, 'ok', performance.now() - started);
-    const recorded = await recordSuccess(pair, answer.result, deps);
-    if (recorded.settled) {
-      return { kind: 'done', state: recorded.appId === null ? 'unregistered' : 'registered' };
-    }
-    return 'look_again';
-  } catch (error) {
-    if (error instanceof BitrixError) deps.metrics.call(method, error.code, performance.now() - started);
-    return await recordCallError(error, pair, deps);
-  }
 }

@@ -3,8 +3,9 @@ import type { PortalTarget } from '../bitrix/portal-target.js';
 import type { PairError, PairResult } from '../store/pair-result.js';
 import { ReauthRequiredError } from '../tokens/reauth-required-error.js';
 import { decide } from './decide.js';
+import type { PairOutcome } from './pair-outcome.js';
+import type { PairProcessorDeps } from './pair-processor-deps.js';
 import { type PreparedCall, parseAppId, UnreadableAppIdError } from './prepare-call.js';
-import type { PairOutcome, PairProcessorDeps } from './process-pair.js';
 
 /** One pair's call as it was made: what was read before it, and with which credentials. */
 export interface PairCall {

@@ -3,8 +3,9 @@ import { BitrixError } from '../bitrix/bitrix-error.js';
 import type { PortalTarget } from '../bitrix/portal-target.js';
 import type { PairResult } from '../store/pair-result.js';
 import type { StoredPortal } from '../store/portal-store.js';
+import type { PairOutcome } from './pair-outcome.js';
+import type { PairProcessorDeps } from './pair-processor-deps.js';
 import type { Operation } from './plan-operation.js';
-import type { PairOutcome, PairProcessorDeps } from './process-pair.js';
 import { handleFailure } from './record-call-outcome.js';
 
 const BOT_LIST = 'imbot.bot.list';

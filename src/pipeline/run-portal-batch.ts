@@ -8,10 +8,11 @@ import {
 import type { PortalTarget } from '../bitrix/portal-target.js';
 import type { PairResult } from '../store/pair-result.js';
 import type { StoredPortal } from '../store/portal-store.js';
+import { callAlone } from './call-alone.js';
 import type { PairJob } from './pair-job.js';
+import type { PairProcessorDeps } from './pair-processor-deps.js';
 import { METHOD_OF, type Operation, planOperation } from './plan-operation.js';
 import { type PreparedCall, parseAppId, prepareCall, UnreadableAppIdError } from './prepare-call.js';
-import { callAlone, type PairProcessorDeps } from './process-pair.js';
 import {
   asPairError,
   type CallFollowUp,

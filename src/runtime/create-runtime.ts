@@ -4,7 +4,7 @@ import { type BatchRestClient, createRestClient } from '../bitrix/call-method.js
 import type { Config } from '../config/config-schema.js';
 import { createRedisPipelineMetrics } from '../metrics/pipeline-metrics.js';
 import { type PairJob, ROLLOUT_QUEUE } from '../pipeline/pair-job.js';
-import type { PairProcessorDeps } from '../pipeline/process-pair.js';
+import type { PairProcessorDeps } from '../pipeline/pair-processor-deps.js';
 import { createPortalRateLimiter } from '../ratelimit/portal-rate-limiter.js';
 import { closeBullmq } from '../redis/close-bullmq.js';
 import { connectRedis } from '../redis/connect-redis.js';

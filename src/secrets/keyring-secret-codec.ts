@@ -1,5 +1,5 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import type { SecretCodec } from '../store/secret-codec.js';
+import type { SecretKey } from '../config/secret-key.js';
 import {
   formatSealedSecret,
   looksSealed,
@@ -7,7 +7,7 @@ import {
   type SealedSecret,
   sealedHeader,
 } from './sealed-secret.js';
-import type { SecretKey } from './secret-key.js';
+import type { SecretCodec } from './secret-codec.js';
 import { SecretOpenError } from './secret-open-error.js';
 
 /** A codec that seals with one current key and opens values sealed with it or with any previous key. */

@@ -1,5 +1,5 @@
-import type { SecretCodec } from '../store/secret-codec.js';
 import { looksSealed } from './sealed-secret.js';
+import type { SecretCodec } from './secret-codec.js';
 import { SecretOpenError } from './secret-open-error.js';
 
 /**

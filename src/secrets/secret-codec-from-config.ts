@@ -1,8 +1,8 @@
 import type { Config } from '../config/config-schema.js';
-import type { SecretCodec } from '../store/secret-codec.js';
+import { decodeSecretKey, type SecretKey, splitKeyList } from '../config/secret-key.js';
 import { createKeyringSecretCodec, type KeyringSecretCodec } from './keyring-secret-codec.js';
 import { plaintextSecretCodec } from './plaintext-secret-codec.js';
-import { decodeSecretKey, type SecretKey, splitKeyList } from './secret-key.js';
+import type { SecretCodec } from './secret-codec.js';
 
 function decoded(raw: string): SecretKey {
   const result = decodeSecretKey(raw);

@@ -9,7 +9,7 @@ import {
   type BackendMode,
 } from './application-backend-options.js';
 import { requestJson } from './request-json.js';
-import { SimulatorConfigError } from './resolve-simulator-options.js';
+import { SimulatorConfigError } from './simulator-config-error.js';
 
 /** One portal the backend holds at start: the application's install gave it these (tokens: not in borrow mode). */
 export interface BackendPortalSeed {

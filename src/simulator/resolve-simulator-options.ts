@@ -3,12 +3,8 @@ import { formatZodIssues } from '../input/format-zod-issues.js';
 import { addPreexistingApps, generatePortalSeeds } from './generate-portal-seeds.js';
 import { createSeededRandom } from './seeded-random.js';
 import { simFaultsSchema, toSimFaults } from './sim-faults-schema.js';
+import { SimulatorConfigError } from './simulator-config-error.js';
 import type { SimBucket, SimFaults, SimPortalSeed, SimulatorOptions } from './simulator-types.js';
-
-/** The simulator options are invalid; `message` names the option and what is allowed. */
-export class SimulatorConfigError extends Error {
-  override readonly name = 'SimulatorConfigError' as const;
-}
 
 /** Options with every default applied and the portal list expanded. */
 export interface ResolvedSimulatorOptions {

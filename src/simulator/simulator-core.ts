@@ -12,11 +12,12 @@ import {
 import { LeakyBucket } from './leaky-bucket.js';
 import { PHP_FATAL_ERROR_PAGE, PhpFatalError } from './php-fatal-error.js';
 import { isPhpEmpty, phpString } from './php-values.js';
-import { type ResolvedSimulatorOptions, SimulatorConfigError } from './resolve-simulator-options.js';
+import type { ResolvedSimulatorOptions } from './resolve-simulator-options.js';
 import { type BatchCommandOutcome, runBatch } from './run-batch.js';
 import { createSeededRandom, randomHex } from './seeded-random.js';
 import { bitrixErrorOutcome, jsonOutcome, type SimOutcome } from './sim-outcome.js';
 import type { SimPortal } from './sim-portal.js';
+import { SimulatorConfigError } from './simulator-config-error.js';
 import { copyStats, createEmptyStats } from './simulator-stats.js';
 import type {
   PortalFileEntry,

@@ -14,10 +14,11 @@ import {
   isBackendAction,
 } from './backend-control-action.js';
 import { parseRequestParams } from './parse-request-params.js';
-import { resolveSimulatorOptions, SimulatorConfigError } from './resolve-simulator-options.js';
+import { resolveSimulatorOptions } from './resolve-simulator-options.js';
 import { sendAppEvent } from './send-app-event.js';
 import { applyControlAction, simControlActionSchema } from './sim-control-action.js';
 import { bitrixErrorOutcome, jsonOutcome, type SimOutcome } from './sim-outcome.js';
+import { SimulatorConfigError } from './simulator-config-error.js';
 import { type RestRequest, SimulatorCore, UnknownPortalError } from './simulator-core.js';
 
 export type { ApplicationBackend, BackendPortalView, BackendStats } from './application-backend.js';

@@ -3,6 +3,7 @@ import type { PortalEntry } from '../portals/portal-entry-schema.js';
 import { defineScript, type LuaScript } from '../redis/define-script.js';
 import type { RedisClient } from '../redis/redis-client.js';
 import { plaintextSecretCodec } from '../secrets/plaintext-secret-codec.js';
+import type { SecretCodec } from '../secrets/secret-codec.js';
 import { chooseImportCredentials, pairIssuedAt } from './choose-import-credentials.js';
 import {
   estimateIssuedAt,
@@ -12,7 +13,6 @@ import {
   unindexCredentials,
 } from './credential-index.js';
 import type { RedisKeys } from './redis-keys.js';
-import type { SecretCodec } from './secret-codec.js';
 
 /**
  * `uninstalled`: Bitrix24 said the application was removed (ONAPPUNINSTALL); nothing calls the portal.

@@ -72,7 +72,7 @@ export interface RedisKeys {
   readonly resultIndexLock: string;
   /**
    * Set: key ids of the keys stored secrets are sealed with (added whenever a secret is sealed, brought up to
-   * date by `rotate-key`); `worker`, `rollout` and `serve` check it at start (secrets/check-stored-key-ids.ts).
+   * date by `rotate-key`); `worker`, `rollout` and `serve` check it at start (store/check-stored-key-ids.ts).
    */
   readonly keyIds: string;
   /**
@@ -216,7 +216,7 @@ export function createRedisKeys(prefix: string): RedisKeys {
 
 /**
  * Keys only the layout before hash tags had (`<prefix>:pairs` ...; BullMQ's queue under `<prefix>:rollout`):
- * their presence means data of an older version (src/redis/check-key-layout.ts).
+ * their presence means data of an older version (src/store/check-key-layout.ts).
  */
 export function legacyLayoutKeys(prefix: string): string[] {
   return [`${prefix}:pairs`, `${prefix}:portals`, `${prefix}:state-counts`, `${prefix}:rollout:meta`];

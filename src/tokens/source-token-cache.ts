@@ -1,7 +1,7 @@
 import type { RedisClient } from '../redis/redis-client.js';
 import { plaintextSecretCodec } from '../secrets/plaintext-secret-codec.js';
+import type { SecretCodec } from '../secrets/secret-codec.js';
 import type { RedisKeys } from '../store/redis-keys.js';
-import type { SecretCodec } from '../store/secret-codec.js';
 
 /** A source portal's access token as cached (docs/tokens.md, "Borrowed tokens"). */
 export interface CachedSourceToken {
@@ -55,7 +55,7 @@ export function createSourceTokenCache(options: SourceTokenCacheOptions) {
     async put(domain: string, token: CachedSourceToken): Promise<void> {
       const ttlMs = Math.floor(token.expiresAt - now());
       if (ttlMs <= 0) return;
-      // The key id first (the start-up check must see every key in use, secrets/check-stored-key-ids.ts).
+      // The key id first (the start-up check must see every key in use, store/check-stored-key-ids.ts).
       if (codec.currentKid !== undefined) await redis.sadd(keys.keyIds, codec.currentKid);
       const sealed = codec.seal(JSON.stringify({ t: token.accessToken, e: token.expiresAt }));
       await redis.set(keys.sourceToken(domain), sealed, 'PX', ttlMs);

@@ -12,7 +12,7 @@ import {
 } from '../../src/errors/operator-error.js';
 import { InputError } from '../../src/input/input-error.js';
 import { RedisUnavailableError } from '../../src/redis/redis-unavailable-error.js';
-import { UnknownKeyIdsError } from '../../src/secrets/check-stored-key-ids.js';
+import { UnknownKeyIdsError } from '../../src/store/check-stored-key-ids.js';
 
 describe('describeFailure (docs/operations.md, "Exit codes")', () => {
   it.each([

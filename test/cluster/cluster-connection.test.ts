@@ -1,12 +1,12 @@
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { checkKeyLayout } from '../../src/redis/check-key-layout.js';
 import { connectRedis } from '../../src/redis/connect-redis.js';
-import { OldKeyLayoutError } from '../../src/redis/old-key-layout-error.js';
 import { isCluster } from '../../src/redis/redis-client.js';
 import { RedisUnavailableError } from '../../src/redis/redis-unavailable-error.js';
 import { requireRedis } from '../../src/redis/require-redis.js';
 import { findFreePort } from '../../src/redis/start-redis-server.js';
+import { checkKeyLayout } from '../../src/store/check-key-layout.js';
+import { OldKeyLayoutError } from '../../src/store/old-key-layout-error.js';
 import { createRedisKeys, legacyLayoutKeys } from '../../src/store/redis-keys.js';
 import {
   installLeakCheck,

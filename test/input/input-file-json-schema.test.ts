@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { appsFileSchema } from '../../src/apps/app-definition-schema.js';
-import { inputFileJsonSchema } from '../../src/input/input-file-json-schema.js';
+import { inputFileJsonSchema } from '../../src/cli/input-file-json-schema.js';
 import { unwrapInputFile } from '../../src/input/unwrap-input-file.js';
 import { portalsFileSchema } from '../../src/portals/portal-entry-schema.js';
 import { APPS_CASES, PORTALS_CASES } from '../corpus/corpus-cases.js';

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { decodeSecretKey, keyIdOf, type SecretKey } from '../../src/config/secret-key.js';
 import { createKeyringSecretCodec } from '../../src/secrets/keyring-secret-codec.js';
 import { plaintextSecretCodec } from '../../src/secrets/plaintext-secret-codec.js';
 import { parseSealedSecret } from '../../src/secrets/sealed-secret.js';
-import { decodeSecretKey, keyIdOf, type SecretKey } from '../../src/secrets/secret-key.js';
 import { SecretOpenError } from '../../src/secrets/secret-open-error.js';
 
 function newKey(): SecretKey {

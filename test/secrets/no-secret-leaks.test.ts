@@ -5,7 +5,7 @@ import { isSettled, progressCounts } from '../../src/ops/progress-counts.js';
 import { createRolloutWorker } from '../../src/pipeline/create-rollout-worker.js';
 import { enqueueRollout } from '../../src/pipeline/enqueue-rollout.js';
 import { type PairJob, pairJobId } from '../../src/pipeline/pair-job.js';
-import type { PairOutcome } from '../../src/pipeline/process-pair.js';
+import type { PairOutcome } from '../../src/pipeline/pair-outcome.js';
 import { portalsFileSchema } from '../../src/portals/portal-entry-schema.js';
 import { connectRedis } from '../../src/redis/connect-redis.js';
 import type { RedisClient } from '../../src/redis/redis-client.js';

@@ -1,12 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { keyIdOf, type SecretKey } from '../../src/config/secret-key.js';
 import { type PortalEntry, portalsFileSchema } from '../../src/portals/portal-entry-schema.js';
 import { createKeyringSecretCodec } from '../../src/secrets/keyring-secret-codec.js';
-import { rotatePortalSecrets } from '../../src/secrets/rotate-portal-secrets.js';
-import { keyIdOf, type SecretKey } from '../../src/secrets/secret-key.js';
 import { createPortalStore } from '../../src/store/portal-store.js';
 import { createRedisKeys, type RedisKeys } from '../../src/store/redis-keys.js';
+import { rotatePortalSecrets } from '../../src/store/rotate-portal-secrets.js';
 import { newRedis, uniquePrefix } from '../support/redis.js';
 
 const SEALED = /^v1:[A-Za-z0-9_-]+:[A-Za-z0-9_-]+:[A-Za-z0-9_-]+:[A-Za-z0-9_-]+$/;

@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load-config.js';
+import { keyIdOf } from '../../src/config/secret-key.js';
 import { plaintextSecretCodec } from '../../src/secrets/plaintext-secret-codec.js';
 import { requireSecretKey } from '../../src/secrets/require-secret-key.js';
 import { keyringCodecFromConfig, secretCodecFromConfig } from '../../src/secrets/secret-codec-from-config.js';
-import { keyIdOf } from '../../src/secrets/secret-key.js';
 import { configErrorOf } from '../support/config-error-of.js';
 
 describe('secret key configuration', () => {

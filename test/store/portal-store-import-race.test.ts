@@ -2,9 +2,9 @@ import type { Redis } from 'ioredis';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type PortalEntry, portalsFileSchema } from '../../src/portals/portal-entry-schema.js';
 import { plaintextSecretCodec } from '../../src/secrets/plaintext-secret-codec.js';
+import type { SecretCodec } from '../../src/secrets/secret-codec.js';
 import { createPortalStore, type PortalStore } from '../../src/store/portal-store.js';
 import { createRedisKeys, type RedisKeys } from '../../src/store/redis-keys.js';
-import type { SecretCodec } from '../../src/store/secret-codec.js';
 import { newRedis, uniquePrefix } from '../support/redis.js';
 
 const DOMAIN = 'race.example.com';

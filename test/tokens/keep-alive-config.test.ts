@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { Config } from '../../src/config/config-schema.js';
 import { loadConfig } from '../../src/config/load-config.js';
 import { createRuntime } from '../../src/runtime/create-runtime.js';
-import { startTokenKeepAlive } from '../../src/tokens/start-token-keep-alive.js';
+import { startTokenKeepAlive } from '../../src/runtime/start-token-keep-alive.js';
 import { configErrorOf } from '../support/config-error-of.js';
 import { installLeakCheck, testRedisTarget } from '../support/redis.js';
 import { waitFor } from '../support/wait-for.js';

@@ -17,8 +17,8 @@ import { createPlanWriter, type PlanFile, planFileSchema } from '../../plan/plan
 import { recordPlanRequest } from '../../plan/record-plan-request.js';
 import type { PortalEntry } from '../../portals/portal-entry-schema.js';
 import type { Runtime } from '../../runtime/create-runtime.js';
-import { checkStoredKeyIds } from '../../secrets/check-stored-key-ids.js';
 import { requireSecretKey } from '../../secrets/require-secret-key.js';
+import { checkStoredKeyIds } from '../../store/check-stored-key-ids.js';
 import { advanceWavePlan } from '../../waves/advance-wave-plan.js';
 import { enqueuePlainRollout } from '../../waves/enqueue-plain-rollout.js';
 import { parseDuration } from '../../waves/parse-wave-options.js';

@@ -4,17 +4,18 @@ import { EXIT_CODES, UsageError } from '../../errors/operator-error.js';
 import { QUEUE_PAUSED_HINT } from '../../ops/queue-paused-hint.js';
 import { summariseByCode } from '../../ops/summarise-by-code.js';
 import { tokenOwnershipNotice } from '../../portals/token-ownership-notice.js';
-import { checkStoredKeyIds } from '../../secrets/check-stored-key-ids.js';
 import { requireSecretKey } from '../../secrets/require-secret-key.js';
+import { checkStoredKeyIds } from '../../store/check-stored-key-ids.js';
 import { advanceWavePlan } from '../../waves/advance-wave-plan.js';
 import { enqueuePlainRollout } from '../../waves/enqueue-plain-rollout.js';
-import { parseWaveFlags, WAVE_HELP, type WaveFlagOptions } from '../../waves/parse-wave-flags.js';
+import { parseWaveFlags, type WaveFlagOptions } from '../../waves/parse-wave-flags.js';
 import { runWavePlanCommand, startWaveRollout } from '../../waves/run-wave-commands.js';
 import { waveDeps } from '../../waves/wave-deps.js';
 import { cliContext } from '../cli-context.js';
 import { loadRolloutFiles } from '../load-rollout-files.js';
 import { openRuntime } from '../open-runtime.js';
 import { waitForRollout } from '../wait-for-rollout.js';
+import { WAVE_HELP } from '../wave-help.js';
 import {
   applyRolloutPlan,
   checkPlanFlags,

@@ -3,10 +3,10 @@ import { EXIT_CODES, UsageError } from '../../errors/operator-error.js';
 import { sanitiseText } from '../../ops/sanitise-text.js';
 import { connectRedis } from '../../redis/connect-redis.js';
 import { requireRedis } from '../../redis/require-redis.js';
-import { rotatePortalSecrets } from '../../secrets/rotate-portal-secrets.js';
 import { keyringCodecFromConfig } from '../../secrets/secret-codec-from-config.js';
-import { syncStoredKeyIds } from '../../secrets/stored-key-ids.js';
 import { createRedisKeys } from '../../store/redis-keys.js';
+import { rotatePortalSecrets } from '../../store/rotate-portal-secrets.js';
+import { syncStoredKeyIds } from '../../store/stored-key-ids.js';
 import { cliContext } from '../cli-context.js';
 
 const SHOWN_FAILURES = 20;

@@ -1,10 +1,6 @@
 import { Command } from 'commander';
 import { UsageError } from '../../errors/operator-error.js';
-import {
-  INPUT_FILE_KINDS,
-  type InputFileKind,
-  inputFileJsonSchema,
-} from '../../input/input-file-json-schema.js';
+import { INPUT_FILE_KINDS, type InputFileKind, inputFileJsonSchema } from '../input-file-json-schema.js';
 
 /** `imbot-rollout schema apps|portals`: the input file's JSON Schema on stdout, for editors. */
 export function schemaCommand(): Command {

@@ -2,11 +2,11 @@ import { Command } from 'commander';
 import { z } from 'zod';
 import { buildApi } from '../../api/build-api.js';
 import { CommandFailedError, OperatorError, UsageError } from '../../errors/operator-error.js';
-import { checkKeyLayout } from '../../redis/check-key-layout.js';
 import { RedisUnavailableError } from '../../redis/redis-unavailable-error.js';
 import { requireRedis } from '../../redis/require-redis.js';
 import { createRuntime } from '../../runtime/create-runtime.js';
-import { checkStoredKeyIds } from '../../secrets/check-stored-key-ids.js';
+import { checkKeyLayout } from '../../store/check-key-layout.js';
+import { checkStoredKeyIds } from '../../store/check-stored-key-ids.js';
 import { cliContext } from '../cli-context.js';
 import { listenForStopSignals } from '../stop-signals.js';
 

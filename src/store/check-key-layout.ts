@@ -1,6 +1,6 @@
-import { legacyLayoutKeys } from '../store/redis-keys.js';
+import type { RedisClient } from '../redis/redis-client.js';
 import { OldKeyLayoutError } from './old-key-layout-error.js';
-import type { RedisClient } from './redis-client.js';
+import { legacyLayoutKeys } from './redis-keys.js';
 
 /**
  * Refuses to start on data of the untagged key layout (before Redis Cluster support): an upgraded worker would

@@ -1,7 +1,7 @@
 import type { RedisClient } from '../redis/redis-client.js';
-import type { RedisKeys } from '../store/redis-keys.js';
+import { parseSealedSecret } from '../secrets/sealed-secret.js';
+import type { RedisKeys } from './redis-keys.js';
 import { PORTAL_SECRET_FIELDS } from './rotate-portal-secrets.js';
-import { parseSealedSecret } from './sealed-secret.js';
 
 /** Portals read per round trip while scanning. */
 const SCAN_CHUNK = 1_000;

@@ -8,7 +8,7 @@ export interface SecretCodec {
   /**
    * Key id that `seal` writes into every value (docs/security.md, "Secrets at rest"); undefined when values
    * are stored as they are. The portal store records it in `<prefix>:key-ids` so a process can check at start
-   * that its keys open what is stored (secrets/check-stored-key-ids.ts).
+   * that its keys open what is stored (store/check-stored-key-ids.ts).
    */
   readonly currentKid?: string;
   seal(plain: string): string;

@@ -1,8 +1,8 @@
 import { defineScript, type LuaScript } from '../redis/define-script.js';
 import type { RedisClient } from '../redis/redis-client.js';
-import type { RedisKeys } from '../store/redis-keys.js';
-import type { KeyringSecretCodec } from './keyring-secret-codec.js';
-import { SecretOpenError } from './secret-open-error.js';
+import type { KeyringSecretCodec } from '../secrets/keyring-secret-codec.js';
+import { SecretOpenError } from '../secrets/secret-open-error.js';
+import type { RedisKeys } from './redis-keys.js';
 
 /** The secret fields of a portal hash (see store/portal-store.ts); every other field is not secret. */
 export const PORTAL_SECRET_FIELDS = ['accessToken', 'refreshToken', 'webhookUrl'] as const;

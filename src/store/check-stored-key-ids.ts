@@ -1,8 +1,8 @@
 import type { Config } from '../config/config-schema.js';
 import { OperatorError } from '../errors/operator-error.js';
 import type { RedisClient } from '../redis/redis-client.js';
-import type { RedisKeys } from '../store/redis-keys.js';
-import { keyringCodecFromConfig } from './secret-codec-from-config.js';
+import { keyringCodecFromConfig } from '../secrets/secret-codec-from-config.js';
+import type { RedisKeys } from './redis-keys.js';
 import { syncStoredKeyIds } from './stored-key-ids.js';
 
 /**

@@ -1,6 +1,6 @@
 import { recordKeepAliveOutcome } from '../metrics/keep-alive-metrics.js';
-import type { Runtime } from '../runtime/create-runtime.js';
-import { createKeepAliveLoop } from './keep-alive-loop.js';
+import { createKeepAliveLoop } from '../tokens/keep-alive-loop.js';
+import type { Runtime } from './create-runtime.js';
 
 const DAY_MS = 86_400_000;
 
