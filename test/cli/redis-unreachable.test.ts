@@ -59,19 +59,18 @@ const COMMANDS: readonly (readonly string[])[] = [
 
 describe('every command that uses Redis fails fast when Redis cannot be reached', () => {
   it.each(COMMANDS.map((args) => [args.join(' '), args] as const))(
-    '%s: one line, exit 3, in under 5 s',
+    '%s: one line, exit 3',
     async (_name, args) => {
       const argv = args.map((a) => (a === 'APPS' ? EXAMPLE_APPS : a === 'PORTALS' ? portalsFile : a));
-      const started = Date.now();
       // A hanging command is killed after 20 s, so the test fails on the assertions, not on its own timeout.
+      // How fast it gives up is not timed here (a process start under load measures the machine): the one
+      // bounded attempt is shown in test/redis/require-redis.test.ts.
       const result = await runCli(argv, env, 20_000);
-      const elapsed = Date.now() - started;
       expect(result.stderr).toBe(
         `imbot-rollout: cannot reach Redis at redis://127.0.0.1:${port} (ECONNREFUSED): start it or set REDIS_URL\n`,
       );
       expect(result.code).toBe(3);
       expect(result.stdout).toBe('');
-      expect(elapsed).toBeLessThan(5_000);
       expect(result.stderr + result.stdout).not.toContain(PASSWORD);
     },
   );
