@@ -6,6 +6,8 @@ import { HANDOUT_DENIED_PER_MINUTE } from '../../src/api/handout-throttle.js';
 import { createRuntime } from '../../src/runtime/create-runtime.js';
 import type { SimPortalSeed } from '../../src/simulator/start-simulator.js';
 import { staleTokenHash } from '../../src/tokens/hand-out-token.js';
+import { createTokenSourceClient, sourceStaleHash } from '../../src/tokens/token-source-client.js';
+import { TokenSourceError } from '../../src/tokens/token-source-error.js';
 import { type Harness, startHarness } from '../pipeline/support/pipeline-harness.js';
 import { useOwnedResources } from '../support/own-resources.js';
 import { installLeakCheck, uniquePrefix } from '../support/redis.js';
@@ -430,5 +432,44 @@ describe('token handout (GET /api/tokens)', () => {
       staleTokenHash(importedAccess),
     ];
     for (const secret of secrets) expect(capture.lines()).not.toContain(secret);
+  });
+});
+
+describe('one contract: imbot-rollout borrowing from another imbot-rollout', () => {
+  it("the token-source client takes serve's handout as its source: a token, then exactly one forced refresh", async () => {
+    const { h, api } = await setUp();
+    await api.listen({ host: '127.0.0.1', port: 0 });
+    const address = api.server.address();
+    const port = typeof address === 'object' && address !== null ? address.port : 0;
+    // What a second deployment's ROLLOUT_TOKEN_SOURCE_URL / ROLLOUT_TOKEN_SOURCE_SECRET would be.
+    const borrower = createTokenSourceClient({
+      url: `http://127.0.0.1:${port}/api/tokens`,
+      secret: SECRET,
+      timeoutMs: 5_000,
+    });
+
+    const first = await borrower.fetchToken(FRESH);
+    expect(first.accessToken).toBe(await storedAccessToken(h, FRESH));
+    expect(first.memberId).toBe(h.sim.portal(FRESH).memberId);
+    expect(first.clientEndpoint).toBe((await h.runtime.portals.get(FRESH))?.restUrl);
+    expect(h.sim.stats().refreshes).toBe(0);
+
+    // The borrower's portal refused that token: the forced request refreshes once, and the new token works.
+    const forced = await borrower.fetchToken(FRESH, { staleHash: sourceStaleHash(first.accessToken) });
+    expect(forced.accessToken).not.toBe(first.accessToken);
+    expect(forced.accessToken).toBe(h.sim.portal(FRESH).currentAccessToken);
+    expect(h.sim.stats().refreshes).toBe(1);
+    // Asked again for the same refused token (another of its workers): the newer token, no second refresh.
+    const again = await borrower.fetchToken(FRESH, { staleHash: sourceStaleHash(first.accessToken) });
+    expect(again.accessToken).toBe(forced.accessToken);
+    expect(h.sim.stats().refreshes).toBe(1);
+
+    // An unknown portal is the contract's 404: the borrower parks it (not_known), it does not retry.
+    const unknown = await borrower.fetchToken('nobody.sim.test').then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(unknown).toBeInstanceOf(TokenSourceError);
+    expect((unknown as TokenSourceError).failure).toBe('not_known');
   });
 });
