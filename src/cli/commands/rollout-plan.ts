@@ -18,7 +18,6 @@ import { recordPlanRequest } from '../../plan/record-plan-request.js';
 import type { PortalEntry } from '../../portals/portal-entry-schema.js';
 import type { Runtime } from '../../runtime/create-runtime.js';
 import { requireSecretKey } from '../../secrets/require-secret-key.js';
-import { checkStoredKeyIds } from '../../store/check-stored-key-ids.js';
 import { advanceWavePlan } from '../../waves/advance-wave-plan.js';
 import { enqueuePlainRollout } from '../../waves/enqueue-plain-rollout.js';
 import { parseDuration } from '../../waves/parse-wave-options.js';
@@ -91,7 +90,7 @@ export async function planRollout(
   config: Config,
   logger: Logger,
 ): Promise<void> {
-  const runtime = await openRuntime(config, logger);
+  const runtime = await openRuntime(config, logger, { keyCheck: 'rollout' });
   try {
     const header = {
       id: newPlanId(),
@@ -179,14 +178,8 @@ export async function applyRolloutPlan(
   const { recreate, replace } = plan.request;
   const waves = plan.request.waves ?? undefined;
   requireSecretKey(config, 'rollout');
-  const runtime = await openRuntime(config, logger);
+  const runtime = await openRuntime(config, logger, { keyCheck: 'rollout' });
   try {
-    await checkStoredKeyIds({
-      redis: runtime.redis,
-      keys: runtime.keys,
-      secrets: config.secrets,
-      what: 'rollout',
-    });
     await checkPlanHolds(
       plan,
       {

@@ -5,7 +5,6 @@ import { QUEUE_PAUSED_HINT } from '../../ops/queue-paused-hint.js';
 import { summariseByCode } from '../../ops/summarise-by-code.js';
 import { tokenOwnershipNotice } from '../../portals/token-ownership-notice.js';
 import { requireSecretKey } from '../../secrets/require-secret-key.js';
-import { checkStoredKeyIds } from '../../store/check-stored-key-ids.js';
 import { advanceWavePlan } from '../../waves/advance-wave-plan.js';
 import { enqueuePlainRollout } from '../../waves/enqueue-plain-rollout.js';
 import { parseWaveFlags, type WaveFlagOptions } from '../../waves/parse-wave-flags.js';
@@ -136,15 +135,9 @@ export function rolloutCommand(): Command {
         return;
       }
       requireSecretKey(config, 'rollout');
-      const runtime = await openRuntime(config, logger);
+      // The key check runs before anything is stored: credentials are never sealed with a key the workers lack.
+      const runtime = await openRuntime(config, logger, { keyCheck: 'rollout' });
       try {
-        // Before anything is stored: changed credentials must not be sealed with a key the workers lack.
-        await checkStoredKeyIds({
-          redis: runtime.redis,
-          keys: runtime.keys,
-          secrets: config.secrets,
-          what: 'rollout',
-        });
         if (waveFlags.waves && apps && portals) {
           await startWaveRollout(runtime, {
             apps,
