@@ -4,6 +4,7 @@ import { findOutboundRefusal } from '../outbound/outbound-refused-error.js';
 import type { BitrixError } from './bitrix-error.js';
 import { classifyTransportFailure } from './classify-transport-failure.js';
 import { createBitrixError } from './create-bitrix-error.js';
+import { readCappedBody } from './read-capped-body.js';
 import { redactText, redactUrl } from './redact.js';
 
 /** Default cap on an answer body: a Bitrix24 method answer is a few KiB; anything near this is not one. */
@@ -90,32 +91,6 @@ function checkUrl(request: HttpRequest, options: HttpTransportOptions): URL {
   });
 }
 
-async function readCapped(
-  response: Response,
-  maxBytes: number,
-): Promise<{ text: string; tooLarge: boolean }> {
-  const declared = Number(response.headers.get('content-length'));
-  if (Number.isFinite(declared) && declared > maxBytes) {
-    await response.body?.cancel().catch(() => undefined);
-    return { text: '', tooLarge: true };
-  }
-  if (response.body === null) return { text: '', tooLarge: false };
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > maxBytes) {
-      await reader.cancel().catch(() => undefined);
-      return { text: '', tooLarge: true };
-    }
-    chunks.push(value);
-  }
-  return { text: Buffer.concat(chunks, total).toString('utf8'), tooLarge: false };
-}
-
 /**
  * POSTs one request with `AbortSignal.timeout(timeoutMs)` covering connect, answer and body, and returns the
  * complete answer whatever its status. Failures before a complete answer become typed errors:
@@ -170,7 +145,7 @@ export async function sendHttpRequest(
 
   let body: { text: string; tooLarge: boolean };
   try {
-    body = await readCapped(response, options.maxResponseBytes);
+    body = await readCappedBody(response, options.maxResponseBytes);
   } catch (error) {
     throw fail(error, 'body');
   }

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import { readCappedBody } from '../bitrix/read-capped-body.js';
 import { formatZodIssues } from '../input/format-zod-issues.js';
 import { failureOfStatus, type TokenSourceError, tokenSourceError } from './token-source-error.js';
 
@@ -93,30 +94,6 @@ function expiryOf(answer: SourceAnswer, now: number): number {
   return Math.min(...candidates);
 }
 
-/** The body up to `maxBytes`; `undefined` when it is longer (the rest is never read). */
-async function readCapped(response: Response, maxBytes: number): Promise<string | undefined> {
-  const declared = Number(response.headers.get('content-length'));
-  if (Number.isFinite(declared) && declared > maxBytes) {
-    await response.body?.cancel().catch(() => undefined);
-    return undefined;
-  }
-  if (response.body === null) return '';
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > maxBytes) {
-      await reader.cancel().catch(() => undefined);
-      return undefined;
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks, total).toString('utf8');
-}
-
 /** The request URL: `<url>?domain=<domain>[&force_refresh=1&stale=<hex>]`, keeping a query the URL has. */
 export function sourceRequestUrl(base: string, domain: string, force?: { staleHash: string }): URL {
   const url = new URL(base);
@@ -178,7 +155,8 @@ export function createTokenSourceClient(options: TokenSourceClientOptions): Toke
       }
       let text: string | undefined;
       try {
-        text = await readCapped(response, maxBodyBytes);
+        const body = await readCappedBody(response, maxBodyBytes);
+        text = body.tooLarge ? undefined : body.text;
       } catch (error) {
         throw fail(
           'unavailable',
