@@ -112,4 +112,36 @@ describe('closeBullmq', () => {
       await server.close();
     }
   });
+
+  it('closes a Queue whose client is still connecting (ready check under way) without leaving an unhandled rejection', async () => {
+    process.on('unhandledRejection', record);
+    const server = await startHoldingServer();
+    // ioredis's own ready check is an INFO too: held, the client stays 'connect' (on a Cluster: 'connect' until
+    // CLUSTER INFO answers), and BullMQ's start waits for its 'ready'.
+    const client = new Redis(server.url, { enableReadyCheck: true, maxRetriesPerRequest: null });
+    try {
+      await waitFor(() => server.heldInfo() > 0, { message: "the client's ready check to be under way" });
+      expect(client.status).toBe('connect');
+      const queue = new Queue('close-bullmq', { connection: client });
+
+      let closed = false;
+      const closing = closeBullmq(queue, client).then(() => {
+        closed = true;
+      });
+      await new Promise((resolve) => setImmediate(resolve));
+      if (closed) client.disconnect();
+      const waitedForTheStart = !closed;
+      server.release();
+      await closing;
+      client.disconnect();
+      await waitFor(() => client.status === 'end', { message: 'the client to end' });
+      await new Promise((resolve) => setTimeout(resolve, 0));
+
+      expect(unhandled).toEqual([]);
+      expect(waitedForTheStart).toBe(true);
+    } finally {
+      client.disconnect();
+      await server.close();
+    }
+  });
 });
