@@ -205,9 +205,15 @@ export const DASHBOARD_SCRIPT = `
     if (inflight) { again = true; return inflight; }
     if (timer) { clearTimeout(timer); timer = null; }
     var q = portalQuery(); q.set('limit', String(cfg.pageSize));
-    inflight = Promise.all([getJson('/api/progress'), getJson('/api/attention?limit=100&history=4'), getJson('/api/portals?' + q.toString())])
+    // Credentials are read after the attention list, in the same poll: a portal is parked before its pairs are, so
+    // a portal the list shows as needing re-auth is always counted by the credentials panel drawn with it.
+    var attentionThenCredentials = getJson('/api/attention?limit=100&history=4').then(function (a) {
+      return $('credentials') ? getJson('/api/credentials?limit=1').then(function (c) { return [a, c]; }) : [a, null];
+    });
+    inflight = Promise.all([getJson('/api/progress'), attentionThenCredentials, getJson('/api/portals?' + q.toString())])
       .then(function (r) {
-        renderAttention(r[1]);
+        renderAttention(r[1][0]);
+        if (r[1][1]) renderCredentials(r[1][1]);
         renderProgress(r[0]);
         renderPortals(r[2]);
         lastUpdate = Date.now(); stale = false;
@@ -258,35 +264,31 @@ export const DASHBOARD_SCRIPT = `
   $('portal-filter').addEventListener('submit', function (ev) { ev.preventDefault(); applyFilter(); });
   $('prev').addEventListener('click', function () { filter.offset = Math.max(0, filter.offset - cfg.pageSize); history.replaceState(null, '', '/?' + portalQuery().toString()); refresh(); });
   $('next').addEventListener('click', function () { filter.offset += cfg.pageSize; history.replaceState(null, '', '/?' + portalQuery().toString()); refresh(); });
-  // OAuth credential health (docs/tokens.md): it changes slowly, so it is read every fifth poll.
-  function refreshCredentials() {
-    if (!$('credentials')) return;
-    getJson('/api/credentials?limit=1').then(function (r) {
-      var c = r.summary, on = c.keepAliveAfterDays > 0;
-      setText('cred-oauth', c.oauthPortals);
-      setText('cred-fresh', on ? c.refreshedWithinAge : '–');
-      setText('cred-fresh-label', on ? 'refreshed within ' + c.keepAliveAfterDays + ' d' : 'keep-alive off');
-      setText('cred-due', on ? c.dueForKeepAlive : '–');
-      setText('cred-reauth', c.needsReauth);
-      tileAlert('cred-reauth', c.needsReauth);
-      // Who owns the tokens (docs/tokens.md): the same words as arrangementText (src/ops/read-token-arrangement.ts).
-      var a = c.arrangement;
-      if (a) {
-        var st = a.source.health ? a.source.health.state : null;
-        setText('cred-borrowed', a.borrowed);
-        tileAlert('cred-borrowed', a.borrowed > 0 && (st === 'refused' || st === 'unavailable' || !a.source.configured) ? 1 : 0);
-        var src = !a.source.configured ? (a.borrowed > 0 ? 'no token source configured: borrowed portals wait' : 'no token source')
-          : st === null ? 'token source not asked yet' : st === 'ok' ? 'token source ok'
-          : st === 'refused' ? 'token source REFUSED our secret: borrowed portals paused' : 'token source unavailable: borrowed portals back off';
-        setText('cred-arrangement', a.owned + ' owned (OAuth pair held here) · handout ' + (a.handout ? 'on' : 'off') +
-          ' · ' + a.borrowed + ' borrowed · ' + src);
-      }
-      var o = c.oldest;
-      setText('cred-oldest', o ? 'oldest last refresh ' + o.lastRefreshAt.slice(0, 10) + ' (' + o.domain + ', ' + o.ageDays +
-        ' d; lapses ' + o.lapsesAt.slice(0, 10) + ')' : 'no active OAuth portal');
-    }, function () { return undefined; }).then(function () { setTimeout(refreshCredentials, cfg.pollMs * 5); });
+  // OAuth credential health (docs/tokens.md), read in each poll with the attention list (refresh).
+  function renderCredentials(r) {
+    var c = r.summary, on = c.keepAliveAfterDays > 0;
+    setText('cred-oauth', c.oauthPortals);
+    setText('cred-fresh', on ? c.refreshedWithinAge : '–');
+    setText('cred-fresh-label', on ? 'refreshed within ' + c.keepAliveAfterDays + ' d' : 'keep-alive off');
+    setText('cred-due', on ? c.dueForKeepAlive : '–');
+    setText('cred-reauth', c.needsReauth);
+    tileAlert('cred-reauth', c.needsReauth);
+    // Who owns the tokens (docs/tokens.md): the same words as arrangementText (src/ops/read-token-arrangement.ts).
+    var a = c.arrangement;
+    if (a) {
+      var st = a.source.health ? a.source.health.state : null;
+      setText('cred-borrowed', a.borrowed);
+      tileAlert('cred-borrowed', a.borrowed > 0 && (st === 'refused' || st === 'unavailable' || !a.source.configured) ? 1 : 0);
+      var src = !a.source.configured ? (a.borrowed > 0 ? 'no token source configured: borrowed portals wait' : 'no token source')
+        : st === null ? 'token source not asked yet' : st === 'ok' ? 'token source ok'
+        : st === 'refused' ? 'token source REFUSED our secret: borrowed portals paused' : 'token source unavailable: borrowed portals back off';
+      setText('cred-arrangement', a.owned + ' owned (OAuth pair held here) · handout ' + (a.handout ? 'on' : 'off') +
+        ' · ' + a.borrowed + ' borrowed · ' + src);
+    }
+    var o = c.oldest;
+    setText('cred-oldest', o ? 'oldest last refresh ' + o.lastRefreshAt.slice(0, 10) + ' (' + o.domain + ', ' + o.ageDays +
+      ' d; lapses ' + o.lapsesAt.slice(0, 10) + ')' : 'no active OAuth portal');
   }
-  setTimeout(refreshCredentials, cfg.pollMs * 5);
 ${WAVES_PANEL_SCRIPT}
 ${PLAN_PANEL_SCRIPT}
   setInterval(setLive, 1000);

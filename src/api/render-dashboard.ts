@@ -273,7 +273,7 @@ function renderCredentials(view: DashboardView): string {
 ${tile('cred-oauth', 't-queue', c.oauthPortals, 'OAuth portals')}
 ${tile('cred-fresh', 't-registered', on ? (c.refreshedWithinAge ?? 0) : '–', on ? `refreshed within ${c.keepAliveAfterDays} d` : 'keep-alive off')}
 ${tile('cred-due', 't-pending', on ? (c.dueForKeepAlive ?? 0) : '–', 'due for keep-alive')}
-${tile('cred-reauth', 't-needs_reauth', c.needsReauth, 'need re-auth', c.needsReauth > 0)}
+${tile('cred-reauth', 't-needs_reauth', c.needsReauth, 'portals need re-auth', c.needsReauth > 0)}
 ${tile('cred-borrowed', 't-queue', c.arrangement.borrowed, 'borrowed from the token source', sourceTrouble(c))}
 </div>
 <p class="count" id="cred-arrangement">${e(arrangementText(c.arrangement))}</p>

@@ -94,11 +94,21 @@ describe('dashboard in headless Chromium during a simulated rollout', () => {
     h.startWorker(6);
     const seen: number[] = [];
     let midShot = false;
+    // Two views of one fact must agree on every screen: while the list shows the parked portal, the credentials
+    // panel counts it (it used to be read every fifth poll, and showed 0 beside the parked row for 10 s).
+    const disagreements: string[] = [];
+    const checkParkedAgrees = async () => {
+      // Read in this order: once listed, the portal stays listed, and a panel drawn later is drawn from a later poll.
+      const listed = await page.locator(`#attention-rows tr[data-portal="${REVOKED}"]`).count();
+      const reauth = await number(page, 'cred-reauth');
+      if (listed > 0 && reauth !== 1) disagreements.push(`needs re-auth listed, credentials panel says ${reauth}`);
+    };
     // Samples the page every 250 ms until it shows nothing pending.
     await waitFor(
       async () => {
         const registered = await number(page, 'n-registered-big');
         if (seen.at(-1) !== registered) seen.push(registered);
+        await checkParkedAgrees();
         const pending = await number(page, 'n-pending');
         if (!midShot && registered > total * 0.3 && (await number(page, 'n-failed')) > 0) {
           await page.screenshot({ path: join(ARTIFACTS, 'dashboard-progress.png'), fullPage: true });
@@ -108,6 +118,7 @@ describe('dashboard in headless Chromium during a simulated rollout', () => {
       },
       { timeoutMs: 25_000, intervalMs: 250, message: 'the dashboard to show nothing pending' },
     );
+    expect(disagreements.slice(0, 1)).toEqual([]);
     expect(seen.length, `registered counts seen: ${seen.join(', ')}`).toBeGreaterThanOrEqual(3);
     expect(seen).toEqual([...seen].sort((a, b) => a - b));
     expect(seen.at(-1)).toBe(39); // 13 healthy portals x 3 apps
