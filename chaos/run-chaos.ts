@@ -1,6 +1,5 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { z } from 'zod';
 import type { ChaosScenario } from './chaos-scenario.js';
 import { CHAOS_SCENARIOS, selectScenarios } from './chaos-scenarios.js';
@@ -15,8 +14,11 @@ const envSchema = z.object({
 });
 
 const RESULTS_DIR = join(import.meta.dirname, 'results');
-/** Only a run of every scenario replaces chaos/results/latest.json (the table the docs quote); a CHAOS_ONLY or --cluster run goes to tmp. */
-const PARTIAL_RESULTS_FILE = join(tmpdir(), 'imbot-chaos-partial.json');
+/**
+ * Only a run of every scenario replaces chaos/results/latest.json (the table the docs quote); a CHAOS_ONLY or
+ * --cluster run goes to the checkout's own .tmp/ (ignored by git), never to a file shared with other checkouts.
+ */
+const PARTIAL_RESULTS_FILE = join(import.meta.dirname, '..', '.tmp', 'chaos-partial.json');
 
 function failedRow(scenario: ChaosScenario, seconds: number, error: unknown): ChaosRow {
   return {
@@ -115,7 +117,7 @@ async function main(): Promise<void> {
   );
   const complete = scenarios.length === CHAOS_SCENARIOS.length && !onCluster;
   const resultsFile = complete ? join(RESULTS_DIR, 'latest.json') : PARTIAL_RESULTS_FILE;
-  mkdirSync(RESULTS_DIR, { recursive: true });
+  mkdirSync(dirname(resultsFile), { recursive: true });
   writeFileSync(
     resultsFile,
     `${JSON.stringify({ seed, portalsPerScenario: env.CHAOS_PORTALS, totalSeconds, passed: ok, finishedAt: new Date().toISOString(), rows }, null, 2)}\n`,
