@@ -51,40 +51,55 @@ export function createWavePlanStore(options: { redis: RedisClient; keys: RedisKe
   const transition = defineScript(redis, WAVE_PLAN_TRANSITION);
   const releaseLease = defineScript(redis, RELEASE_WAVE_LEASE);
 
+  /**
+   * Writes a new plan in state `running` at wave 1 in one MULTI: its hash, the portals of each wave (RPUSH in
+   * chunks) and the plan indexes. `fields` are the plan's own; the rest is the same for every new plan.
+   */
+  async function write(
+    id: string,
+    plan: { source: string; apps: NewWavePlan['apps']; recreate: boolean; replace: boolean },
+    waves: readonly (readonly string[])[],
+    fields: Record<string, string>,
+  ): Promise<WavePlan> {
+    const at = now();
+    const multi = redis.multi();
+    for (const [index, domains] of waves.entries())
+      for (let i = 0; i < domains.length; i += PUSH_CHUNK)
+        multi.rpush(keys.wavePortals(id, index + 1), ...domains.slice(i, i + PUSH_CHUNK));
+    multi.hset(keys.wavePlan(id), {
+      id,
+      createdAt: String(at),
+      updatedAt: String(at),
+      source: plan.source,
+      apps: JSON.stringify(plan.apps),
+      waveSizes: JSON.stringify(waves.map((w) => w.length)),
+      recreate: plan.recreate ? '1' : '',
+      replace: plan.replace ? '1' : '',
+      state: 'running',
+      wave: '1',
+      version: '1',
+      ...fields,
+    });
+    multi.zadd(keys.wavePlans, at, id);
+    multi.sadd(keys.activeWavePlans, id);
+    multi.sadd(keys.openWavePlans, id);
+    await multi.exec();
+    const stored = decodeWavePlan(await redis.hgetall(keys.wavePlan(id)));
+    if (!stored) throw new Error(`wave plan ${id} was not stored`);
+    return stored;
+  }
+
   return {
     /** Stores a new plan in state `running`, wave 1 not yet queued (the controller queues it). */
     async create(plan: NewWavePlan): Promise<WavePlan> {
-      const at = now();
-      const id = `w-${at.toString(36)}-${randomBytes(3).toString('hex')}`;
-      const multi = redis.multi();
-      for (const [index, domains] of plan.waves.entries()) {
-        if (domains.length > 0) multi.rpush(keys.wavePortals(id, index + 1), ...domains);
-      }
-      multi.hset(keys.wavePlan(id), {
-        id,
-        createdAt: String(at),
-        updatedAt: String(at),
-        source: plan.source,
-        apps: JSON.stringify(plan.apps),
+      const id = `w-${now().toString(36)}-${randomBytes(3).toString('hex')}`;
+      return await write(id, plan, plan.waves, {
         percents: JSON.stringify(plan.percents),
-        waveSizes: JSON.stringify(plan.waves.map((w) => w.length)),
         haltFailures: String(plan.haltFailures),
         haltNeedsReauth: String(plan.haltNeedsReauth),
         pauseMs: String(plan.pauseMs),
-        recreate: plan.recreate ? '1' : '',
-        replace: plan.replace ? '1' : '',
-        state: 'running',
-        wave: '1',
         enqueued: '0',
-        version: '1',
       });
-      multi.zadd(keys.wavePlans, at, id);
-      multi.sadd(keys.activeWavePlans, id);
-      multi.sadd(keys.openWavePlans, id);
-      await multi.exec();
-      const stored = await this.get(id);
-      if (!stored) throw new Error(`wave plan ${id} was not stored`);
-      return stored;
     },
 
     /**
@@ -93,37 +108,14 @@ export function createWavePlanStore(options: { redis: RedisClient; keys: RedisKe
      * the dashboard show it as they show a plan.
      */
     async createSingle(plan: NewSingleWavePlan): Promise<WavePlan> {
-      const at = now();
-      const { id } = plan;
-      const multi = redis.multi();
-      for (let i = 0; i < plan.domains.length; i += PUSH_CHUNK)
-        multi.rpush(keys.wavePortals(id, 1), ...plan.domains.slice(i, i + PUSH_CHUNK));
-      multi.hset(keys.wavePlan(id), {
-        id,
+      return await write(plan.id, plan, [plan.domains], {
         single: '1',
-        createdAt: String(at),
-        updatedAt: String(at),
-        source: plan.source,
-        apps: JSON.stringify(plan.apps),
         percents: JSON.stringify([100]),
-        waveSizes: JSON.stringify([plan.domains.length]),
         haltFailures: '1',
         haltNeedsReauth: '1',
         pauseMs: '0',
-        recreate: plan.recreate ? '1' : '',
-        replace: plan.replace ? '1' : '',
-        state: 'running',
-        wave: '1',
         enqueued: '1',
-        version: '1',
       });
-      multi.zadd(keys.wavePlans, at, id);
-      multi.sadd(keys.activeWavePlans, id);
-      multi.sadd(keys.openWavePlans, id);
-      await multi.exec();
-      const stored = await this.get(id);
-      if (!stored) throw new Error(`rollout ${id} was not stored`);
-      return stored;
     },
 
     async get(id: string): Promise<WavePlan | undefined> {
