@@ -89,10 +89,9 @@ export const DASHBOARD_SCRIPT = `
     setText('eta-value', s.pending === 0 ? 'done' : rate > 0 ? duration(s.pending / rate) : '–');
   }
 
+  // A reason is a pair state (src/ops/attention-row.ts): its state's colour and label.
   function badge(reason) {
-    var cls = reason === 'parked' ? 's-needs_reauth' : 's-' + reason;
-    var label = reason === 'parked' ? 'needs re-auth' : reason;
-    return h('span', { cls: 'badge ' + cls, text: label });
+    return h('span', { cls: 'badge s-' + reason, text: LABEL[reason] || reason });
   }
   function lastError(pair) {
     if (!pair.lastError) return h('span', { cls: 'muted', text: '–' });
@@ -100,15 +99,15 @@ export const DASHBOARD_SCRIPT = `
     return h('div', { cls: 'err', title: m }, h('b', { text: pair.lastError.code }), ' ' + (m.length > 160 ? m.slice(0, 157) + '…' : m));
   }
   function attentionRows(pairs) {
-    var rows = [], parked = {};
+    var rows = [], reauthOnly = {};
     pairs.forEach(function (p) {
-      var parkedOnly = p.reasons.length === 1 && p.reasons[0] === 'parked';
-      if (parkedOnly && parked[p.portal]) { parked[p.portal].codes.push(p.code); return; }
+      var onlyReauth = p.reasons.length === 1 && p.reasons[0] === 'needs_reauth';
+      if (onlyReauth && reauthOnly[p.portal]) { reauthOnly[p.portal].codes.push(p.code); return; }
       var row = Object.assign({}, p, { codes: [p.code] });
-      if (parkedOnly) parked[p.portal] = row;
+      if (onlyReauth) reauthOnly[p.portal] = row;
       rows.push(row);
     });
-    Object.keys(parked).forEach(function (k) { parked[k].codes.sort(); });
+    Object.keys(reauthOnly).forEach(function (k) { reauthOnly[k].codes.sort(); });
     return rows;
   }
   function action(row) {
@@ -121,14 +120,14 @@ export const DASHBOARD_SCRIPT = `
     var shown = a.total > a.pairs.length ? 'showing ' + a.pairs.length + ' of ' + a.total : a.total + (a.total === 1 ? ' pair' : ' pairs');
     var count = $('attention-count');
     while (count.firstChild) count.removeChild(count.firstChild);
-    [shown + ' · ', h('b', { text: c.failed }), ' failed · ', h('b', { text: c.parked }), ' need re-auth'].forEach(function (x) {
+    [shown + ' · ', h('b', { text: c.failed }), ' failed · ', h('b', { text: c.needs_reauth }), ' need re-auth'].forEach(function (x) {
       count.appendChild(typeof x === 'string' ? document.createTextNode(x) : x);
     });
     setText('retry-all-n', c.failed);
     $('retry-all').disabled = c.failed === 0;
     if (a.pairs.length === 0) {
       replaceRows('attention-rows', [h('tr', { cls: 'empty-row' }, h('td', { colspan: 7, cls: 'empty' },
-        h('span', { cls: 'ok-note', text: 'Nothing needs attention.' }), ' No failed or parked pair.'))]);
+        h('span', { cls: 'ok-note', text: 'Nothing needs attention.' }), ' No pair failed or needs re-auth.'))]);
       return;
     }
     replaceRows('attention-rows', attentionRows(a.pairs).map(function (p) {

@@ -1,11 +1,12 @@
+import type { AttentionAttempt, AttentionRow } from '../ops/attention-row.js';
 import { QUEUE_PAUSED_HINT } from '../ops/queue-paused-hint.js';
+import type { Attention } from '../ops/read-attention.js';
 import type { CredentialSummary } from '../ops/read-credential-health.js';
 import { arrangementText } from '../ops/read-token-arrangement.js';
-import type { AttemptRecord, PairState } from '../store/pair-result.js';
+import type { PairState } from '../store/pair-result.js';
 import { DASHBOARD_SCRIPT } from './dashboard-script.js';
 import { DASHBOARD_STYLE } from './dashboard-style.js';
 import { escapeHtml } from './escape-html.js';
-import type { Attention, AttentionPair } from './read-attention.js';
 import type { PortalPage, PortalSummary } from './read-portal-page.js';
 import type { Progress } from './read-progress.js';
 import { PLAN_PANEL_HTML } from './render-plan-panel.js';
@@ -101,13 +102,12 @@ ${tile('q-delayed', 't-queue', q.delayed, 'queue: delayed')}
 </section>`;
 }
 
-function badge(reason: string): string {
-  const cls = reason === 'parked' ? 's-needs_reauth' : `s-${reason}`;
-  const label = reason === 'parked' ? 'needs re-auth' : reason;
-  return `<span class="badge ${cls}">${e(label)}</span>`;
+/** A reason is a pair state (src/ops/attention-row.ts): its state's colour and label. */
+function badge(reason: AttentionRow['reasons'][number]): string {
+  return `<span class="badge s-${reason}">${e(STATE_LABEL[reason])}</span>`;
 }
 
-function historyLine(record: AttemptRecord, now: number): string {
+function historyLine(record: AttentionAttempt, now: number): string {
   const parts = [age(record.at, now), record.op, record.outcome, record.code ?? ''].filter((p) => p !== '');
   const text = parts.join(' · ');
   return `<li title="${e(record.message ?? text)}">${e(text)}</li>`;
@@ -120,37 +120,37 @@ function lastError(pair: { lastError: { code: string; message: string } | null }
   return `<div class="err" title="${e(message)}"><b>${e(pair.lastError.code)}</b> ${e(short)}</div>`;
 }
 
-/** One row of the attention table: a pair, or all parked pairs of one portal (the cause is the portal). */
-interface AttentionRow extends AttentionPair {
+/** One row of the attention table: a pair, or all needs_reauth pairs of one portal (the cause is the portal). */
+interface AttentionTableRow extends AttentionRow {
   codes: string[];
 }
 
-/** Collapses the parked-only pairs of a portal into one row; other pairs keep a row each. */
-export function attentionRows(pairs: readonly AttentionPair[]): AttentionRow[] {
-  const rows: AttentionRow[] = [];
-  const parked = new Map<string, AttentionRow>();
+/** Collapses the needs_reauth-only pairs of a portal into one row; other pairs keep a row each. */
+export function attentionRows(pairs: readonly AttentionRow[]): AttentionTableRow[] {
+  const rows: AttentionTableRow[] = [];
+  const reauthOnly = new Map<string, AttentionTableRow>();
   for (const pair of pairs) {
-    const parkedOnly = pair.reasons.length === 1 && pair.reasons[0] === 'parked';
-    const existing = parkedOnly ? parked.get(pair.portal) : undefined;
+    const onlyReauth = pair.reasons.length === 1 && pair.reasons[0] === 'needs_reauth';
+    const existing = onlyReauth ? reauthOnly.get(pair.portal) : undefined;
     if (existing) {
       existing.codes.push(pair.code);
       continue;
     }
     const row = { ...pair, codes: [pair.code] };
-    if (parkedOnly) parked.set(pair.portal, row);
+    if (onlyReauth) reauthOnly.set(pair.portal, row);
     rows.push(row);
   }
-  for (const row of parked.values()) row.codes.sort();
+  for (const row of reauthOnly.values()) row.codes.sort();
   return rows;
 }
 
-function action(row: AttentionRow): string {
+function action(row: AttentionTableRow): string {
   if (row.reasons.includes('failed'))
     return `<button class="primary retry" data-portal="${e(row.portal)}" data-code="${e(row.code)}">Retry</button>`;
   return '<span class="hint">re-import credentials</span>';
 }
 
-function attentionRow(row: AttentionRow, now: number): string {
+function attentionRow(row: AttentionTableRow, now: number): string {
   const attempts = row.codes.length > 1 ? '–' : String(row.attempts);
   return `<tr data-portal="${e(row.portal)}" data-code="${e(row.codes.join(','))}">
 <td class="why">${row.reasons.map(badge).join('')}</td><td class="portal">${e(row.portal)}</td><td class="code">${e(row.codes.join(', '))}</td>
@@ -164,7 +164,7 @@ function renderAttention(view: DashboardView): string {
   const { counts } = attention;
   const rows =
     attention.pairs.length === 0
-      ? '<tr class="empty-row"><td colspan="7" class="empty"><span class="ok-note">Nothing needs attention.</span> No failed or parked pair.</td></tr>'
+      ? '<tr class="empty-row"><td colspan="7" class="empty"><span class="ok-note">Nothing needs attention.</span> No pair failed or needs re-auth.</td></tr>'
       : attentionRows(attention.pairs)
           .map((row) => attentionRow(row, now))
           .join('');
@@ -174,7 +174,7 @@ function renderAttention(view: DashboardView): string {
       : `${attention.total} pair${attention.total === 1 ? '' : 's'}`;
   return `<section class="card" id="attention" aria-label="Needs attention">
 <div class="toolbar"><h2>Needs attention</h2>
-<span class="count" id="attention-count">${more} · <b>${counts.failed}</b> failed · <b>${counts.parked}</b> need re-auth</span>
+<span class="count" id="attention-count">${more} · <b>${counts.failed}</b> failed · <b>${counts.needs_reauth}</b> need re-auth</span>
 <span class="spacer"></span><span class="flash" id="retry-flash" role="status"></span>
 <button class="danger" id="retry-all"${counts.failed === 0 ? ' disabled' : ''}>Retry all failed (<span id="retry-all-n">${counts.failed}</span>)</button></div>
 <table><thead><tr><th>Why</th><th>Portal</th><th>App</th><th class="num">Attempts</th><th>Last error</th><th>Recent attempts (newest first)</th><th></th></tr></thead>

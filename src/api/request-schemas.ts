@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { CODE_MAX } from '../apps/app-definition-schema.js';
+import { ATTENTION_REASONS } from '../ops/attention-row.js';
 import { PAIR_STATES, type PairState } from '../store/pair-result.js';
-import { ATTENTION_REASONS } from './read-attention.js';
 
 /** Zod schemas of the API's params, query strings and bodies: errors name the field and what is allowed. */
 
@@ -76,7 +76,8 @@ export const portalsQuerySchema = z
 export const attentionQuerySchema = z
   .object({
     only: z.preprocess(
-      emptyToUndefined,
+      // `parked`: the word this parameter took before it used the state names; deprecated (docs/http-api.md).
+      (value: unknown) => (value === 'parked' ? 'needs_reauth' : emptyToUndefined(value)),
       z.enum(ATTENTION_REASONS, { error: `must be one of ${ATTENTION_REASONS.join(', ')}` }).optional(),
     ),
     limit: intParam(1, 1_000, 100),

@@ -150,35 +150,41 @@ describe('HTTP API on a finished rollout (real Redis + simulator)', () => {
     expect(missing.body['message']).toContain('alpha.sim.test');
   });
 
-  it('GET /api/attention lists failed and parked pairs with their attempt history', async () => {
+  it('GET /api/attention lists failed and needs_reauth pairs with their attempt history', async () => {
     const { status, body } = await getJson('/api/attention');
     expect(status).toBe(200);
-    expect(body).toMatchObject({ counts: { failed: 4, parked: 2 }, total: 6, limit: 100 });
+    expect(body).toMatchObject({ counts: { failed: 4, needs_reauth: 2 }, total: 6, limit: 100 });
     const pairs = body['pairs'] as {
       portal: string;
       code: string;
       reasons: string[];
-      history: { outcome: string }[];
+      history: { outcome: string; at: string }[];
     }[];
-    // Failed first, then parked.
+    // Failed first, then needs_reauth: the reasons are the pairs' states.
     expect(pairs.map((p) => p.reasons)).toEqual([
       ...Array.from({ length: 4 }, () => ['failed']),
-      ['parked'],
-      ['parked'],
+      ['needs_reauth'],
+      ['needs_reauth'],
     ]);
     const dropped = pairs.filter((p) => p.portal === 'dropped.sim.test');
     expect(dropped.map((p) => p.reasons)).toEqual([['failed'], ['failed']]);
     for (const p of dropped) {
       expect(p.history.map((h) => h.outcome)).toContain('failed');
       expect(p.history.length).toBeLessThanOrEqual(5);
+      // The times as `failed --json` prints them: ISO strings.
+      for (const h of p.history) expect(h.at).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
     }
-    const parked = await getJson('/api/attention?only=parked&history=0');
-    expect(
-      (parked.body['pairs'] as { portal: string; history: unknown[] }[]).map((p) => [p.portal, p.history]),
-    ).toEqual([
+    const reauth = await getJson('/api/attention?only=needs_reauth&history=0');
+    const portalsAndHistory = (answer: { body: Record<string, unknown> }) =>
+      (answer.body['pairs'] as { portal: string; history: unknown[] }[]).map((p) => [p.portal, p.history]);
+    expect(portalsAndHistory(reauth)).toEqual([
       ['revoked.sim.test', []],
       ['revoked.sim.test', []],
     ]);
+    // `only=parked`, the word taken before, still answers: a deprecated alias of needs_reauth.
+    expect(portalsAndHistory(await getJson('/api/attention?only=parked&history=0'))).toEqual(
+      portalsAndHistory(reauth),
+    );
     const limited = await getJson('/api/attention?limit=1');
     expect(limited.body).toMatchObject({ total: 6, limit: 1 });
     expect(limited.body['pairs']).toHaveLength(1);
@@ -191,7 +197,7 @@ describe('HTTP API on a finished rollout (real Redis + simulator)', () => {
     ['GET', '/api/portals?state=done', 'query.state', 'unknown state "done"'],
     ['GET', '/api/portals?code=bad%20code', 'query.code', 'app CODE'],
     ['GET', '/api/portals?color=red', 'query.color', 'not a known field'],
-    ['GET', '/api/attention?only=everything', 'query.only', 'failed, parked'],
+    ['GET', '/api/attention?only=everything', 'query.only', 'must be one of failed, needs_reauth'],
     ['GET', '/api/portals/not_a_host!', 'params.domain', 'portal host name'],
     ['GET', '/api/pairs/alpha.sim.test/bad$code', 'params.code', 'app CODE'],
     ['POST', '/api/pairs/https%3A%2F%2Fx/echo/retry', 'params.domain', 'portal host name'],

@@ -3,11 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type Command, CommanderError } from 'commander';
 import { afterEach, describe, expect, it } from 'vitest';
+import { buildApi } from '../../src/api/build-api.js';
 import { exportCommand } from '../../src/cli/commands/export.js';
 import { failedCommand } from '../../src/cli/commands/failed.js';
 import { retryCommand } from '../../src/cli/commands/retry.js';
 import { unregisterCommand } from '../../src/cli/commands/unregister.js';
 import { OperatorError } from '../../src/errors/operator-error.js';
+import { type AttentionRow, countAttentionRows } from '../../src/ops/attention-row.js';
 import { retryFailedPairs } from '../../src/ops/retry-failed-pairs.js';
 import { createResultStore } from '../../src/store/result-store.js';
 import { type Harness, jsApp, startHarness } from '../pipeline/support/pipeline-harness.js';
@@ -205,6 +207,48 @@ describe('failed', () => {
 
     const everything = [text, json, onePortal].map((r) => r.stdout + r.stderr).join('');
     for (const secret of secretsOf(h)) expect(everything).not.toContain(secret);
+  });
+});
+
+describe('failed, status and GET /api/attention', () => {
+  it('name the same pairs with the same reasons, counts, rows and history, and give the same next steps', async () => {
+    const h = await troubledRollout({ only: ['good.sim.test', 'badbot.sim.test', 'revoked.sim.test'] });
+    const env = cliEnv(h);
+    const app = await buildApi(h.runtime, { host: '127.0.0.1', token: undefined });
+    try {
+      const [json, text, status, answer] = await Promise.all([
+        run(['failed', '--json'], env),
+        run(['failed'], env),
+        run(['status'], env),
+        // history=50: every attempt the store keeps, as `failed --json` prints them.
+        app.inject({ method: 'GET', url: '/api/attention?history=50' }),
+      ]);
+      expect(json.code, json.stderr).toBe(0);
+      expect(answer.statusCode, answer.body).toBe(200);
+      const cli = JSON.parse(json.stdout) as AttentionRow[];
+      const api = answer.json() as { counts: Record<string, number>; total: number; pairs: AttentionRow[] };
+      expect(cli.map((r) => [r.portal, r.reasons])).toEqual([
+        ['badbot.sim.test', ['failed']],
+        ['revoked.sim.test', ['needs_reauth']],
+      ]);
+      // The same rows (status fields, reasons, ISO-time history); the API orders failed first, the CLI by pair.
+      const byPair = (a: AttentionRow, b: AttentionRow) =>
+        `${a.portal}|${a.code}`.localeCompare(`${b.portal}|${b.code}`);
+      expect([...api.pairs].sort(byPair)).toEqual([...cli].sort(byPair));
+      expect(api.counts).toEqual(countAttentionRows(cli));
+      expect(api.counts).toEqual({ failed: 1, needs_reauth: 1 });
+      expect(api.total).toBe(cli.length);
+
+      // The counts and next steps in the words of `failed`, in `failed` and `status` alike.
+      expect(text.stdout).toContain('2 pair(s) need attention: 1 failed, 1 needs_reauth\n');
+      expect(status.code, status.stderr).toBe(0);
+      expect(status.stdout).toContain('needs attention: 2 pair(s) (1 failed, 1 needs_reauth):\n');
+      const nextLines = (out: string) => out.split('\n').filter((line) => line.startsWith('next: '));
+      expect(nextLines(status.stdout)).toEqual(nextLines(text.stdout));
+      expect(nextLines(text.stdout)).toHaveLength(2);
+    } finally {
+      await app.close();
+    }
   });
 });
 

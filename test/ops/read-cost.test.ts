@@ -1,9 +1,9 @@
 import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
-import { readAttention } from '../../src/api/read-attention.js';
 import { readPortalPage } from '../../src/api/read-portal-page.js';
 import { readProgress } from '../../src/api/read-progress.js';
+import { readAttention } from '../../src/ops/read-attention.js';
 import { type PairJob, ROLLOUT_QUEUE } from '../../src/pipeline/pair-job.js';
 import { createRedisKeys, type RedisKeys } from '../../src/store/redis-keys.js';
 import { createResultStore, type ResultStore } from '../../src/store/result-store.js';
@@ -29,7 +29,7 @@ function client(): Redis {
 
 const error = { code: 'ERROR_CORE', message: 'boom' };
 
-/** `count` pairs on count/2 portals (two apps each): a quarter failed, a quarter parked, a quarter registered. */
+/** `count` pairs on count/2 portals (two apps each): a quarter failed, a quarter needs_reauth, a quarter registered. */
 async function fill(store: ResultStore, count: number): Promise<void> {
   const pairs = Array.from({ length: count }, (_, i) => ({
     domain: `p${String(Math.floor(i / 2)).padStart(5, '0')}.bitrix24.com`,
@@ -82,7 +82,7 @@ async function setUp(count: number) {
   const reads = {
     progress: () => readProgress({ results, queue }, Date.now),
     attention: () => readAttention(results, { limit: 8, historyLimit: 4 }),
-    attentionParked: () => readAttention(results, { limit: 8, historyLimit: 4, only: 'parked' }),
+    attentionNeedsReauth: () => readAttention(results, { limit: 8, historyLimit: 4, only: 'needs_reauth' }),
     portals: () => readPortalPage(results, {}, { offset: 3, limit: 5 }),
     failedPortals: () => readPortalPage(results, { states: ['failed'] }, { offset: 2, limit: 5 }),
     rolloutCounts: () => results.countsForRollout('r-1'),

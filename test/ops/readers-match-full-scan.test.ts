@@ -1,9 +1,9 @@
 import type { Redis } from 'ioredis';
 import { afterEach, describe, expect, it } from 'vitest';
-import { readAttention } from '../../src/api/read-attention.js';
 import { readPortalPage } from '../../src/api/read-portal-page.js';
-import { findAttentionPairs } from '../../src/ops/find-attention-pairs.js';
+import { toAttentionRow } from '../../src/ops/attention-row.js';
 import { findPairs, type PairFilter } from '../../src/ops/find-pairs.js';
+import { readAllAttention, readAttention } from '../../src/ops/read-attention.js';
 import { toStatusRow } from '../../src/ops/status-row.js';
 import { PAIR_STATES, type PairResult, type PairState } from '../../src/store/pair-result.js';
 import { createRedisKeys } from '../../src/store/redis-keys.js';
@@ -139,38 +139,40 @@ describe('index-backed readers', () => {
       );
     }
 
-    // /api/attention: failed first, then parked; newest first; then pair order.
+    // /api/attention: failed first, then needs_reauth; newest first; then pair order.
     const rank = (r: PairResult) => (r.state === 'failed' ? 0 : 1);
     const attention = all
       .filter((r) => r.state === 'failed' || r.state === 'needs_reauth')
       .sort((a, b) => rank(a) - rank(b) || b.updatedAt - a.updatedAt);
-    for (const only of [undefined, 'failed', 'parked'] as const) {
-      const selected = attention.filter(
-        (r) => !only || (only === 'failed' ? r.state === 'failed' : r.state === 'needs_reauth'),
-      );
+    for (const only of [undefined, 'failed', 'needs_reauth'] as const) {
+      const selected = attention.filter((r) => !only || r.state === only);
       const read = await readAttention(store, { limit: 7, historyLimit: 2, only });
       expect(read.counts).toEqual({
         failed: all.filter((r) => r.state === 'failed').length,
-        parked: all.filter((r) => r.state === 'needs_reauth').length,
+        needs_reauth: all.filter((r) => r.state === 'needs_reauth').length,
       });
       expect(read.total).toBe(selected.length);
       expect(read.pairs.map((p) => `${p.portal}|${p.code}`)).toEqual(
         selected.slice(0, 7).map((r) => `${r.portal}|${r.code}`),
       );
       for (const p of read.pairs) {
-        expect(p.history).toEqual((await store.history(p.portal, p.code)).slice(0, 2));
+        const result = all.find((r) => r.portal === p.portal && r.code === p.code);
+        if (!result) throw new Error(`${p.portal} ${p.code} is not a stored pair`);
+        expect(p).toEqual(toAttentionRow(result, (await store.history(p.portal, p.code)).slice(0, 2)));
       }
     }
     expect((await readAttention(store, { limit: 3, historyLimit: 0 })).pairs[0]?.history).toEqual([]);
 
     // `failed` (CLI): every pair needing attention, in pair order; by portal and by code.
     const needsAttention = (r: PairResult) => r.state === 'failed' || r.state === 'needs_reauth';
-    expect(await findAttentionPairs(store)).toEqual(all.filter(needsAttention));
-    expect(await findAttentionPairs(store, { code: 'echo' })).toEqual(
-      all.filter((r) => needsAttention(r) && r.code === 'echo'),
+    const rows = (results: PairResult[]) => results.map((r) => toAttentionRow(r, []));
+    const noHistory = { history: false };
+    expect(await readAllAttention(store, {}, noHistory)).toEqual(rows(all.filter(needsAttention)));
+    expect(await readAllAttention(store, { code: 'echo' }, noHistory)).toEqual(
+      rows(all.filter((r) => needsAttention(r) && r.code === 'echo')),
     );
-    expect(await findAttentionPairs(store, { portal: 'portal-01.bitrix24.com' })).toEqual(
-      all.filter((r) => needsAttention(r) && r.portal === 'portal-01.bitrix24.com'),
+    expect(await readAllAttention(store, { portal: 'portal-01.bitrix24.com' }, noHistory)).toEqual(
+      rows(all.filter((r) => needsAttention(r) && r.portal === 'portal-01.bitrix24.com')),
     );
     // The data exercises what it should: every state present, and attention ties on updatedAt.
     expect(new Set(all.map((r) => r.state))).toEqual(new Set(PAIR_STATES));

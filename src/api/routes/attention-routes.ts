@@ -1,10 +1,10 @@
 import type { FastifyInstance } from 'fastify';
+import { readAttention } from '../../ops/read-attention.js';
 import type { ResultStore } from '../../store/result-store.js';
 import { parseInput } from '../parse-input.js';
-import { readAttention } from '../read-attention.js';
 import { attentionQuerySchema } from '../request-schemas.js';
 
-/** GET /api/attention: failed and parked pairs, each with its latest attempts. */
+/** GET /api/attention: one page of the pairs needing attention (src/ops/read-attention.ts), each with its latest attempts. */
 export function attentionRoutes(app: FastifyInstance, deps: { results: ResultStore }): void {
   app.get('/api/attention', async (request) => {
     const query = parseInput(attentionQuerySchema, request.query, 'query');

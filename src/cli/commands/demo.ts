@@ -7,6 +7,7 @@ import { loadConfig } from '../../config/load-config.js';
 import { EXIT_CODES, UsageError } from '../../errors/operator-error.js';
 import { formatZodIssues } from '../../input/format-zod-issues.js';
 import { createLogger } from '../../log/create-logger.js';
+import { ATTENTION_REASONS } from '../../ops/attention-row.js';
 import { findPairs } from '../../ops/find-pairs.js';
 import { formatTable } from '../../ops/format-table.js';
 import { createRolloutWorker } from '../../pipeline/create-rollout-worker.js';
@@ -202,7 +203,7 @@ export function demoCommand(): Command {
             ],
           )}\n`,
         );
-        const attention = await findPairs(runtime.results, { states: ['failed', 'needs_reauth'] });
+        const attention = await findPairs(runtime.results, { states: ATTENTION_REASONS });
         if (attention.length > 0) {
           process.stdout.write(
             `\nneeds attention (as \`imbot-rollout failed\` lists it):\n${formatTable(
