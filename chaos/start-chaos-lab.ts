@@ -8,7 +8,7 @@ import { pino } from 'pino';
 import { z } from 'zod';
 import type { AppDefinition } from '../src/apps/app-definition-schema.js';
 import type { Config } from '../src/config/config-schema.js';
-import { isSettled, type ProgressCounts, progressCounts } from '../src/ops/progress-counts.js';
+import { countPairs, isSettled, type PairCounts } from '../src/ops/pair-counts.js';
 import type { StatusRow } from '../src/ops/status-row.js';
 import { createRolloutWorker } from '../src/pipeline/create-rollout-worker.js';
 import { type EnqueueSummary, enqueueRollout } from '../src/pipeline/enqueue-rollout.js';
@@ -50,7 +50,7 @@ export interface ChaosLabOptions {
   config?: Record<string, unknown> | ((sim: SimulatorHandle) => Promise<Record<string, unknown>>);
 }
 
-export interface SettleResult extends ProgressCounts {
+export interface SettleResult extends PairCounts {
   timedOut: boolean;
   /** Jobs still waiting, active or delayed once the pairs settled (they should drain to 0). */
   leftoverJobs: number;
@@ -218,10 +218,10 @@ export async function startChaosLab(options: ChaosLabOptions): Promise<ChaosLab>
     },
     async waitSettled(pairs, timeoutMs) {
       const deadline = Date.now() + timeoutMs;
-      let counts = await progressCounts(runtime.results, pairs);
+      let counts = await countPairs(runtime.results, pairs);
       while (!isSettled(counts) && Date.now() < deadline) {
         await delay(100);
-        counts = await progressCounts(runtime.results, pairs);
+        counts = await countPairs(runtime.results, pairs);
       }
       // Settled pairs can still have a job around (a killed worker's job waits for the stalled check): let the
       // queue drain so nothing runs while the checks read the simulator.

@@ -63,14 +63,14 @@ export const DASHBOARD_SCRIPT = `
   function tileAlert(id, n) { var el = $(id); if (el) el.parentNode.classList.toggle('alert', n > 0); }
 
   function renderProgress(p) {
-    var s = p.states;
+    var s = p.counts;
     setText('n-registered-big', s.registered);
-    setText('n-total', p.total);
-    setText('pct-registered', (p.total > 0 ? Math.floor(100 * s.registered / p.total) : 0) + '%');
-    setText('settled-note', p.settled + ' of ' + p.total + ' settled');
+    setText('n-total', s.total);
+    setText('pct-registered', (s.total > 0 ? Math.floor(100 * s.registered / s.total) : 0) + '%');
+    setText('settled-note', p.settled + ' of ' + s.total + ' settled');
     ORDER.forEach(function (st) {
       var seg = $('bar-' + st);
-      seg.style.width = pct(s[st], p.total);
+      seg.style.width = pct(s[st], s.total);
       seg.title = LABEL[st] + ': ' + s[st];
       setText('n-' + st, s[st]);
     });

@@ -1,7 +1,7 @@
 import type { Queue } from 'bullmq';
+import { type PairCounts, pairCountsOf } from '../ops/pair-counts.js';
 import { QUEUE_PAUSED_HINT } from '../ops/queue-paused-hint.js';
 import type { PairJob } from '../pipeline/pair-job.js';
-import type { PairState } from '../store/pair-result.js';
 import type { ResultStore } from '../store/result-store.js';
 
 /** BullMQ job states counted for the progress view and /metrics. */
@@ -18,10 +18,8 @@ export const QUEUE_STATES = [
 export type QueueState = (typeof QUEUE_STATES)[number];
 
 export interface Progress {
-  /** Every pair the result store knows. */
-  total: number;
-  /** Pairs by durable result state (`results.countsByState()`). */
-  states: Record<PairState, number>;
+  /** Every pair the result store knows, by durable result state (`results.countsByState()`), and their total. */
+  counts: PairCounts;
   /** Pairs no longer pending: registered, failed, parked (needs_reauth) or unregistered. */
   settled: number;
   /** Jobs by BullMQ state. Completed and failed jobs are removed at once, so those two stay near 0. */
@@ -46,11 +44,10 @@ export async function readProgress(
   ]);
   const queue = {} as Record<QueueState, number>;
   for (const state of QUEUE_STATES) queue[state] = jobs[state] ?? 0;
-  const total = Object.values(states).reduce((sum, n) => sum + n, 0);
+  const counts = pairCountsOf(states);
   return {
-    total,
-    states,
-    settled: total - states.pending,
+    counts,
+    settled: counts.total - counts.pending,
     queue,
     queuePaused,
     ...(queuePaused ? { queuePausedHint: QUEUE_PAUSED_HINT } : {}),

@@ -72,29 +72,30 @@ function pct(part: number, total: number): string {
 
 function renderOverview(view: DashboardView): string {
   const { progress } = view;
-  const { states, total } = progress;
-  const done = total > 0 ? Math.floor((100 * states.registered) / total) : 0;
+  const { counts } = progress;
+  const { total } = counts;
+  const done = total > 0 ? Math.floor((100 * counts.registered) / total) : 0;
   const bar = STATE_ORDER.map(
     (s) =>
-      `<span id="bar-${s}" class="seg-${s}" style="width:${pct(states[s], total)}" title="${e(STATE_LABEL[s])}: ${states[s]}"></span>`,
+      `<span id="bar-${s}" class="seg-${s}" style="width:${pct(counts[s], total)}" title="${e(STATE_LABEL[s])}: ${counts[s]}"></span>`,
   ).join('');
   const tile = (id: string, cls: string, n: number, label: string, alert = false) =>
     `<div class="tile ${cls}${alert && n > 0 ? ' alert' : ''}"><span class="n" id="${id}">${n}</span><span class="l">${e(label)}</span></div>`;
   const q = progress.queue;
   return `<section class="card" id="overview" aria-label="Progress">
 <div class="headline">
-  <span class="big"><span id="n-registered-big">${states.registered}</span> <small>/ <span id="n-total">${total}</span> registered</small></span>
+  <span class="big"><span id="n-registered-big">${counts.registered}</span> <small>/ <span id="n-total">${total}</span> registered</small></span>
   <span class="pct" id="pct-registered">${done}%</span>
   <span class="muted" id="settled-note">${progress.settled} of ${total} settled</span>
   <span class="rate" id="rate">throughput <b id="rate-value">–</b> · ETA <b id="eta-value">–</b></span>
 </div>
 <div class="bar" role="img" aria-label="pairs by state">${bar}</div>
 <div class="tiles">
-${tile('n-registered', 't-registered', states.registered, 'registered')}
-${tile('n-pending', 't-pending', states.pending, 'pending')}
-${tile('n-failed', 't-failed', states.failed, 'failed', true)}
-${tile('n-needs_reauth', 't-needs_reauth', states.needs_reauth, 'needs re-auth', true)}
-${tile('n-unregistered', 't-unregistered', states.unregistered, 'unregistered')}
+${tile('n-registered', 't-registered', counts.registered, 'registered')}
+${tile('n-pending', 't-pending', counts.pending, 'pending')}
+${tile('n-failed', 't-failed', counts.failed, 'failed', true)}
+${tile('n-needs_reauth', 't-needs_reauth', counts.needs_reauth, 'needs re-auth', true)}
+${tile('n-unregistered', 't-unregistered', counts.unregistered, 'unregistered')}
 ${tile('q-waiting', 't-queue', q.waiting + q.prioritized, 'queue: waiting')}
 ${tile('q-active', 't-queue', q.active, 'queue: active')}
 ${tile('q-delayed', 't-queue', q.delayed, 'queue: delayed')}

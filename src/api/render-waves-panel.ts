@@ -20,16 +20,13 @@ export const WAVES_PANEL_HTML = `<section class="card" id="waves" aria-label="Wa
  */
 export const WAVES_PANEL_SCRIPT = `
   var STATE_CLASS = { running: 's-pending', pausing: 's-pending', halted: 's-failed', aborted: 's-needs_reauth', done: 's-registered' };
+  var COMMAND_BUTTON = { resume: ['primary', 'Resume'], 'skip-wave': ['', 'Skip to next wave'], abort: ['danger', 'Abort'],
+    promote: ['', 'Make stable'] };
   function waveButtons(p) {
-    var out = [];
-    if (p.state === 'halted') out.push(h('button', { cls: 'primary wave-cmd', 'data-plan': p.id, 'data-cmd': 'resume', text: 'Resume' }));
-    if ((p.state === 'halted' || p.state === 'pausing' || p.state === 'running') && p.wave < p.waves)
-      out.push(h('button', { cls: 'wave-cmd', 'data-plan': p.id, 'data-cmd': 'skip-wave', text: 'Skip to next wave' }));
-    if (p.state === 'halted' || p.state === 'pausing' || p.state === 'running')
-      out.push(h('button', { cls: 'danger wave-cmd', 'data-plan': p.id, 'data-cmd': 'abort', text: 'Abort' }));
-    if (p.state === 'done' && p.stableFor.length < p.apps.length)
-      out.push(h('button', { cls: 'wave-cmd', 'data-plan': p.id, 'data-cmd': 'promote', text: 'Make stable' }));
-    return out;
+    return p.commands.map(function (cmd) {
+      var b = COMMAND_BUTTON[cmd] || ['', cmd];
+      return h('button', { cls: (b[0] ? b[0] + ' ' : '') + 'wave-cmd', 'data-plan': p.id, 'data-cmd': cmd, text: b[1] });
+    });
   }
   function renderApps(r) {
     var body = $('app-rows');
@@ -60,7 +57,7 @@ export const WAVES_PANEL_SCRIPT = `
       var waves = p.waveCounts.map(function (w) {
         var c = w.counts;
         var text = 'wave ' + w.wave + ' (' + w.portals + ' portals): ' +
-          (c ? c.registered + ' / ' + c.failed + ' / ' + c.needsReauth + ' / ' + c.pending : 'not started');
+          (c ? c.registered + ' / ' + c.failed + ' / ' + c.needs_reauth + ' / ' + c.pending : 'not started');
         return h('div', { cls: w.wave === p.wave ? 'current' : '', text: text });
       });
       var failing = p.failing.slice(0, 5).map(function (f) {

@@ -1,7 +1,7 @@
 import type { AppDefinition } from '../apps/app-definition-schema.js';
 import { EXIT_CODES } from '../errors/operator-error.js';
 import { formatTable } from '../ops/format-table.js';
-import { isSettled, progressCounts } from '../ops/progress-counts.js';
+import { countPairs, isSettled } from '../ops/pair-counts.js';
 import { enqueueRollout } from '../pipeline/enqueue-rollout.js';
 import { computeRolloutPlan } from '../plan/compute-rollout-plan.js';
 import { formatPlanSummary } from '../plan/format-plan-summary.js';
@@ -78,7 +78,7 @@ export async function demoPlan(
     historyBefore.set(key, (await runtime.results.history(entry.domain, entry.code)).length);
   });
   const summary = await rollOut(runtime, v2, portals);
-  const counts = await progressCounts(runtime.results, summary.pairs);
+  const counts = await countPairs(runtime.results, summary.pairs);
   if (!isSettled(counts)) return EXIT_CODES.failed;
 
   const did = new Map<string, number>();

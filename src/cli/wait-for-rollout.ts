@@ -1,10 +1,5 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import {
-  isSettled,
-  type ProgressCounts,
-  progressCounts,
-  rolloutProgressCounts,
-} from '../ops/progress-counts.js';
+import { countPairs, isSettled, type PairCounts, pairCountsOf } from '../ops/pair-counts.js';
 import { createProgressReporter } from '../ops/progress-reporter.js';
 import { QUEUE_PAUSED_HINT } from '../ops/queue-paused-hint.js';
 import type { ResultStore } from '../store/result-store.js';
@@ -27,7 +22,7 @@ export async function waitForRollout(
     /** Pairs that needed no work (the producer's `unchanged`): left out of the progress (createProgressReporter). */
     unchanged?: number;
   } = {},
-): Promise<ProgressCounts> {
+): Promise<PairCounts> {
   const reporter = createProgressReporter({
     stream: options.stream ?? process.stderr,
     ...(options.unchanged === undefined ? {} : { unchanged: options.unchanged }),
@@ -36,8 +31,8 @@ export async function waitForRollout(
   for (;;) {
     const counts =
       options.rolloutId === undefined
-        ? await progressCounts(results, pairs)
-        : await rolloutProgressCounts(results, options.rolloutId);
+        ? await countPairs(results, pairs)
+        : pairCountsOf(await results.countsForRollout(options.rolloutId));
     if (isSettled(counts) || options.signal?.aborted) {
       reporter.finish(counts);
       return counts;

@@ -1,4 +1,4 @@
-import type { ProgressCounts } from './progress-counts.js';
+import type { PairCounts } from './pair-counts.js';
 import { sanitiseText } from './sanitise-text.js';
 
 export interface ProgressReporterOptions {
@@ -33,7 +33,7 @@ export function createProgressReporter(options: ProgressReporterOptions) {
   let lastPlain = Number.NEGATIVE_INFINITY; // the first update prints at once
 
   const unchanged = Math.max(0, options.unchanged ?? 0);
-  function describe(all: ProgressCounts, paused = false): string {
+  function describe(all: PairCounts, paused = false): string {
     const c = { ...all, total: Math.max(0, all.total - unchanged) };
     const done = Math.max(0, all.registered + all.unregistered - unchanged);
     const finished = c.total - c.pending;
@@ -43,7 +43,7 @@ export function createProgressReporter(options: ProgressReporterOptions) {
     const parts = [
       `done ${done}/${c.total}`,
       `failed ${c.failed}`,
-      `needs_reauth ${c.needsReauth}`,
+      `needs_reauth ${c.needs_reauth}`,
       `pending ${c.pending}`,
       `${rate.toFixed(1)}/s`,
       `ETA ${c.pending === 0 ? '0s' : formatDuration(eta)}`,
@@ -55,7 +55,7 @@ export function createProgressReporter(options: ProgressReporterOptions) {
 
   return {
     /** `paused`: the queue is paused, so nothing moves (shown on the line). */
-    update(c: ProgressCounts, paused = false): void {
+    update(c: PairCounts, paused = false): void {
       if (tty) {
         const width = 30;
         const work = Math.max(0, c.total - unchanged);
@@ -72,7 +72,7 @@ export function createProgressReporter(options: ProgressReporterOptions) {
     notice(text: string): void {
       options.stream.write(`${tty ? '\r\x1b[2K' : ''}${sanitiseText(text)}\n`);
     },
-    finish(c: ProgressCounts): void {
+    finish(c: PairCounts): void {
       if (tty) options.stream.write(`\r\x1b[2K${describe(c)}\n`);
       else options.stream.write(`progress: ${describe(c)}\n`);
     },

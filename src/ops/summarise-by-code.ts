@@ -1,5 +1,6 @@
-import { PAIR_STATES, type PairState } from '../store/pair-result.js';
+import { PAIR_STATES } from '../store/pair-result.js';
 import type { ResultStore } from '../store/result-store.js';
+import { noPairCounts, type PairCounts } from './pair-counts.js';
 import { sanitiseText } from './sanitise-text.js';
 
 /**
@@ -10,22 +11,22 @@ export async function summariseByCode(
   results: ResultStore,
   pairs: readonly { domain: string; code: string }[],
 ): Promise<string[]> {
-  const byCode = new Map<string, Record<PairState, number>>();
-  const total = Object.fromEntries(PAIR_STATES.map((s) => [s, 0])) as Record<PairState, number>;
+  const byCode = new Map<string, PairCounts>();
+  const total = noPairCounts();
   for (let i = 0; i < pairs.length; i += 2_000) {
     const chunk = pairs.slice(i, i + 2_000);
     const states = await results.statesOf(chunk);
     chunk.forEach((pair, at) => {
       const state = states[at]?.state ?? 'pending';
-      const counts =
-        byCode.get(pair.code) ??
-        (Object.fromEntries(PAIR_STATES.map((s) => [s, 0])) as Record<PairState, number>);
+      const counts = byCode.get(pair.code) ?? noPairCounts();
       counts[state]++;
+      counts.total++;
       total[state]++;
+      total.total++;
       byCode.set(pair.code, counts);
     });
   }
-  const line = (label: string, counts: Record<PairState, number>) =>
+  const line = (label: string, counts: PairCounts) =>
     sanitiseText(
       `${label}: ${
         PAIR_STATES.filter((s) => counts[s] > 0)

@@ -1,4 +1,4 @@
-import type { ProgressCounts } from '../ops/progress-counts.js';
+import type { PairCounts } from '../ops/pair-counts.js';
 import type { WavePlan } from './wave-plan.js';
 
 export type SettledWaveDecision =
@@ -18,14 +18,14 @@ const percent = (share: number) => `${Number((share * 100).toFixed(1))}%`;
  */
 export function decideSettledWave(
   plan: Pick<WavePlan, 'wave' | 'waveSizes' | 'haltFailures' | 'haltNeedsReauth' | 'pauseMs'>,
-  counts: Pick<ProgressCounts, 'total' | 'failed' | 'needsReauth'>,
+  counts: Pick<PairCounts, 'total' | 'failed' | 'needs_reauth'>,
   now: number,
 ): SettledWaveDecision {
   const waves = plan.waveSizes.length;
   if (plan.wave >= waves) return { kind: 'done' };
   const total = Math.max(counts.total, 1);
   const failedShare = counts.failed / total;
-  const reauthShare = counts.needsReauth / total;
+  const reauthShare = counts.needs_reauth / total;
   const problems: string[] = [];
   if (failedShare > plan.haltFailures) {
     problems.push(
@@ -34,7 +34,7 @@ export function decideSettledWave(
   }
   if (reauthShare > plan.haltNeedsReauth) {
     problems.push(
-      `${counts.needsReauth} of ${counts.total} pairs need re-authorisation (${percent(reauthShare)}, above ` +
+      `${counts.needs_reauth} of ${counts.total} pairs need re-authorisation (${percent(reauthShare)}, above ` +
         `--halt-needs-reauth ${percent(plan.haltNeedsReauth)})`,
     );
   }

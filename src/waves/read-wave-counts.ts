@@ -1,4 +1,4 @@
-import { type ProgressCounts, rolloutProgressCounts, toProgressCounts } from '../ops/progress-counts.js';
+import { type PairCounts, pairCountsOf } from '../ops/pair-counts.js';
 import type { ResultStore } from '../store/result-store.js';
 import { FAILING_LIST_LIMIT, type FailingPair, rolloutIdOfWave, type WavePlan } from './wave-plan.js';
 import type { WavePlanStore } from './wave-plan-store.js';
@@ -22,14 +22,14 @@ export async function readWaveCounts(
   deps: { results: ResultStore },
   plan: Pick<WavePlan, 'id' | 'single'>,
   wave: number,
-): Promise<ProgressCounts> {
-  return await rolloutProgressCounts(deps.results, rolloutIdOfWave(plan, wave));
+): Promise<PairCounts> {
+  return pairCountsOf(await deps.results.countsForRollout(rolloutIdOfWave(plan, wave)));
 }
 
 /** What one wave did, whatever came after it (readWaveRecord). */
 export interface WaveRecord {
   /** The wave's pairs by state: those it still holds, plus those a later rollout took over, in the state they had. */
-  counts: ProgressCounts;
+  counts: PairCounts;
   /** Pairs a later rollout took over while they were still pending here (counted in no state above). */
   takenOver: number;
 }
@@ -51,7 +51,7 @@ export async function readWaveRecord(
     deps.results.handedOverFromRollout(id),
   ]);
   const takenOver = handed.pending;
-  const counts = toProgressCounts({
+  const counts = pairCountsOf({
     pending: live.pending,
     registered: live.registered + handed.registered,
     failed: live.failed + handed.failed,

@@ -1,16 +1,17 @@
 import type { AppDefinition } from '../apps/app-definition-schema.js';
 import { EXIT_CODES } from '../errors/operator-error.js';
+import { needingOperator } from '../ops/pair-counts.js';
 import type { PortalEntry } from '../portals/portal-entry-schema.js';
 import { tokenOwnershipNotice } from '../portals/token-ownership-notice.js';
 import type { Runtime } from '../runtime/create-runtime.js';
 import { advanceWavePlan } from './advance-wave-plan.js';
 import { controlWavePlan, type PlanControlCommand, promoteWavePlan } from './control-wave-plan.js';
 import { createWavePlan } from './create-wave-plan.js';
-import { describeWavePlan, readWaveViews } from './describe-wave-plan.js';
-import { formatPlanHeadline } from './format-wave-plan.js';
+import { formatPlanHeadline, formatWavePlan } from './format-wave-plan.js';
 import { waitForWavePlan } from './wait-for-wave-plan.js';
 import { waveDeps } from './wave-deps.js';
 import type { WavePlan } from './wave-plan.js';
+import { readWavePlanView } from './wave-plan-view.js';
 
 export interface WaveOptions {
   percents: number[];
@@ -24,8 +25,8 @@ const pct = (share: number) => `${Math.round(share * 1000) / 10}%`;
 /** After waiting: exit 1 when the plan halted or was aborted, or a pair of it failed / needs re-authorisation. */
 async function setExitCode(runtime: Runtime, plan: WavePlan | undefined): Promise<void> {
   if (!plan) return;
-  const views = await readWaveViews(runtime, plan);
-  const bad = views.reduce((n, v) => n + (v.counts ? v.counts.failed + v.counts.needsReauth : 0), 0);
+  const { waveCounts } = await readWavePlanView(runtime, plan);
+  const bad = waveCounts.reduce((n, v) => n + (v.counts ? needingOperator(v.counts) : 0), 0);
   if (plan.state !== 'done' || bad > 0) process.exitCode = EXIT_CODES.failed;
   if (plan.state === 'done' && bad > 0) {
     process.stdout.write(
@@ -81,7 +82,7 @@ export async function startWaveRollout(
     );
   }
   if (plan.state === 'halted') {
-    process.stdout.write(`${formatPlanHeadline(plan)}\n`);
+    process.stdout.write(`${formatPlanHeadline(await readWavePlanView(runtime, plan))}\n`);
     process.exitCode = EXIT_CODES.failed;
     return;
   }
@@ -124,7 +125,7 @@ export async function runWavePlanCommand(
   // Start the next wave now rather than at a worker's next tick.
   const plan = (await advanceWavePlan(deps, id)) ?? outcome.plan;
   process.stdout.write(`rollout: ${command === 'resume' ? 'resumed' : 'skipped to the next wave'}:\n`);
-  process.stdout.write(`${(await describeWavePlan(runtime, plan)).join('\n')}\n`);
+  process.stdout.write(`${formatWavePlan(await readWavePlanView(runtime, plan)).join('\n')}\n`);
   if (!wait) return;
   await setExitCode(runtime, await waitForWavePlan(deps, id, { stream: process.stderr }));
 }

@@ -1,7 +1,8 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { advanceWavePlan, type WaveControllerDeps } from './advance-wave-plan.js';
-import { describeWavePlan } from './describe-wave-plan.js';
+import { formatWavePlan } from './format-wave-plan.js';
 import type { WavePlan } from './wave-plan.js';
+import { readWavePlanView } from './wave-plan-view.js';
 
 /** A plan `rollout --wait` stops waiting for: ended, or halted until an operator acts. */
 export function isWaitOver(plan: WavePlan): boolean {
@@ -29,7 +30,7 @@ export async function waitForWavePlan(
     }
     if (!plan) return undefined;
     // The whole plan when its headline changes (a wave starts, a halt), else only the wave lines that changed.
-    const lines = await describeWavePlan(deps, plan);
+    const lines = formatWavePlan(await readWavePlanView(deps, plan));
     const changed = lines[0] !== shown[0] ? lines : lines.filter((line, i) => line !== shown[i]);
     if (changed.length > 0) stream.write(`${changed.join('\n')}\n`);
     shown = lines;

@@ -48,7 +48,7 @@ beforeAll(async () => {
     .map((p) => (p.domain === 'badbot.sim.test' ? { ...p, botId: (p.botId ?? 0) + 1000 } : p));
   const summary = await harness.rollout([jsApp('echo'), jsApp('help')], portals);
   const counts = await harness.settle(summary.pairs);
-  expect(counts).toMatchObject({ total: 12, registered: 6, failed: 4, needsReauth: 2, pending: 0 });
+  expect(counts).toMatchObject({ total: 12, registered: 6, failed: 4, needs_reauth: 2, pending: 0 });
   app = await buildApi(harness.runtime, { host: '127.0.0.1', token: TOKEN, logger: log.logger });
 });
 
@@ -79,9 +79,8 @@ describe('HTTP API on a finished rollout (real Redis + simulator)', () => {
     const { status, body } = await getJson('/api/progress');
     expect(status).toBe(200);
     expect(body).toMatchObject({
-      total: 12,
       settled: 12,
-      states: { pending: 0, registered: 6, failed: 4, needs_reauth: 2, unregistered: 0 },
+      counts: { total: 12, pending: 0, registered: 6, failed: 4, needs_reauth: 2, unregistered: 0 },
       queue: { waiting: 0, active: 0, delayed: 0, prioritized: 0 },
     });
     expect(Date.parse(String(body['at']))).toBeGreaterThan(0);

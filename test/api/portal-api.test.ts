@@ -92,7 +92,7 @@ describe('re-imports never go back in time', () => {
       });
     }
     const counts = await h.settle(pairsOf(['a.sim.test', 'b.sim.test', 'c.sim.test'], ['echo', 'ping']));
-    expect(counts).toMatchObject({ registered: 6, needsReauth: 0, failed: 0 });
+    expect(counts).toMatchObject({ registered: 6, needs_reauth: 0, failed: 0 });
   }, 60_000); // a CLI process besides the simulator and a worker
 });
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/log/create-logger.js';
-import type { ProgressCounts } from '../../src/ops/progress-counts.js';
+import type { PairCounts } from '../../src/ops/pair-counts.js';
 import { createProgressReporter } from '../../src/ops/progress-reporter.js';
 
 const ERASE_LINE = '\r\x1b[2K';
@@ -20,8 +20,8 @@ function fakeTerminal(isTTY: boolean) {
   };
 }
 
-function counts(pending: number): ProgressCounts {
-  return { total: 10, registered: 10 - pending, unregistered: 0, failed: 0, needsReauth: 0, pending };
+function counts(pending: number): PairCounts {
+  return { total: 10, registered: 10 - pending, unregistered: 0, failed: 0, needs_reauth: 0, pending };
 }
 
 /** The lines a terminal shows: each "\r\x1b[2K" erases back to the line's start, "\n" ends a line. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ProgressCounts } from '../../src/ops/progress-counts.js';
+import type { PairCounts } from '../../src/ops/pair-counts.js';
 import { createProgressReporter } from '../../src/ops/progress-reporter.js';
 
 function sink(isTTY: boolean) {
@@ -7,11 +7,11 @@ function sink(isTTY: boolean) {
   return { chunks, stream: { isTTY, write: (c: string) => chunks.push(c) > 0 } };
 }
 
-const counts = (over: Partial<ProgressCounts>): ProgressCounts => ({
+const counts = (over: Partial<PairCounts>): PairCounts => ({
   total: 100,
   registered: 0,
   failed: 0,
-  needsReauth: 0,
+  needs_reauth: 0,
   unregistered: 0,
   pending: 100,
   ...over,

@@ -205,7 +205,7 @@ describe.each(MODES)(
       };
       harness.startWorker(1);
       const summary = await harness.rollout([jsApp('echo'), jsApp('help'), jsApp('start')], [wrong]);
-      expect(await harness.settle(summary.pairs)).toMatchObject({ needsReauth: 3, failed: 0 });
+      expect(await harness.settle(summary.pairs)).toMatchObject({ needs_reauth: 3, failed: 0 });
       expect((await harness.runtime.portals.get('hook.sim.test'))?.state).toBe('needs_reauth');
       expect(await harness.runtime.results.get('hook.sim.test', 'echo')).toMatchObject({
         lastError: { code: 'INVALID_CREDENTIALS' },

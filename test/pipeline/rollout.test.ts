@@ -128,7 +128,7 @@ describe('rollout pipeline (real Redis, real simulator)', () => {
     harness.startWorker();
     const summary = await harness.rollout([jsApp('echo'), jsApp('help')]);
     const counts = await harness.settle(summary.pairs);
-    expect(counts).toMatchObject({ registered: 2, needsReauth: 2, pending: 0 });
+    expect(counts).toMatchObject({ registered: 2, needs_reauth: 2, pending: 0 });
     expect(await harness.runtime.results.get('revoked.sim.test', 'echo')).toMatchObject({
       state: 'needs_reauth',
       // Bitrix24 answers invalid_grant; a pair stored under 180 days ago gets its own code (docs/tokens.md).
@@ -144,7 +144,7 @@ describe('rollout pipeline (real Redis, real simulator)', () => {
     harness.startWorker();
     const apps = [jsApp('echo'), jsApp('help')];
     const first = await harness.rollout(apps);
-    expect(await harness.settle(first.pairs)).toMatchObject({ needsReauth: 2 });
+    expect(await harness.settle(first.pairs)).toMatchObject({ needs_reauth: 2 });
 
     // Re-running with the same (dead) credentials does not loop on the portal: the pairs stay parked.
     const same = await harness.rollout(apps);
@@ -156,7 +156,7 @@ describe('rollout pipeline (real Redis, real simulator)', () => {
     const summary = await enqueueRollout({ apps: undefined, portals: harness.portals() }, harness.runtime);
     expect(summary.imported?.reactivated).toEqual(['revoked.sim.test']);
     expect(summary.counts.queued).toBe(2);
-    expect(await harness.settle(summary.pairs)).toMatchObject({ registered: 2, needsReauth: 0 });
+    expect(await harness.settle(summary.pairs)).toMatchObject({ registered: 2, needs_reauth: 0 });
     expect(harness.sim.stats().duplicates).toBe(0);
   });
 

@@ -114,7 +114,7 @@ describe('rollout with borrowed tokens (a token source)', () => {
     );
     h.startWorker(undefined, runtime);
     const summary = await h.rollout(APPS, entries);
-    expect(await h.settle(summary.pairs)).toMatchObject({ registered: 2, needsReauth: 2, failed: 0 });
+    expect(await h.settle(summary.pairs)).toMatchObject({ registered: 2, needs_reauth: 2, failed: 0 });
     const parked = await h.runtime.results.get('unknown.sim.test', 'echo');
     expect(parked).toMatchObject({ state: 'needs_reauth', lastError: { code: 'TOKEN_SOURCE_NOT_KNOWN' } });
     expect(parked?.lastError?.message).toContain('does not know this portal');
@@ -135,7 +135,7 @@ describe('rollout with borrowed tokens (a token source)', () => {
     expect(waiting?.state).not.toBe('failed');
     expect(waiting?.attempts ?? 0).toBe(0);
     refusing = false;
-    expect(await h.settle(summary.pairs)).toMatchObject({ registered: 4, failed: 0, needsReauth: 0 });
+    expect(await h.settle(summary.pairs)).toMatchObject({ registered: 4, failed: 0, needs_reauth: 0 });
     for (const entry of entries)
       for (const app of APPS) expect((await h.runtime.results.get(entry.domain, app.CODE))?.attempts).toBe(1);
     expect((await health.read())?.state).toBe('ok');
@@ -171,7 +171,7 @@ describe('rollout with borrowed tokens (a token source)', () => {
       );
       h.startWorker(undefined, runtime);
       const summary = await h.rollout(APPS, entries);
-      expect(await h.settle(summary.pairs)).toMatchObject({ registered: 2, failed: 0, needsReauth: 0 });
+      expect(await h.settle(summary.pairs)).toMatchObject({ registered: 2, failed: 0, needs_reauth: 0 });
       expect(bad).toBeGreaterThanOrEqual(2);
       for (const app of APPS) expect((await h.runtime.results.get('a.sim.test', app.CODE))?.attempts).toBe(1);
     });
@@ -184,7 +184,7 @@ describe('rollout with borrowed tokens (a token source)', () => {
     }));
     h.startWorker(undefined, runtime);
     const summary = await h.rollout(APPS, entries);
-    expect(await h.settle(summary.pairs)).toMatchObject({ needsReauth: 2, failed: 0, registered: 0 });
+    expect(await h.settle(summary.pairs)).toMatchObject({ needs_reauth: 2, failed: 0, registered: 0 });
     const parked = await h.runtime.results.get('a.sim.test', 'echo');
     expect(parked?.lastError?.code).toBe('TOKEN_SOURCE_MISMATCH');
     expect(parked?.lastError?.message).toContain('member_id another-member');

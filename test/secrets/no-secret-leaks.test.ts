@@ -1,7 +1,7 @@
 import type { Worker } from 'bullmq';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/log/create-logger.js';
-import { isSettled, progressCounts } from '../../src/ops/progress-counts.js';
+import { countPairs, isSettled } from '../../src/ops/pair-counts.js';
 import { createRolloutWorker } from '../../src/pipeline/create-rollout-worker.js';
 import { enqueueRollout } from '../../src/pipeline/enqueue-rollout.js';
 import { type PairJob, pairJobId } from '../../src/pipeline/pair-job.js';
@@ -132,7 +132,7 @@ describe('secrets never leak', () => {
     const counts = await waitFor(
       async () => {
         await sampleJobs();
-        const now = await progressCounts(results, summary.pairs);
+        const now = await countPairs(results, summary.pairs);
         if (!isSettled(now)) throw new Error(`not settled yet: ${JSON.stringify(now)}`);
         return now;
       },
@@ -140,7 +140,7 @@ describe('secrets never leak', () => {
     );
     expect(counts.pending).toBe(0);
     expect(counts.registered).toBeGreaterThan(0);
-    expect(counts.needsReauth).toBeGreaterThan(0);
+    expect(counts.needs_reauth).toBeGreaterThan(0);
     expect(sim.stats().refreshes).toBeGreaterThan(0);
 
     // Every credential that existed during the run: the imported ones and the ones refreshes handed out.

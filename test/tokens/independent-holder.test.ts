@@ -30,7 +30,7 @@ describe('own mode beside an independent holder of the same tokens', () => {
 
     h.startWorker();
     const counts = await h.settle(summary.pairs);
-    expect(counts).toMatchObject({ registered: 1, needsReauth: 1 });
+    expect(counts).toMatchObject({ registered: 1, needs_reauth: 1 });
     const held = await h.runtime.results.get(A, 'echo');
     expect(held?.state).toBe('needs_reauth');
     expect(held?.lastError?.code).toBe('REFRESH_TOKEN_REUSED');

@@ -1,9 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildApi } from '../../src/api/build-api.js';
-import { describeWavePlan } from '../../src/waves/describe-wave-plan.js';
 import { enqueuePlainRollout } from '../../src/waves/enqueue-plain-rollout.js';
-import { wavePlansText } from '../../src/waves/wave-plan-view.js';
+import { formatWavePlan, formatWavePlans } from '../../src/waves/format-wave-plan.js';
+import type { WavePlan } from '../../src/waves/wave-plan.js';
+import { readWavePlanView, readWavePlanViews } from '../../src/waves/wave-plan-view.js';
 import { jsApp } from '../pipeline/support/pipeline-harness.js';
 import { seeds, startWaveKit, type WaveKit, wavesOf } from './support/wave-kit.js';
 
@@ -18,6 +19,10 @@ afterEach(async () => {
 });
 
 const APPS = [jsApp('echo'), jsApp('help', '/help me')];
+
+async function describeWavePlan(deps: WaveKit['deps'], plan: WavePlan): Promise<string[]> {
+  return formatWavePlan(await readWavePlanView(deps, plan));
+}
 
 describe('rollout records', () => {
   it('a finished plan keeps its wave figures after a later rollout of the same apps to the same portals', async () => {
@@ -77,11 +82,11 @@ describe('rollout records', () => {
           wave: 1,
           rolloutId: id,
           portals: 6,
-          counts: { total: 12, registered: 10, failed: 2, needsReauth: 0, pending: 0 },
+          counts: { total: 12, registered: 10, failed: 2, needs_reauth: 0, pending: 0 },
         },
       ],
     });
-    const text = await wavePlansText(kit.h.runtime);
+    const text = formatWavePlans(await readWavePlanViews(kit.h.runtime));
     expect(text).toContain(`rollout ${id} (apps.json; all portals at once): done\n`);
     expect(text).toContain(
       '  wave 1/1 (6 portals): 12 pairs | registered 10 | failed 2 | needs_reauth 0 | pending 0',

@@ -1,13 +1,20 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
+import { buildApi } from '../../src/api/build-api.js';
+import { formatWavePlan } from '../../src/waves/format-wave-plan.js';
+import type { WavePlanView } from '../../src/waves/wave-plan-view.js';
 import { jsApp } from '../pipeline/support/pipeline-harness.js';
 import { type CliRun, runCli } from '../support/run-cli.js';
 import { seeds, startWaveKit, type WaveKit, wavesOf } from './support/wave-kit.js';
 
 let kit: WaveKit | undefined;
+let app: FastifyInstance | undefined;
 afterEach(async () => {
+  await app?.close();
+  app = undefined;
   await kit?.close();
   kit = undefined;
 });
@@ -65,6 +72,12 @@ describe('rollout --waves on the command line', () => {
     expect(status.code, status.stderr).toBe(0);
     expect(status.stdout).toContain('wave plans (newest first):');
     expect(status.stdout).toContain(`plan ${id} (apps.json; waves 40%,100%): HALTED: wave 1 of 2`);
+    expect(status.stdout).toContain(`  next: rollout --resume | --skip-wave | --abort ${id}\n`);
+    // One view of the plan: the API's answer, formatted, is the block `status` prints.
+    app = await buildApi(kit.h.runtime, { host: '127.0.0.1', token: undefined });
+    const answer = await app.inject({ method: 'GET', url: `/api/rollouts/${id}` });
+    expect(answer.statusCode).toBe(200);
+    expect(status.stdout).toContain(`${formatWavePlan(answer.json() as WavePlanView).join('\n')}\n`);
 
     const resumed = await run(['rollout', '--resume', id, '--wait']);
     // The plan ends done; wave 1's two failed pairs make the exit code 1.

@@ -91,21 +91,21 @@ describe('what follows a settled wave', () => {
   const plan = { wave: 1, waveSizes: [10, 90], haltFailures: 0.05, haltNeedsReauth: 0.2, pauseMs: 0 };
   it.each([
     // counts, plan changes, decision
-    [{ total: 20, failed: 1, needsReauth: 0 }, {}, { kind: 'next' }], // exactly 5%: not above
-    [{ total: 20, failed: 2, needsReauth: 0 }, {}, { kind: 'halt' }],
-    [{ total: 20, failed: 0, needsReauth: 4 }, {}, { kind: 'next' }], // exactly 20%
-    [{ total: 20, failed: 0, needsReauth: 5 }, {}, { kind: 'halt' }],
-    [{ total: 20, failed: 1, needsReauth: 0 }, { haltFailures: 0 }, { kind: 'halt' }], // 0%: any failure halts
-    [{ total: 20, failed: 0, needsReauth: 0 }, { haltFailures: 0 }, { kind: 'next' }],
-    [{ total: 20, failed: 0, needsReauth: 0 }, { pauseMs: 60_000 }, { kind: 'pause', until: 1_060_000 }],
-    [{ total: 20, failed: 20, needsReauth: 0 }, { wave: 2 }, { kind: 'done' }], // the last wave gates nothing
-    [{ total: 0, failed: 0, needsReauth: 0 }, {}, { kind: 'next' }], // every pair taken over by a later rollout
+    [{ total: 20, failed: 1, needs_reauth: 0 }, {}, { kind: 'next' }], // exactly 5%: not above
+    [{ total: 20, failed: 2, needs_reauth: 0 }, {}, { kind: 'halt' }],
+    [{ total: 20, failed: 0, needs_reauth: 4 }, {}, { kind: 'next' }], // exactly 20%
+    [{ total: 20, failed: 0, needs_reauth: 5 }, {}, { kind: 'halt' }],
+    [{ total: 20, failed: 1, needs_reauth: 0 }, { haltFailures: 0 }, { kind: 'halt' }], // 0%: any failure halts
+    [{ total: 20, failed: 0, needs_reauth: 0 }, { haltFailures: 0 }, { kind: 'next' }],
+    [{ total: 20, failed: 0, needs_reauth: 0 }, { pauseMs: 60_000 }, { kind: 'pause', until: 1_060_000 }],
+    [{ total: 20, failed: 20, needs_reauth: 0 }, { wave: 2 }, { kind: 'done' }], // the last wave gates nothing
+    [{ total: 0, failed: 0, needs_reauth: 0 }, {}, { kind: 'next' }], // every pair taken over by a later rollout
   ])('%j with %j -> %j', (counts, changes, decision) => {
     expect(decideSettledWave({ ...plan, ...changes }, counts, 1_000_000)).toMatchObject(decision);
   });
 
   it('names both thresholds when both are exceeded', () => {
-    const decision = decideSettledWave(plan, { total: 10, failed: 1, needsReauth: 3 }, 0);
+    const decision = decideSettledWave(plan, { total: 10, failed: 1, needs_reauth: 3 }, 0);
     expect(decision).toEqual({
       kind: 'halt',
       reason:

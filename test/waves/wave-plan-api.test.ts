@@ -38,9 +38,16 @@ describe('wave plans in the HTTP API', () => {
       failingTotal: 1,
       failing: [{ portal: wave1[0], code: 'echo', state: 'failed' }],
       waveCounts: [
-        { wave: 1, rolloutId: `${plan.id}.w1`, portals: 4, counts: { total: 4, registered: 3, failed: 1 } },
-        { wave: 2, rolloutId: `${plan.id}.w2`, portals: 6 },
+        {
+          wave: 1,
+          rolloutId: `${plan.id}.w1`,
+          portals: 4,
+          counts: { total: 4, registered: 3, failed: 1, needs_reauth: 0, pending: 0, unregistered: 0 },
+        },
+        { wave: 2, rolloutId: `${plan.id}.w2`, portals: 6, counts: null },
       ],
+      thresholds: { failed: 0.05, needs_reauth: 0.2 },
+      commands: ['resume', 'skip-wave', 'abort'],
     });
 
     const one = await app.inject({ method: 'GET', url: `/api/rollouts/${plan.id}` });
@@ -51,6 +58,12 @@ describe('wave plans in the HTTP API', () => {
     expect(resumed.statusCode).toBe(200);
     expect(resumed.json()).toMatchObject({ plan: { state: 'running', wave: 2 } });
     await kit.untilState(plan.id, ['done']);
+    // Done, its definitions stable by themselves: no command applies any more.
+    expect((await app.inject({ method: 'GET', url: `/api/rollouts/${plan.id}` })).json()).toMatchObject({
+      state: 'done',
+      stableFor: ['echo'],
+      commands: [],
+    });
     const again = await app.inject({ method: 'POST', url: `/api/rollouts/${plan.id}/abort` });
     expect(again.statusCode).toBe(409);
     expect(again.json()).toEqual({

@@ -9,7 +9,7 @@ import { controlWavePlan, promoteWavePlan, type WavePlanCommand } from '../../wa
 import { readAppVersions } from '../../waves/read-app-versions.js';
 import { UnknownWavePlanError, WavePlanStateError } from '../../waves/wave-plan-errors.js';
 import { createWavePlanStore } from '../../waves/wave-plan-store.js';
-import { PLANS_SHOWN, toWavePlanView } from '../../waves/wave-plan-view.js';
+import { readWavePlanView, readWavePlanViews } from '../../waves/wave-plan-view.js';
 import { parseInput } from '../parse-input.js';
 
 export const planParamsSchema = z.object({
@@ -50,7 +50,7 @@ export function rolloutPlanRoutes(
   app.post('/api/rollouts/:id/promote', async (request, reply) => {
     const { id } = parseInput(planParamsSchema, request.params, 'params');
     try {
-      return { plan: await toWavePlanView(deps, await promoteWavePlan({ plans }, id)) };
+      return { plan: await readWavePlanView(deps, await promoteWavePlan({ plans }, id)) };
     } catch (error) {
       if (error instanceof UnknownWavePlanError)
         return reply.code(404).send({ error: 'not_found', message: error.message });
@@ -61,15 +61,14 @@ export function rolloutPlanRoutes(
   });
 
   app.get('/api/rollouts', async () => {
-    const list = await plans.list(PLANS_SHOWN);
-    return { plans: await Promise.all(list.map((plan) => toWavePlanView(deps, plan))) };
+    return { plans: await readWavePlanViews(deps) };
   });
 
   app.get('/api/rollouts/:id', async (request, reply) => {
     const { id } = parseInput(planParamsSchema, request.params, 'params');
     const plan = await plans.get(id);
     if (!plan) return reply.code(404).send({ error: 'not_found', message: `no wave plan ${id}` });
-    return await toWavePlanView(deps, plan);
+    return await readWavePlanView(deps, plan);
   });
 
   for (const command of COMMANDS) {
@@ -82,7 +81,7 @@ export function rolloutPlanRoutes(
           command,
         );
         return {
-          plan: await toWavePlanView(deps, outcome.plan),
+          plan: await readWavePlanView(deps, outcome.plan),
           ...(command === 'abort'
             ? { removedJobs: outcome.removedJobs ?? 0, leftRunning: outcome.leftRunning ?? 0 }
             : {}),

@@ -187,7 +187,7 @@ export function demoCommand(): Command {
               ['pairs', String(final.total)],
               ['registered', String(final.registered)],
               ['failed', String(final.failed)],
-              ['needs_reauth', String(final.needsReauth)],
+              ['needs_reauth', String(final.needs_reauth)],
               [
                 'apps found on the portal and brought up to date (adopted)',
                 `${adopted.updated} of ${adopted.found}`,

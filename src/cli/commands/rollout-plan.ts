@@ -9,6 +9,7 @@ import { CommandFailedError, EXIT_CODES, UsageError } from '../../errors/operato
 import { formatZodIssues } from '../../input/format-zod-issues.js';
 import { InputError } from '../../input/input-error.js';
 import { readJsonFile } from '../../input/read-json-file.js';
+import { needingOperator } from '../../ops/pair-counts.js';
 import { summariseByCode } from '../../ops/summarise-by-code.js';
 import { checkPlanHolds } from '../../plan/check-plan-holds.js';
 import { computeRolloutPlan } from '../../plan/compute-rollout-plan.js';
@@ -224,10 +225,10 @@ export async function applyRolloutPlan(
     process.stdout.write(
       `rollout ${summary.rolloutId} settled, by app:\n${(await summariseByCode(runtime.results, summary.pairs)).join('\n')}\n`,
     );
-    if (final.failed > 0 || final.needsReauth > 0) {
+    if (needingOperator(final) > 0) {
       process.exitCode = EXIT_CODES.failed;
       process.stdout.write(
-        `rollout: ${final.failed} failed, ${final.needsReauth} need re-authorisation: see \`imbot-rollout status\`\n`,
+        `rollout: ${final.failed} failed, ${final.needs_reauth} need re-authorisation: see \`imbot-rollout status\`\n`,
       );
     }
   } finally {

@@ -1,6 +1,7 @@
 import { basename } from 'node:path';
 import { Command } from 'commander';
 import { EXIT_CODES, UsageError } from '../../errors/operator-error.js';
+import { needingOperator } from '../../ops/pair-counts.js';
 import { QUEUE_PAUSED_HINT } from '../../ops/queue-paused-hint.js';
 import { summariseByCode } from '../../ops/summarise-by-code.js';
 import { tokenOwnershipNotice } from '../../portals/token-ownership-notice.js';
@@ -227,10 +228,10 @@ export function rolloutCommand(): Command {
         );
         // Settled: end its plan now (done, its definitions stable) rather than at a worker's next tick.
         if (summary.plan) await advanceWavePlan(deps, summary.plan.id);
-        if (final.failed > 0 || final.needsReauth > 0) {
+        if (needingOperator(final) > 0) {
           process.exitCode = EXIT_CODES.failed;
           process.stdout.write(
-            `rollout: ${final.failed} failed, ${final.needsReauth} need re-authorisation: see \`imbot-rollout status\`\n`,
+            `rollout: ${final.failed} failed, ${final.needs_reauth} need re-authorisation: see \`imbot-rollout status\`\n`,
           );
         }
       } finally {

@@ -6,8 +6,9 @@ import { statusSummaryText } from '../../ops/status-summary-text.js';
 import { statusTableChunks } from '../../ops/status-table-chunks.js';
 import { writeChunks } from '../../ops/write-chunks.js';
 import { formatAppVersions } from '../../waves/format-app-versions.js';
+import { formatWavePlans } from '../../waves/format-wave-plan.js';
 import { readAppVersions } from '../../waves/read-app-versions.js';
-import { wavePlansText } from '../../waves/wave-plan-view.js';
+import { readWavePlanViews } from '../../waves/wave-plan-view.js';
 import { cliContext } from '../cli-context.js';
 import { openRuntime } from '../open-runtime.js';
 import { credentialStatusLine, printCredentialStatus } from '../print-credential-status.js';
@@ -47,7 +48,7 @@ export function statusCommand(): Command {
         const credentials = await credentialStatusLine(runtime, config, Date.now());
         const credentialLine = credentials ? `${credentials}\n` : '';
         // Wave plans (`rollout --waves`): each with its current wave, per-wave counts and halt reason.
-        const plansText = await wavePlansText(runtime);
+        const plansText = formatWavePlans(await readWavePlanViews(runtime));
         // Each CODE's stable definition (what new installs get) against its plans in flight (docs/waves.md).
         const appsText = formatAppVersions(await readAppVersions(runtime), config.events.appsFile);
         if (options.pairs || options.portal) {

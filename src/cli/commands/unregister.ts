@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { EXIT_CODES } from '../../errors/operator-error.js';
+import { needingOperator } from '../../ops/pair-counts.js';
 import { unregisterPairs } from '../../ops/unregister-pairs.js';
 import { cliContext } from '../cli-context.js';
 import { openRuntime } from '../open-runtime.js';
@@ -37,10 +38,10 @@ export function unregisterCommand(): Command {
           stream: process.stderr,
           isPaused: () => runtime.queue.isPaused(),
         });
-        if (final.failed > 0 || final.needsReauth > 0) {
+        if (needingOperator(final) > 0) {
           process.exitCode = EXIT_CODES.failed;
           process.stdout.write(
-            `unregister: ${final.failed} failed, ${final.needsReauth} need re-authorisation: see \`imbot-rollout failed\`\n`,
+            `unregister: ${final.failed} failed, ${final.needs_reauth} need re-authorisation: see \`imbot-rollout failed\`\n`,
           );
         }
       } finally {

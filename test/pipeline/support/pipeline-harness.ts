@@ -3,7 +3,7 @@ import { pino } from 'pino';
 import { type AppDefinition, appDefinitionSchema } from '../../../src/apps/app-definition-schema.js';
 import type { Config } from '../../../src/config/config-schema.js';
 import { loadConfig } from '../../../src/config/load-config.js';
-import { isSettled, progressCounts } from '../../../src/ops/progress-counts.js';
+import { countPairs, isSettled } from '../../../src/ops/pair-counts.js';
 import { createRolloutWorker } from '../../../src/pipeline/create-rollout-worker.js';
 import { enqueueRollout } from '../../../src/pipeline/enqueue-rollout.js';
 import type { PairJob } from '../../../src/pipeline/pair-job.js';
@@ -55,7 +55,7 @@ export interface Harness {
   settle(
     pairs: readonly { domain: string; code: string }[],
     timeoutMs?: number,
-  ): ReturnType<typeof progressCounts>;
+  ): ReturnType<typeof countPairs>;
   close(): Promise<void>;
 }
 
@@ -116,7 +116,7 @@ export async function startHarness(
     async settle(pairs, timeoutMs = 20_000) {
       return await waitFor(
         async () => {
-          const counts = await progressCounts(runtime.results, pairs);
+          const counts = await countPairs(runtime.results, pairs);
           if (!isSettled(counts)) throw new Error(`not settled yet: ${JSON.stringify(counts)}`);
           return counts;
         },
