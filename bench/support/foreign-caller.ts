@@ -1,6 +1,7 @@
-import { type ChildProcess, fork } from 'node:child_process';
 import { join } from 'node:path';
+import { z } from 'zod';
 import type { PortalEntry } from '../../src/portals/portal-entry-schema.js';
+import { forkFixture } from '../../test/support/fork-fixture.js';
 
 export interface ForeignCallerOptions {
   /** The portal whose bucket the other application spends (its REST base and credentials). */
@@ -118,58 +119,43 @@ export interface ForeignCallerProcess {
 
 const CHILD = join(import.meta.dirname, 'foreign-caller-process.ts');
 
+const readyMessage = z.object({ type: z.literal('ready') });
+const statsMessage = z.object({
+  type: z.literal('stats'),
+  stats: z.object({
+    accepted: z.number(),
+    refused: z.number(),
+    failed: z.number(),
+    sent: z.number(),
+    maxDelayMs: z.number(),
+  }),
+});
+
 /**
- * Runs the other application in its own OS process (foreign-caller-process.ts), as another application is: its
- * timers then do not wait for the worker's event loop in the benchmark process. Resolves once it is ready.
+ * Runs the other application in its own OS process (foreign-caller-process.ts, started by forkFixture), as another
+ * application is: its timers then do not wait for the worker's event loop in the benchmark process. Resolves once
+ * it is ready.
  */
 export async function spawnForeignCaller(): Promise<ForeignCallerProcess> {
-  const child: ChildProcess = fork(CHILD, [], {
-    execArgv: ['--import', 'tsx'],
-    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-  });
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const message = (type: string, timeoutMs: number) =>
-    new Promise<unknown>((resolve, reject) => {
-      const timer = setTimeout(
-        () => reject(new Error(`foreign caller: no ${type} in ${timeoutMs} ms`)),
-        timeoutMs,
-      );
-      const onMessage = (raw: unknown) => {
-        if (typeof raw !== 'object' || raw === null || Reflect.get(raw, 'type') !== type) return;
-        clearTimeout(timer);
-        child.off('message', onMessage);
-        resolve(raw);
-      };
-      child.on('message', onMessage);
-      void exited.then(() => {
-        clearTimeout(timer);
-        reject(new Error(`foreign caller exited before ${type}`));
-      });
-    });
+  const child = forkFixture(CHILD);
   const stop = async () => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    const timer = setTimeout(() => child.kill('SIGKILL'), 5_000);
-    child.kill('SIGTERM');
-    await exited;
-    clearTimeout(timer);
+    await child.stop(5_000);
   };
   try {
-    await message('ready', 30_000);
+    await child.nextMessage(readyMessage, 30_000);
   } catch (error) {
     await stop();
     throw error;
   }
-  let result: Promise<unknown> | undefined;
+  let result: Promise<ForeignCallerStats> | undefined;
   return {
     start(options) {
-      result = message('stats', options.durationMs + 120_000);
+      result = child.nextMessage(statsMessage, options.durationMs + 120_000).then((message) => message.stats);
       child.send({ type: 'start', options });
     },
     async done() {
       if (!result) throw new Error('foreign caller: done() before start()');
-      const raw = await result;
-      const stats: unknown = Reflect.get(raw as object, 'stats');
-      return stats as ForeignCallerStats;
+      return await result;
     },
     stop,
   };

@@ -1,6 +1,4 @@
-import { spawn } from 'node:child_process';
 import { type AddressInfo, createServer, type Socket } from 'node:net';
-import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { Redis } from 'ioredis';
 import { pino } from 'pino';
@@ -10,11 +8,10 @@ import { isLoopbackHost } from '../../src/api/is-loopback-host.js';
 import { HEALTH_TIMEOUT_MS } from '../../src/api/routes/health-routes.js';
 import { loadConfig } from '../../src/config/load-config.js';
 import { createRuntime, type Runtime } from '../../src/runtime/create-runtime.js';
-import { childEnv } from '../support/child-env.js';
 import { testRedisUrl, uniquePrefix } from '../support/redis.js';
+import { spawnCli } from '../support/run-cli.js';
 import { waitFor } from '../support/wait-for.js';
 
-const CLI = join(import.meta.dirname, '../../src/cli/main.ts');
 const TOKEN = 'binding-token-0123456789';
 
 let runtime: Runtime | undefined;
@@ -36,40 +33,33 @@ function newRuntime(): Runtime {
 }
 
 /** Runs the CLI as a child process; `until` ends it early (SIGTERM) once its output contains that text. */
-async function runCli(args: string[], env: Record<string, string>, until?: (out: string) => Promise<void>) {
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI, ...args], {
-    env: childEnv({
-      LOG_LEVEL: 'silent',
-      REDIS_URL: testRedisUrl(),
-      ROLLOUT_PREFIX: uniquePrefix('cli'),
-      ...env,
-    }),
-    stdio: ['ignore', 'pipe', 'pipe'],
+async function runCliUntil(
+  args: string[],
+  env: Record<string, string>,
+  until?: (out: string) => Promise<void>,
+) {
+  const cli = spawnCli(args, {
+    LOG_LEVEL: 'silent',
+    REDIS_URL: testRedisUrl(),
+    ROLLOUT_PREFIX: uniquePrefix('cli'),
+    ...env,
   });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (d: Buffer) => {
-    stdout += d.toString();
-  });
-  child.stderr.on('data', (d: Buffer) => {
-    stderr += d.toString();
-  });
-  const closed = new Promise<number | null>((resolve) => child.once('close', (c) => resolve(c)));
-  const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+  const timer = setTimeout(() => cli.child.kill('SIGKILL'), 20_000);
   try {
     if (until) {
-      await waitFor(() => stdout.includes('listening on') || child.exitCode !== null, {
+      await waitFor(() => cli.stdout().includes('listening on') || !cli.alive(), {
         timeoutMs: 15_000,
         intervalMs: 50,
-        message: `the API to say it listens (stderr: ${stderr})`,
+        message: `the API to say it listens (stderr: ${cli.stderr()})`,
       });
-      await until(stdout);
-      child.kill('SIGTERM');
+      await until(cli.stdout());
+      cli.child.kill('SIGTERM');
     }
-    const code = await closed;
-    return { code, stdout, stderr };
+    const { code } = await cli.exited;
+    return { code, stdout: cli.stdout(), stderr: cli.stderr() };
   } finally {
     clearTimeout(timer);
+    await cli.stop();
   }
 }
 
@@ -152,7 +142,7 @@ describe('binding and access control', () => {
   });
 
   it('`serve --host 0.0.0.0` without a token exits 2 with one clear line', async () => {
-    const { code, stderr, stdout } = await runCli(['serve', '--host', '0.0.0.0', '--port', '0'], {});
+    const { code, stderr, stdout } = await runCliUntil(['serve', '--host', '0.0.0.0', '--port', '0'], {});
     expect(code).toBe(2);
     expect(stderr).toContain('refusing to listen on 0.0.0.0 without ROLLOUT_API_TOKEN');
     expect(stderr).not.toMatch(/\n\s+at /);
@@ -162,7 +152,7 @@ describe('binding and access control', () => {
   it('`serve` listens, answers with the token from ROLLOUT_API_TOKEN and stops on SIGTERM', async () => {
     let health = 0;
     let progress: number[] = [];
-    const { code, stdout } = await runCli(
+    const { code, stdout } = await runCliUntil(
       ['serve', '--port', '0'],
       { ROLLOUT_API_TOKEN: TOKEN },
       async (out) => {

@@ -1,4 +1,3 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { connect, createServer, type Server, type Socket } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { pino } from 'pino';
@@ -7,9 +6,8 @@ import { buildApi } from '../../src/api/build-api.js';
 import { loadConfig } from '../../src/config/load-config.js';
 import { findFreePort } from '../../src/redis/start-redis-server.js';
 import { createRuntime, type Runtime } from '../../src/runtime/create-runtime.js';
-import { childEnv } from '../support/child-env.js';
 import { testRedisUrl, uniquePrefix } from '../support/redis.js';
-import { CLI_ENTRY } from '../support/run-cli.js';
+import { type CliProcess, spawnCli } from '../support/run-cli.js';
 import { waitFor } from '../support/wait-for.js';
 
 const TOKEN = 'redis-down-token-0123456789abcdef';
@@ -32,17 +30,13 @@ const ROUTES: readonly { method: 'GET' | 'POST'; url: string; body?: unknown }[]
 
 let runtime: Runtime | undefined;
 let app: FastifyInstance | undefined;
-let child: ChildProcess | undefined;
+let child: CliProcess | undefined;
 let proxy: RedisProxy | undefined;
 afterEach(async () => {
   await app?.close();
   await runtime?.close();
   await proxy?.close();
-  if (child && child.exitCode === null && child.signalCode === null) {
-    const exited = new Promise((resolve) => child?.once('exit', resolve));
-    child.kill('SIGTERM');
-    await exited;
-  }
+  await child?.stop();
   app = undefined;
   runtime = undefined;
   proxy = undefined;
@@ -155,30 +149,21 @@ describe('the API while Redis cannot be reached', () => {
 
   it('`serve` starts without Redis and answers 503 over HTTP', async () => {
     const port = await findFreePort();
-    child = spawn(process.execPath, ['--import', 'tsx', CLI_ENTRY, 'serve', '--port', '0'], {
-      env: childEnv({
-        LOG_LEVEL: 'silent',
-        ROLLOUT_CONFIG: '',
-        ROLLOUT_API_TOKEN: TOKEN,
-        REDIS_URL: `redis://127.0.0.1:${port}`,
-        ROLLOUT_PREFIX: uniquePrefix('redis-down'),
-      }),
-      stdio: ['ignore', 'pipe', 'pipe'],
+    const serve = spawnCli(['serve', '--port', '0'], {
+      LOG_LEVEL: 'silent',
+      ROLLOUT_CONFIG: '',
+      ROLLOUT_API_TOKEN: TOKEN,
+      REDIS_URL: `redis://127.0.0.1:${port}`,
+      ROLLOUT_PREFIX: uniquePrefix('redis-down'),
     });
-    let output = '';
-    child.stdout?.on('data', (d: Buffer) => {
-      output += d.toString();
+    child = serve;
+    await waitFor(() => /listening on (http:\/\/\S+?:\d+)/.test(serve.stdout()) || !serve.alive(), {
+      timeoutMs: 30_000,
+      intervalMs: 50,
+      message: 'the API to say it listens',
     });
-    await waitFor(
-      () => /listening on (http:\/\/\S+?:\d+)/.test(output) || (child?.exitCode ?? null) !== null,
-      {
-        timeoutMs: 30_000,
-        intervalMs: 50,
-        message: 'the API to say it listens',
-      },
-    );
-    const base = /listening on (http:\/\/\S+?:\d+)/.exec(output)?.[1];
-    expect(base, output).toBeDefined();
+    const base = /listening on (http:\/\/\S+?:\d+)/.exec(serve.stdout())?.[1];
+    expect(base, serve.stdout()).toBeDefined();
     for (const path of ['/api/progress', '/metrics', '/queues/api/queues']) {
       const { value: res, ms } = await timed(() => fetch(`${base}${path}`, { headers: BEARER }));
       expect(res.status, path).toBe(503);

@@ -101,7 +101,8 @@ describe('dashboard in headless Chromium during a simulated rollout', () => {
       // Read in this order: once listed, the portal stays listed, and a panel drawn later is drawn from a later poll.
       const listed = await page.locator(`#attention-rows tr[data-portal="${REVOKED}"]`).count();
       const reauth = await number(page, 'cred-reauth');
-      if (listed > 0 && reauth !== 1) disagreements.push(`needs re-auth listed, credentials panel says ${reauth}`);
+      if (listed > 0 && reauth !== 1)
+        disagreements.push(`needs re-auth listed, credentials panel says ${reauth}`);
     };
     // Samples the page every 250 ms until it shows nothing pending.
     await waitFor(

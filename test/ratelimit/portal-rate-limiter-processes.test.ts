@@ -1,7 +1,7 @@
-import { type ChildProcess, fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
+import { type FixtureProcess, forkFixture } from '../support/fork-fixture.js';
 import { testRedisTarget, uniquePrefix } from '../support/redis.js';
 
 const CHILD = fileURLToPath(new URL('./fixtures/reserve-loop.ts', import.meta.url));
@@ -16,32 +16,6 @@ const resultMessage = z.object({
 });
 type Result = z.infer<typeof resultMessage>;
 
-function nextMessage<T>(child: ChildProcess, schema: z.ZodType<T>, timeoutMs: number): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const cleanup = () => {
-      clearTimeout(timer);
-      child.off('message', onMessage);
-      child.off('exit', onExit);
-    };
-    const onMessage = (raw: unknown) => {
-      const parsed = schema.safeParse(raw);
-      if (!parsed.success) return;
-      cleanup();
-      resolve(parsed.data);
-    };
-    const onExit = (code: number | null) => {
-      cleanup();
-      reject(new Error(`child ${child.pid} exited (${code}) before answering`));
-    };
-    const timer = setTimeout(() => {
-      cleanup();
-      reject(new Error(`child ${child.pid} did not answer in ${timeoutMs} ms`));
-    }, timeoutMs);
-    child.on('message', onMessage);
-    child.on('exit', onExit);
-  });
-}
-
 /** Most grants in any closed window [t, t + w]: the worst window starts at a grant. */
 function maxInWindow(sorted: number[], w: number): number {
   let best = 0;
@@ -55,28 +29,15 @@ function maxInWindow(sorted: number[], w: number): number {
 }
 
 describe('portal rate limiter across 3 worker processes (real Redis, real time)', () => {
-  const children: ChildProcess[] = [];
+  const children: FixtureProcess[] = [];
 
   beforeAll(async () => {
-    for (let i = 0; i < 3; i += 1) {
-      children.push(
-        fork(CHILD, [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }),
-      );
-    }
-    await Promise.all(children.map((c) => nextMessage(c, z.object({ type: z.literal('ready') }), 20_000)));
+    for (let i = 0; i < 3; i += 1) children.push(forkFixture(CHILD));
+    await Promise.all(children.map((c) => c.nextMessage(z.object({ type: z.literal('ready') }), 20_000)));
   });
 
   afterAll(async () => {
-    await Promise.all(
-      children.map(async (c) => {
-        if (c.exitCode !== null || c.signalCode !== null) return;
-        const exited = new Promise((r) => c.once('exit', r));
-        if (c.connected) c.send({ type: 'exit' });
-        const timer = setTimeout(() => c.kill('SIGKILL'), 3_000);
-        await exited;
-        clearTimeout(timer);
-      }),
-    );
+    await Promise.all(children.map((c) => c.stop(3_000)));
   });
 
   async function runPhase(mode: 'hammer' | 'honour'): Promise<{ perChild: Result[]; sorted: number[] }> {
@@ -92,7 +53,7 @@ describe('portal rate limiter across 3 worker processes (real Redis, real time)'
       stopAt: startAt + DURATION_MS,
       mode,
     };
-    const answers = children.map((c) => nextMessage(c, resultMessage, DURATION_MS + 10_000));
+    const answers = children.map((c) => c.nextMessage(resultMessage, DURATION_MS + 10_000));
     for (const c of children) c.send(spec);
     const perChild = await Promise.all(answers);
     const sorted = perChild.flatMap((r) => r.grants).sort((a, b) => a - b);

@@ -1,4 +1,3 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -10,12 +9,11 @@ import { portalsFileSchema } from '../../src/portals/portal-entry-schema.js';
 import { createKeyringSecretCodec } from '../../src/secrets/keyring-secret-codec.js';
 import { createPortalStore } from '../../src/store/portal-store.js';
 import { createRedisKeys } from '../../src/store/redis-keys.js';
-import { childEnv } from '../support/child-env.js';
 import { newRedis, testRedisUrl, uniquePrefix } from '../support/redis.js';
+import { type CliProcess, runCli, spawnCli } from '../support/run-cli.js';
 import { waitFor } from '../support/wait-for.js';
 import { withoutOwnershipNotice } from '../support/without-ownership-notice.js';
 
-const CLI = join(import.meta.dirname, '../../src/cli/main.ts');
 const EXAMPLE_APPS = join(import.meta.dirname, '../../examples/apps.json');
 const SEALED = /^v1:[A-Za-z0-9_-]+:[A-Za-z0-9_-]+:[A-Za-z0-9_-]+:[A-Za-z0-9_-]+$/;
 
@@ -28,27 +26,12 @@ const CLEAN_ENV = {
   ROLLOUT_INSECURE_PLAINTEXT_SECRETS: '',
 };
 
-function start(args: string[], env: Record<string, string>): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', CLI, ...args], {
-    env: childEnv({ ...CLEAN_ENV, ...env }),
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+function start(args: string[], env: Record<string, string>): CliProcess {
+  return spawnCli(args, { ...CLEAN_ENV, ...env });
 }
 
 async function run(args: string[], env: Record<string, string>, timeoutMs = 60_000) {
-  const child = start(args, env);
-  let stdout = '';
-  let stderr = '';
-  child.stdout?.on('data', (d: Buffer) => {
-    stdout += d.toString();
-  });
-  child.stderr?.on('data', (d: Buffer) => {
-    stderr += d.toString();
-  });
-  const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-  const code = await new Promise<number | null>((resolve) => child.once('close', (c) => resolve(c)));
-  clearTimeout(timer);
-  return { code, stdout, stderr };
+  return await runCli(args, { ...CLEAN_ENV, ...env }, timeoutMs);
 }
 
 function key(): { text: string; key: SecretKey } {
@@ -81,7 +64,7 @@ function portalsFile(count: number): unknown[] {
 let redis: Redis;
 let prefix: string;
 let env: Record<string, string>;
-let children: ChildProcess[] = [];
+let children: CliProcess[] = [];
 let opened: Redis[] = [];
 beforeEach(() => {
   redis = newRedis();
@@ -94,11 +77,10 @@ afterEach(async () => {
   const mine = { children, opened };
   children = [];
   opened = [];
-  for (const child of mine.children) {
-    if (child.exitCode !== null || child.signalCode !== null) continue;
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill('SIGKILL'); // not a graceful-stop test: a worker stopped right after it started may linger
-    await exited;
+  for (const cli of mine.children) {
+    if (!cli.alive()) continue;
+    cli.child.kill('SIGKILL'); // not a graceful-stop test: a worker stopped right after it started may linger
+    await cli.exited;
   }
   await Promise.all(mine.opened.map((r) => r.quit()));
 });
@@ -127,17 +109,13 @@ describe('secret key at the command line', () => {
       ROLLOUT_INSECURE_PLAINTEXT_SECRETS: '1',
     });
     children.push(child);
-    let output = '';
-    child.stderr?.on('data', (d: Buffer) => {
-      output += d.toString();
-    });
-    await waitFor(() => output.includes('worker: started') || child.exitCode !== null, {
+    await waitFor(() => child.stderr().includes('worker: started') || !child.alive(), {
       timeoutMs: 40_000,
       intervalMs: 50,
       message: 'the worker to start',
     });
-    expect(output).toContain('worker: started');
-    expect(output).not.toContain('ROLLOUT_SECRET_KEY');
+    expect(child.stderr()).toContain('worker: started');
+    expect(child.stderr()).not.toContain('ROLLOUT_SECRET_KEY');
   }, 60_000);
 
   it('refuses `rollout` without ROLLOUT_SECRET_KEY and stores nothing', async () => {

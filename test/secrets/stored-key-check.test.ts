@@ -1,4 +1,3 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -12,9 +11,8 @@ import { parseSealedSecret } from '../../src/secrets/sealed-secret.js';
 import { checkStoredKeyIds, UnknownKeyIdsError } from '../../src/store/check-stored-key-ids.js';
 import { createPortalStore } from '../../src/store/portal-store.js';
 import { createRedisKeys, type RedisKeys } from '../../src/store/redis-keys.js';
-import { childEnv } from '../support/child-env.js';
 import { newRedis, testRedisUrl, uniquePrefix } from '../support/redis.js';
-import { CLI_ENTRY, runCli } from '../support/run-cli.js';
+import { type CliProcess, runCli, spawnCli } from '../support/run-cli.js';
 import { waitFor } from '../support/wait-for.js';
 import { withoutOwnershipNotice } from '../support/without-ownership-notice.js';
 
@@ -74,7 +72,7 @@ let redis: Redis;
 let prefix: string;
 let keys: RedisKeys;
 let env: Record<string, string>;
-let children: ChildProcess[] = [];
+let children: CliProcess[] = [];
 beforeEach(() => {
   redis = newRedis();
   prefix = uniquePrefix('keycheck');
@@ -84,11 +82,10 @@ beforeEach(() => {
 afterEach(async () => {
   const mine = children;
   children = [];
-  for (const child of mine) {
-    if (child.exitCode !== null || child.signalCode !== null) continue;
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill('SIGKILL');
-    await exited;
+  for (const cli of mine) {
+    if (!cli.alive()) continue;
+    cli.child.kill('SIGKILL');
+    await cli.exited;
   }
   await redis.quit();
 });
@@ -102,28 +99,15 @@ async function storeSealed(key: Key, count = 2, tag = 'one'): Promise<void> {
   }).importPortals(entries(count, tag));
 }
 
-function startCli(
-  args: string[],
-  extra: Record<string, string>,
-): { child: ChildProcess; output: () => string } {
-  const child = spawn(process.execPath, ['--import', 'tsx', CLI_ENTRY, ...args], {
-    env: childEnv({ ...env, ...extra }),
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  children.push(child);
-  let output = '';
-  child.stdout?.on('data', (d: Buffer) => {
-    output += d.toString();
-  });
-  child.stderr?.on('data', (d: Buffer) => {
-    output += d.toString();
-  });
-  return { child, output: () => output };
+function startCli(args: string[], extra: Record<string, string>): CliProcess {
+  const cli = spawnCli(args, { ...env, ...extra });
+  children.push(cli);
+  return cli;
 }
 
 /** Waits until `check` holds or the process has exited (the caller's assertions then say what went wrong). */
-async function until(check: () => boolean, child: ChildProcess, timeoutMs = 40_000): Promise<void> {
-  await waitFor(() => check() || child.exitCode !== null, {
+async function until(check: () => boolean, cli: CliProcess, timeoutMs = 40_000): Promise<void> {
+  await waitFor(() => check() || !cli.alive(), {
     timeoutMs,
     intervalMs: 50,
     message: 'the process to print what the test waits for',
@@ -265,7 +249,7 @@ describe('worker, rollout and serve refuse a key that does not open what is stor
     expect(rotated.code).toBe(0);
     expect(await redis.smembers(keys.keyIds)).toEqual([b.key.kid]);
     const worker = startCli(['worker', '--concurrency', '1'], { ROLLOUT_SECRET_KEY: b.text });
-    await until(() => worker.output().includes('worker: started'), worker.child);
+    await until(() => worker.output().includes('worker: started'), worker);
     expect(worker.output()).toContain('worker: started');
 
     // Key b is lost: c replaces it.
@@ -307,7 +291,7 @@ describe('a failed job is never silent', () => {
       ROLLOUT_SECRET_KEY: a.text,
       LOG_LEVEL: 'warn',
     });
-    await until(() => worker.output().includes('"msg":"job failed"'), worker.child);
+    await until(() => worker.output().includes('"msg":"job failed"'), worker);
     const line = worker
       .output()
       .split('\n')

@@ -1,4 +1,3 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,58 +6,44 @@ import { CommanderError } from 'commander';
 import { afterEach, describe, expect, it } from 'vitest';
 import { simulateCommand } from '../../src/cli/commands/simulate.js';
 import type { PortalFileEntry } from '../../src/simulator/simulator-types.js';
-import { childEnv } from '../support/child-env.js';
 import { testRedisUrl, uniquePrefix } from '../support/redis.js';
-import { runCli as runImbotRollout } from '../support/run-cli.js';
+import { type CliProcess, runCli as runImbotRollout, spawnCli } from '../support/run-cli.js';
 import { waitFor } from '../support/wait-for.js';
 import { withoutOwnershipNotice } from '../support/without-ownership-notice.js';
 
 const EXAMPLE_APPS = join(import.meta.dirname, '../../examples/apps.json');
 
 const fixture = fileURLToPath(new URL('./fixtures/run-simulate-cli.ts', import.meta.url));
-const children: ChildProcess[] = [];
+const children: CliProcess[] = [];
 const dirs: string[] = [];
 
 afterEach(async () => {
-  for (const child of children.splice(0)) if (child.exitCode === null) child.kill('SIGKILL');
+  for (const cli of children.splice(0)) if (cli.alive()) cli.child.kill('SIGKILL');
   await Promise.all(dirs.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
 });
 
 function runCli(args: string[]): {
-  child: ChildProcess;
+  child: CliProcess;
   output: () => string;
   waitFor: (re: RegExp) => Promise<string>;
 } {
-  const child = spawn(process.execPath, ['--import', 'tsx', fixture, ...args], {
-    env: childEnv(),
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawnCli(args, {}, { entry: fixture });
   children.push(child);
-  let out = '';
-  child.stdout?.on('data', (chunk: Buffer) => {
-    out += chunk.toString('utf8');
-  });
-  child.stderr?.on('data', (chunk: Buffer) => {
-    out += chunk.toString('utf8');
-  });
   const waitForOutput = async (re: RegExp): Promise<string> => {
     // Stops waiting at once when the process exits: its output then says why.
     await waitFor(
       () => {
-        if (re.test(out) || child.exitCode !== null) return true;
-        throw new Error(`output so far:\n${out}`);
+        if (re.test(child.output()) || !child.alive()) return true;
+        throw new Error(`output so far:\n${child.output()}`);
       },
       { timeoutMs: 15_000, message: `${re} in the output` },
     );
-    if (!re.test(out)) throw new Error(`exited with ${child.exitCode}; output:\n${out}`);
-    return out;
+    if (!re.test(child.output())) {
+      throw new Error(`exited with ${(await child.exited).code}; output:\n${child.output()}`);
+    }
+    return child.output();
   };
-  return { child, output: () => out, waitFor: waitForOutput };
-}
-
-function exitCode(child: ChildProcess): Promise<number | null> {
-  if (child.exitCode !== null) return Promise.resolve(child.exitCode);
-  return new Promise((resolve) => child.once('exit', (code) => resolve(code)));
+  return { child, output: child.output, waitFor: waitForOutput };
 }
 
 describe('imbot-rollout simulate', () => {
@@ -98,8 +83,7 @@ describe('imbot-rollout simulate', () => {
     }
     const stats = (await (await fetch(`${url}/_sim/stats`)).json()) as { calls: number };
     expect(stats.calls).toBe(0);
-    cli.child.kill('SIGTERM');
-    expect(await exitCode(cli.child)).toBe(0);
+    expect((await cli.child.stop()).code).toBe(0); // SIGTERM
     expect(cli.output()).toContain('simulator stopped');
   });
 
@@ -117,8 +101,7 @@ describe('imbot-rollout simulate', () => {
       access_token: expect.any(String),
       expires_in: expect.any(Number),
     });
-    cli.child.kill('SIGTERM');
-    expect(await exitCode(cli.child)).toBe(0);
+    expect((await cli.child.stop()).code).toBe(0); // SIGTERM
   });
 
   it('prints an environment the next command runs with: a rollout of the printed portals file is queued', async () => {
@@ -161,8 +144,7 @@ describe('imbot-rollout simulate', () => {
     expect(withoutOwnershipNotice(rollout.stderr)).toBe('');
     expect(rollout.code).toBe(0);
     expect(rollout.stdout).toContain('9 pairs: 9 queued');
-    cli.child.kill('SIGTERM');
-    expect(await exitCode(cli.child)).toBe(0);
+    expect((await cli.child.stop()).code).toBe(0); // SIGTERM
   });
 
   it('refuses --backend borrow without the handout URL', async () => {

@@ -1,5 +1,6 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcessByStdio, spawn } from 'node:child_process';
 import { join } from 'node:path';
+import type { Readable, Writable } from 'node:stream';
 import { childEnv } from './child-env.js';
 
 /** The CLI's TypeScript entry, run through tsx. */
@@ -23,7 +24,8 @@ export interface CliExit {
 
 /** A process started by spawnCli. */
 export interface CliProcess {
-  readonly child: ChildProcess;
+  /** The node process handle; `child.stdin` is null unless started with `stdin: true`. */
+  readonly child: ChildProcessByStdio<Writable | null, Readable, Readable>;
   readonly pid: number;
   stdout(): string;
   stderr(): string;
@@ -49,6 +51,13 @@ export interface SpawnCliOptions {
    * Docker image runs it), or a test fixture (`.ts`, through tsx).
    */
   entry?: string;
+  /** True: the child's stdin is a pipe the caller writes to (`child.stdin`); by default it is closed. */
+  stdin?: boolean;
+  /**
+   * True: an IPC channel as `fork` opens (`child.send`, the child's `process.send`); forkFixture
+   * (test/support/fork-fixture.ts) adds waiting for a message.
+   */
+  ipc?: boolean;
 }
 
 /**
@@ -66,20 +75,23 @@ export function spawnCli(
   const node = entry.endsWith('.ts') ? ['--import', 'tsx', entry] : [entry];
   const child = spawn(process.execPath, [...node, ...args], {
     env: childEnv(env),
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: [options.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe', ...(options.ipc ? ['ipc' as const] : [])],
   });
-  if (child.pid === undefined) throw new Error(`could not start ${entry} ${args.join(' ')}`);
+  const { stdout: out, stderr: err } = child;
+  if (child.pid === undefined || out === null || err === null) {
+    throw new Error(`could not start ${entry} ${args.join(' ')}`);
+  }
   let stdout = '';
   let stderr = '';
   let output = '';
   const keep = (text: string) => {
     output = (output + text).slice(-MAX_OUTPUT_CHARS);
   };
-  child.stdout.on('data', (d: Buffer) => {
+  out.on('data', (d: Buffer) => {
     stdout += d.toString();
     keep(d.toString());
   });
-  child.stderr.on('data', (d: Buffer) => {
+  err.on('data', (d: Buffer) => {
     stderr += d.toString();
     keep(d.toString());
   });
@@ -100,7 +112,8 @@ export function spawnCli(
     return await exited;
   };
   return {
-    child,
+    // stdout and stderr are the pipes checked above.
+    child: child as ChildProcessByStdio<Writable | null, Readable, Readable>,
     pid: child.pid,
     stdout: () => stdout,
     stderr: () => stderr,

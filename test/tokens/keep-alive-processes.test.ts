@@ -1,10 +1,9 @@
-import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { KeepAliveTick } from '../../src/tokens/keep-alive-loop.js';
-import { childEnv } from '../support/child-env.js';
 import { installLeakCheck, testRedisEnv } from '../support/redis.js';
+import { type CliProcess, spawnCli } from '../support/run-cli.js';
 import { waitFor } from '../support/wait-for.js';
 import { makeStale } from './support/keep-alive-env.js';
 import { CLIENT_ID, CLIENT_SECRET, type TokenEnv, useTokenEnvs } from './support/token-env.js';
@@ -17,34 +16,26 @@ const STALE = ['stale-1.sim.test', 'stale-2.sim.test', 'stale-3.sim.test'];
 const FRESH = 'fresh.sim.test';
 
 interface KeepAliveProcess {
-  child: ChildProcessWithoutNullStreams;
+  child: CliProcess['child'];
   ticks: KeepAliveTick[];
   stopped: Promise<void>;
 }
 
 /** Starts the fixture process and resolves once it printed `ready`; its tick lines are collected in `ticks`. */
 async function startProcess(owner: TokenEnv): Promise<KeepAliveProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', WORKER], {
-    env: childEnv({
+  const cli = spawnCli(
+    [],
+    {
       ...testRedisEnv(),
       PREFIX: owner.prefix,
       OAUTH_URL: owner.sim.oauthUrl,
       CLIENT_ID,
       CLIENT_SECRET,
       INTERVAL_MS: '40',
-    }),
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
-  owner.adopt(`keep-alive:${child.pid}`, child, async (c) => {
-    if (c.exitCode === null && c.signalCode === null) {
-      c.kill();
-      await new Promise((resolve) => c.once('exit', resolve));
-    }
-  });
-  let stderr = '';
-  child.stderr.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString();
-  });
+    },
+    { entry: WORKER, stdin: true },
+  );
+  owner.adopt(`keep-alive:${cli.pid}`, cli, (c) => c.stop());
   const ticks: KeepAliveTick[] = [];
   let ready!: () => void;
   let stopped!: () => void;
@@ -54,17 +45,17 @@ async function startProcess(owner: TokenEnv): Promise<KeepAliveProcess> {
   const isStopped = new Promise<void>((resolve) => {
     stopped = resolve;
   });
-  createInterface({ input: child.stdout }).on('line', (line) => {
+  createInterface({ input: cli.child.stdout }).on('line', (line) => {
     if (line === 'ready') ready();
     else if (line === 'stopped') stopped();
     else ticks.push(JSON.parse(line) as KeepAliveTick);
   });
-  child.once('exit', (code) => {
+  cli.child.once('exit', (code) => {
     if (code !== 0) ready();
   });
   await isReady;
-  if (child.exitCode !== null) throw new Error(`keep-alive process did not start: ${stderr}`);
-  return { child, ticks, stopped: isStopped };
+  if (cli.child.exitCode !== null) throw new Error(`keep-alive process did not start: ${cli.stderr()}`);
+  return { child: cli.child, ticks, stopped: isStopped };
 }
 
 describe('token keep-alive across worker processes', () => {
@@ -73,7 +64,7 @@ describe('token keep-alive across worker processes', () => {
     for (const domain of STALE) await makeStale(env, domain, 45);
     const processes = await Promise.all([1, 2, 3].map(() => startProcess(env)));
 
-    for (const p of processes) p.child.stdin.write('go\n');
+    for (const p of processes) p.child.stdin?.write('go\n');
     await waitFor(
       async () => {
         for (const domain of STALE) {
@@ -89,7 +80,7 @@ describe('token keep-alive across worker processes', () => {
       timeoutMs: 20_000,
       message: 'five more ticks in every process',
     });
-    for (const p of processes) p.child.stdin.write('stop\n');
+    for (const p of processes) p.child.stdin?.write('stop\n');
     await Promise.all(processes.map((p) => p.stopped));
 
     for (const domain of STALE) expect(env.sim.portal(domain).refreshes).toBe(1);

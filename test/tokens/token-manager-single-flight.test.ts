@@ -1,12 +1,11 @@
-import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createInterface } from 'node:readline';
 import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { createPortalStore, type StoredPortal } from '../../src/store/portal-store.js';
-import { childEnv } from '../support/child-env.js';
 import { installLeakCheck, testRedisEnv } from '../support/redis.js';
+import { type CliProcess, spawnCli } from '../support/run-cli.js';
 import { accessTokenOf, CLIENT_ID, CLIENT_SECRET, type TokenEnv, useTokenEnvs } from './support/token-env.js';
 
 installLeakCheck();
@@ -24,30 +23,19 @@ async function startWorker(
   owner: TokenEnv,
   env: Record<string, string>,
 ): Promise<{
-  child: ChildProcessWithoutNullStreams;
+  child: CliProcess['child'];
   result: Promise<{ hashes: string[] }>;
 }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', WORKER], {
-    env: childEnv({ ...env }),
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
-  owner.adopt(`worker:${child.pid}`, child, async (c) => {
-    if (c.exitCode === null && c.signalCode === null) {
-      c.kill();
-      await new Promise((resolve) => c.once('exit', resolve));
-    }
-  });
-  let stderr = '';
-  child.stderr.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString();
-  });
+  const cli = spawnCli([], env, { entry: WORKER, stdin: true });
+  owner.adopt(`worker:${cli.pid}`, cli, (c) => c.stop());
+  const { child, stderr } = cli;
   const lines = createInterface({ input: child.stdout });
   const iterator = lines[Symbol.asyncIterator]();
   const first = await iterator.next();
-  if (first.value !== 'ready') throw new Error(`worker did not start: ${stderr}`);
+  if (first.value !== 'ready') throw new Error(`worker did not start: ${stderr()}`);
   const result = (async () => {
     const next = await iterator.next();
-    if (next.done) throw new Error(`worker ended without a result: ${stderr}`);
+    if (next.done) throw new Error(`worker ended without a result: ${stderr()}`);
     return JSON.parse(next.value) as { hashes: string[] };
   })();
   return { child, result };
@@ -100,7 +88,7 @@ describe('token manager: one refresh per expiry across workers', () => {
         }),
       ),
     );
-    for (const worker of workers) worker.child.stdin.write('go\n');
+    for (const worker of workers) worker.child.stdin?.write('go\n');
     const outputs = await Promise.all(workers.map((w) => w.result));
     await Promise.all(
       workers.map((w) =>
