@@ -40,7 +40,8 @@ export function attentionReasons(result: PairResult): AttentionReason[] {
   return isAttentionReason(result.state) ? [result.state] : [];
 }
 
-function toAttempt(record: AttemptRecord): AttentionAttempt {
+/** One attempt as every view prints it (`failed --json`, /api/attention, /api/pairs): times as ISO strings. */
+export function toAttentionAttempt(record: AttemptRecord): AttentionAttempt {
   return {
     at: new Date(record.at).toISOString(),
     op: record.op,
@@ -54,7 +55,7 @@ function toAttempt(record: AttemptRecord): AttentionAttempt {
 }
 
 export function toAttentionRow(result: PairResult, history: readonly AttemptRecord[]): AttentionRow {
-  return { ...toStatusRow(result), reasons: attentionReasons(result), history: history.map(toAttempt) };
+  return { ...toStatusRow(result), reasons: attentionReasons(result), history: history.map(toAttentionAttempt) };
 }
 
 /** The counts per reason of pairs counted by state (the state counters, or a list of rows). */

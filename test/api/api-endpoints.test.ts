@@ -139,8 +139,14 @@ describe('HTTP API on a finished rollout (real Redis + simulator)', () => {
       state: 'failed',
       attempts: 1,
     });
+    // The same history entry as /api/attention and `failed --json` print: times as ISO strings.
     expect(pair.body['history']).toEqual([
-      expect.objectContaining({ op: 'register', outcome: 'failed', code: 'BOT_ID_ERROR' }),
+      expect.objectContaining({
+        at: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
+        op: 'register',
+        outcome: 'failed',
+        code: 'BOT_ID_ERROR',
+      }),
     ]);
 
     expect((await getJson('/api/portals/unknown.sim.test')).status).toBe(404);

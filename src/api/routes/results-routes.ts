@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { toAttentionAttempt } from '../../ops/attention-row.js';
 import { toStatusRow } from '../../ops/status-row.js';
 import type { ResultStore } from '../../store/result-store.js';
 import { parseInput } from '../parse-input.js';
@@ -41,6 +42,7 @@ export function resultsRoutes(app: FastifyInstance, deps: { results: ResultStore
         .code(404)
         .send({ error: 'not_found', message: `no pair is known for portal ${domain} and app ${code}` });
     }
-    return { pair: toStatusRow(result), history: await deps.results.history(domain, code) };
+    const history = await deps.results.history(domain, code);
+    return { pair: toStatusRow(result), history: history.map(toAttentionAttempt) };
   });
 }
