@@ -55,7 +55,11 @@ export function toAttentionAttempt(record: AttemptRecord): AttentionAttempt {
 }
 
 export function toAttentionRow(result: PairResult, history: readonly AttemptRecord[]): AttentionRow {
-  return { ...toStatusRow(result), reasons: attentionReasons(result), history: history.map(toAttentionAttempt) };
+  return {
+    ...toStatusRow(result),
+    reasons: attentionReasons(result),
+    history: history.map(toAttentionAttempt),
+  };
 }
 
 /** The counts per reason of pairs counted by state (the state counters, or a list of rows). */
