@@ -49,6 +49,7 @@ export default defineConfig({
             // Single-server by design: a TCP proxy in front of one redis-server drops or holds replies.
             'test/tokens/refresh-lock-resend.test.ts',
             'test/store/portal-store-resend.test.ts',
+            'test/store/pipeline-abort.test.ts',
             'test/pipeline/worker-stop.test.ts',
           ],
           globalSetup: ['test/support/global-setup-cluster.ts'],

@@ -42,9 +42,13 @@ export async function addPairJobs(
       return pairs.length;
     } catch (error) {
       // addBulk is a pipeline of BullMQ's scripts: on a Redis Cluster, a node that restarted since this connection
-      // last ran them answers NOSCRIPT for those jobs (src/redis/define-script.ts, execWithScripts). Adding again
-      // is safe: the job ids are deterministic, a job added the first time is not added twice.
-      if (attempt >= 3 || !(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
+      // last ran them answers NOSCRIPT for those jobs, and a connection that closed after part of the pipeline was
+      // answered has the rest aborted (src/redis/define-script.ts, execWithScripts). Adding again is safe: the job
+      // ids are deterministic, a job added the first time is not added twice.
+      const again =
+        error instanceof Error &&
+        (error.message.startsWith('NOSCRIPT') || error.message === 'Command aborted due to connection close');
+      if (attempt >= 3 || !again) throw error;
     }
   }
 }

@@ -101,18 +101,23 @@ export async function execWithScripts(
 ): Promise<[error: Error | null, result: unknown][]> {
   await Promise.all(scripts.map((script) => script.load()));
   const replies = (await batch.exec()) ?? [];
-  // A node restarted (or failed over) between the load and the batch has an empty script cache again: on a Redis
-  // Cluster ioredis then answers NOSCRIPT for those calls of a pipeline (test/cluster/script-cache-loss.test.ts).
-  // Such a call did not run, so it is run again on its own (which sends the script text when needed). Only in a
-  // pipeline (one reply per queued command): a MULTI's reply keeps the error, as its other commands committed.
+  // Calls of a pipeline that are run again on their own (which sends the script text when needed, and waits for a
+  // reconnect). Only in a pipeline (one reply per queued command): a MULTI's reply keeps the error, as its other
+  // commands committed.
+  // - NOSCRIPT: a node restarted (or failed over) between the load and the batch has an empty script cache again;
+  //   on a Redis Cluster ioredis then answers NOSCRIPT for those calls (test/cluster/script-cache-loss.test.ts).
+  //   Such a call did not run.
+  // - "Command aborted due to connection close": the connection closed after Redis had answered part of the
+  //   pipeline, and ioredis aborts the unanswered rest instead of sending it again (ioredis 5.x
+  //   redis/event_handler.js, abortIncompletePipelines). Such a call may have run, its answer lost: running it again
+  //   is what ioredis does itself for a single command, and every result script is written to survive it
+  //   (docs/reliability.md). Seen in the chaos suite's redis-restart on a Cluster, where it crashed the producer.
   const calls = queuedCalls.get(batch);
   if (calls === undefined || replies.length !== batch.length) return replies;
   return await Promise.all(
     replies.map(async (reply, index): Promise<[Error | null, unknown]> => {
       const call = calls.get(index);
-      if (call === undefined || !(reply[0] instanceof Error) || !reply[0].message.startsWith('NOSCRIPT')) {
-        return reply;
-      }
+      if (call === undefined || !(reply[0] instanceof Error) || !runAgain(reply[0])) return reply;
       try {
         return [null, await call.runner.run(call.keys, call.args)];
       } catch (error) {
@@ -120,6 +125,11 @@ export async function execWithScripts(
       }
     }),
   );
+}
+
+/** A pipeline call that execWithScripts runs again on its own: it did not run, or its answer was lost. */
+function runAgain(error: Error): boolean {
+  return error.message.startsWith('NOSCRIPT') || error.message === 'Command aborted due to connection close';
 }
 
 /**

@@ -17,8 +17,17 @@ export interface ReplyDroppingProxy {
  * command it never got an answer to (`autoResendUnfulfilledCommands`, on by default): Redis runs it a second
  * time. An error answer (`-NOSCRIPT` and the like) is forwarded, so the dropped answer is one of a command that
  * took effect. Send one command at a time around the marked one: the answer dropped is the next bytes Redis sends.
+ *
+ * With `answered: n` the marked bytes are a pipeline: the first n answers to it are forwarded, then the connection
+ * is closed. ioredis, having part of a pipeline answered, aborts the unanswered rest ("Command aborted due to
+ * connection close") instead of re-sending it.
  */
-export async function startReplyDroppingProxy(redisUrl: string, marker: string): Promise<ReplyDroppingProxy> {
+export async function startReplyDroppingProxy(
+  redisUrl: string,
+  marker: string,
+  options: { answered?: number } = {},
+): Promise<ReplyDroppingProxy> {
+  const answered = options.answered ?? 0;
   const target = new URL(redisUrl);
   const sockets = new Set<Socket>();
   let marked = 0;
@@ -41,7 +50,18 @@ export async function startReplyDroppingProxy(redisUrl: string, marker: string):
       }
       upstream.write(chunk);
     });
+    let held = Buffer.alloc(0);
     upstream.on('data', (chunk: Buffer) => {
+      if (armed && answered > 0) {
+        held = Buffer.concat([held, chunk]);
+        let through = 0;
+        for (let n = 0; n < answered && through !== -1; n++) through = replyEnd(held, through);
+        if (through === -1) return; // not all n answers yet
+        armed = false;
+        dropped = true;
+        client.write(held.subarray(0, through), () => end());
+        return;
+      }
       if (armed && chunk[0] !== 0x2d /* '-' */) {
         armed = false;
         dropped = true;
@@ -65,4 +85,22 @@ export async function startReplyDroppingProxy(redisUrl: string, marker: string):
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+/** Where the RESP reply starting at `at` ends (the index after it), or -1 while it is incomplete. */
+function replyEnd(buffer: Buffer, at: number): number {
+  const lineEnd = buffer.indexOf('\r\n', at);
+  if (lineEnd === -1) return -1;
+  const header = Number(buffer.toString('latin1', at + 1, lineEnd));
+  if (buffer[at] === 0x24 /* '$' bulk string */) {
+    if (header < 0) return lineEnd + 2;
+    const end = lineEnd + 2 + header + 2;
+    return end <= buffer.length ? end : -1;
+  }
+  if (buffer[at] === 0x2a /* '*' array */) {
+    let position = lineEnd + 2;
+    for (let i = 0; i < header && position !== -1; i++) position = replyEnd(buffer, position);
+    return position;
+  }
+  return lineEnd + 2; // '+' simple string, '-' error, ':' integer
 }
