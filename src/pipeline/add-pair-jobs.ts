@@ -1,4 +1,5 @@
 import type { Queue } from 'bullmq';
+import { isRunAgainError } from '../redis/define-script.js';
 import { type PairJob, pairJobId } from './pair-job.js';
 
 /** Options of every rollout job: the retry policy is ours (decide.ts), so BullMQ runs each job once. */
@@ -45,10 +46,7 @@ export async function addPairJobs(
       // last ran them answers NOSCRIPT for those jobs, and a connection that closed after part of the pipeline was
       // answered has the rest aborted (src/redis/define-script.ts, execWithScripts). Adding again is safe: the job
       // ids are deterministic, a job added the first time is not added twice.
-      const again =
-        error instanceof Error &&
-        (error.message.startsWith('NOSCRIPT') || error.message === 'Command aborted due to connection close');
-      if (attempt >= 3 || !again) throw error;
+      if (attempt >= 3 || !isRunAgainError(error)) throw error;
     }
   }
 }

@@ -117,7 +117,7 @@ export async function execWithScripts(
   return await Promise.all(
     replies.map(async (reply, index): Promise<[Error | null, unknown]> => {
       const call = calls.get(index);
-      if (call === undefined || !(reply[0] instanceof Error) || !runAgain(reply[0])) return reply;
+      if (call === undefined || !isRunAgainError(reply[0])) return reply;
       try {
         return [null, await call.runner.run(call.keys, call.args)];
       } catch (error) {
@@ -127,8 +127,13 @@ export async function execWithScripts(
   );
 }
 
-/** A pipeline call that execWithScripts runs again on its own: it did not run, or its answer was lost. */
-function runAgain(error: Error): boolean {
+/**
+ * An error of one call of a pipeline that is safe to answer by running the call again: it did not run (NOSCRIPT),
+ * or it may have run with its answer lost (aborted by a connection close). execWithScripts runs such calls again
+ * on their own; addPairJobs adds its jobs again.
+ */
+export function isRunAgainError(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
   return error.message.startsWith('NOSCRIPT') || error.message === 'Command aborted due to connection close';
 }
 

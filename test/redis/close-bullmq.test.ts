@@ -71,6 +71,34 @@ async function startHoldingServer(): Promise<{
   };
 }
 
+/**
+ * Calls closeBullmq on a Queue whose start the server holds, then lets the server answer. Returns whether the close
+ * waited for the start: a close that does not wait needs no I/O, so it is done after one turn of the event loop,
+ * and its caller goes on to drop the client (runtime.close quits it), which fails the start still under way.
+ * Returns once the client has ended and a rejection has had time to be reported as unhandled.
+ */
+async function closeDuringStart(
+  queue: Queue,
+  client: Redis,
+  server: Awaited<ReturnType<typeof startHoldingServer>>,
+): Promise<boolean> {
+  let closed = false;
+  const closing = closeBullmq(queue, client).then(() => {
+    closed = true;
+  });
+  await new Promise((resolve) => setImmediate(resolve));
+  if (closed) client.disconnect();
+  const waitedForTheStart = !closed;
+  // The start is answered meanwhile (on a Cluster: the parked INFO, retried 100 ms later).
+  server.release();
+  await closing;
+  client.disconnect();
+  await waitFor(() => client.status === 'end', { message: 'the client to end' });
+  // A rejection becomes "unhandled" only after the microtasks and one macrotask have run.
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  return waitedForTheStart;
+}
+
 const unhandled: unknown[] = [];
 const record = (reason: unknown) => unhandled.push(reason);
 afterEach(() => {
@@ -88,22 +116,7 @@ describe('closeBullmq', () => {
       const queue = new Queue('close-bullmq', { connection: client });
       await waitFor(() => server.heldInfo() > 0, { message: "BullMQ's start (INFO) to be under way" });
 
-      let closed = false;
-      const closing = closeBullmq(queue, client).then(() => {
-        closed = true;
-      });
-      // A close that does not wait for the start needs no I/O: it is done after one turn of the event loop, and
-      // its caller goes on to drop the client (runtime.close quits it), which fails the INFO still under way.
-      await new Promise((resolve) => setImmediate(resolve));
-      if (closed) client.disconnect();
-      const waitedForTheStart = !closed;
-      // The start is answered meanwhile (on a Cluster: the parked INFO, retried 100 ms later).
-      server.release();
-      await closing;
-      client.disconnect();
-      await waitFor(() => client.status === 'end', { message: 'the client to end' });
-      // A rejection becomes "unhandled" only after the microtasks and one macrotask have run.
-      await new Promise((resolve) => setTimeout(resolve, 0));
+      const waitedForTheStart = await closeDuringStart(queue, client, server);
 
       expect(waitedForTheStart).toBe(true);
       expect(unhandled).toEqual([]);
@@ -124,18 +137,7 @@ describe('closeBullmq', () => {
       expect(client.status).toBe('connect');
       const queue = new Queue('close-bullmq', { connection: client });
 
-      let closed = false;
-      const closing = closeBullmq(queue, client).then(() => {
-        closed = true;
-      });
-      await new Promise((resolve) => setImmediate(resolve));
-      if (closed) client.disconnect();
-      const waitedForTheStart = !closed;
-      server.release();
-      await closing;
-      client.disconnect();
-      await waitFor(() => client.status === 'end', { message: 'the client to end' });
-      await new Promise((resolve) => setTimeout(resolve, 0));
+      const waitedForTheStart = await closeDuringStart(queue, client, server);
 
       expect(unhandled).toEqual([]);
       expect(waitedForTheStart).toBe(true);
